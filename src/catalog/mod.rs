@@ -1,0 +1,26 @@
+//! What APIM needs from the network, as data: loading, validating and expanding the catalog.
+//!
+//! `probes/*.toml` → [`Catalog`] (validated rows) → [`plan::Plan`] (concrete probes for the
+//! user's settings). Nothing here touches the network.
+
+pub mod load;
+pub mod model;
+pub mod plan;
+
+use std::collections::BTreeMap;
+
+pub use load::CatalogError;
+pub use model::Dependency;
+
+/// Placeholders every catalog may use without declaring them: `{region}` is filled by
+/// `--region`, `{dns_server}` expands to each DNS server in use.
+pub const BUILTIN_PLACEHOLDERS: &[&str] = &["region", "dns_server"];
+
+/// A validated catalog: declared placeholders and dependency rows in file order.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    /// Declared placeholders and their help text.
+    pub placeholders: BTreeMap<String, String>,
+    /// Every row, in the order of the files and of the rows in them.
+    pub dependencies: Vec<Dependency>,
+}

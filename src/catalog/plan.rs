@@ -1,0 +1,274 @@
+//! Expanding the catalog for the user's settings into concrete probes, or skipped entries with a
+//! reason. `list` prints a plan; `check` runs one.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use super::Catalog;
+use super::model::{
+    CheckKind, Cloud, Dependency, Direction, HostEntry, Platform, Transport, VnetMode,
+};
+
+/// What the plan needs to know of the user's choices.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    /// APIM compute platform.
+    pub platform: Platform,
+    /// VNet mode.
+    pub vnet: VnetMode,
+    /// Azure cloud.
+    pub cloud: Cloud,
+    /// Values for placeholders, `region` included when known.
+    pub values: BTreeMap<String, String>,
+    /// The DNS servers in use, for `{dns_server}`.
+    pub dns_servers: Vec<SocketAddr>,
+    /// Only these ids, when not empty.
+    pub only: Vec<String>,
+    /// Never these ids.
+    pub skip: Vec<String>,
+}
+
+/// One entry of the plan: a probe to run, or a row listed as skipped.
+#[derive(Debug, Clone)]
+pub struct Probe {
+    /// The catalog row.
+    pub dep: Arc<Dependency>,
+    /// The host to probe (a template, when a placeholder is missing), if the row has hosts.
+    pub host: Option<String>,
+    /// The port, or `None` for "any port".
+    pub port: Option<u16>,
+    /// The transport.
+    pub transport: Transport,
+    /// What the probe does.
+    pub check: CheckKind,
+    /// Why this entry is not probed, when it is not.
+    pub skip: Option<String>,
+}
+
+/// The plan: entries in catalog order.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    /// Every entry, in catalog order.
+    pub probes: Vec<Probe>,
+}
+
+/// A selection or value that does not fit the catalog.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    /// `--only`/`--skip` named an id the catalog does not have.
+    #[error("{option}: no dependency has the id `{id}` (known ids: {known})")]
+    UnknownId {
+        /// The option that named it.
+        option: &'static str,
+        /// The id given.
+        id: String,
+        /// The catalog's ids.
+        known: String,
+    },
+    /// `--set` named a placeholder the catalog does not declare.
+    #[error("--set {key}=…: no catalog host uses `{{{key}}}` (known keys: {known})")]
+    UnknownKey {
+        /// The key given.
+        key: String,
+        /// The declared keys.
+        known: String,
+    },
+}
+
+/// Builds the plan for a scope.
+pub fn build(catalog: &Catalog, scope: &Scope) -> Result<Plan, PlanError> {
+    check_selection(catalog, scope)?;
+    let mut probes = Vec::new();
+    for dep in &catalog.dependencies {
+        let id = dep.id.get_ref();
+        let selected =
+            (scope.only.is_empty() || scope.only.contains(id)) && !scope.skip.contains(id);
+        if !selected || !dep.platforms.contains(&scope.platform) || !dep.vnet.contains(&scope.vnet)
+        {
+            continue;
+        }
+        expand_row(catalog, &Arc::new(dep.clone()), scope, &mut probes);
+    }
+    Ok(Plan { probes })
+}
+
+fn check_selection(catalog: &Catalog, scope: &Scope) -> Result<(), PlanError> {
+    let ids: Vec<&str> = catalog
+        .dependencies
+        .iter()
+        .map(|d| d.id.get_ref().as_str())
+        .collect();
+    for (option, list) in [("--only", &scope.only), ("--skip", &scope.skip)] {
+        if let Some(bad) = list.iter().find(|i| !ids.contains(&i.as_str())) {
+            let mut known = ids.clone();
+            known.dedup();
+            return Err(PlanError::UnknownId {
+                option,
+                id: bad.clone(),
+                known: known.join(", "),
+            });
+        }
+    }
+    if let Some(key) = scope
+        .values
+        .keys()
+        .find(|k| *k != "region" && !catalog.placeholders.contains_key(*k))
+    {
+        let known = catalog
+            .placeholders
+            .keys()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Err(PlanError::UnknownKey {
+            key: key.clone(),
+            known,
+        });
+    }
+    Ok(())
+}
+
+fn expand_row(catalog: &Catalog, dep: &Arc<Dependency>, scope: &Scope, out: &mut Vec<Probe>) {
+    let ports: Vec<Option<u16>> = dep.ports.iter().flat_map(|p| p.expand()).collect();
+    let row_skip = row_skip_reason(dep);
+    let hosts: Vec<HostEntry> = match &dep.hosts {
+        None => Vec::new(),
+        Some(h) => {
+            let Some(list) = h.get_ref().for_cloud(scope.cloud) else {
+                let why = format!(
+                    "the reference names no endpoint for this row in the {:?} cloud",
+                    scope.cloud
+                );
+                push_all(
+                    out,
+                    dep,
+                    None,
+                    &ports,
+                    Some(row_skip.as_deref().unwrap_or(&why)),
+                );
+                return;
+            };
+            list.to_vec()
+        }
+    };
+    if hosts.is_empty() || row_skip.is_some() {
+        let host = (hosts.len() == 1).then(|| hosts[0].name.as_str());
+        push_all(
+            out,
+            dep,
+            host,
+            &ports,
+            Some(row_skip.as_deref().unwrap_or("no host to probe")),
+        );
+        return;
+    }
+    for entry in &hosts {
+        if entry.name.contains("{dns_server}") {
+            for server in &scope.dns_servers {
+                let host = entry.name.replace("{dns_server}", &server.ip().to_string());
+                push_all(out, dep, Some(&host), &[Some(server.port())], None);
+            }
+            if scope.dns_servers.is_empty() {
+                push_all(
+                    out,
+                    dep,
+                    Some(&entry.name),
+                    &ports,
+                    Some("no DNS server is configured"),
+                );
+            }
+            continue;
+        }
+        let (host, skip) = fill(catalog, entry, &scope.values);
+        push_all(out, dep, Some(&host), &ports, skip.as_deref());
+    }
+}
+
+/// Why a whole row is not probed, whatever its hosts.
+fn row_skip_reason(dep: &Dependency) -> Option<String> {
+    if let Some(reason) = &dep.skip {
+        return Some(reason.clone());
+    }
+    match dep.direction {
+        Direction::Inbound => Some(format!(
+            "inbound from {} to the subnet: cannot be tested from inside the subnet; check the NSG allows it",
+            dep.source
+        )),
+        Direction::Peer => Some(
+            "between machines of the APIM subnet: needs a second machine; check the NSG allows VirtualNetwork to VirtualNetwork".into(),
+        ),
+        Direction::Outbound => match dep.check {
+            CheckKind::None => Some(format!(
+                "UDP with no protocol to speak: a probe without an answer would prove nothing; check the NSG allows UDP to {}",
+                dep.destination
+            )),
+            CheckKind::Ntp => Some("the NTP check is not implemented yet: UDP is never reported reachable without an answer".into()),
+            CheckKind::Tcp | CheckKind::Dns => None,
+        },
+    }
+}
+
+/// Fills a template's placeholders; returns the host (the template when a value is missing) and
+/// the skip reason naming what to give.
+fn fill(
+    catalog: &Catalog,
+    entry: &HostEntry,
+    values: &BTreeMap<String, String>,
+) -> (String, Option<String>) {
+    if entry.is_wildcard() {
+        return (
+            entry.name.clone(),
+            Some(format!(
+                "wildcard `{}`: no concrete host to probe",
+                entry.name
+            )),
+        );
+    }
+    let mut host = entry.name.clone();
+    let mut missing = Vec::new();
+    for name in entry.placeholders() {
+        match values.get(name) {
+            Some(v) => host = host.replace(&format!("{{{name}}}"), v),
+            None if name == "region" => {
+                missing.push("give --region NAME (e.g. westeurope)".to_owned())
+            }
+            None => {
+                let help = catalog
+                    .placeholders
+                    .get(name)
+                    .map_or(String::new(), |h| format!(" ({h})"));
+                missing.push(format!("give --set {name}=VALUE{help}"));
+            }
+        }
+    }
+    if missing.is_empty() {
+        (host, None)
+    } else {
+        (
+            entry.name.clone(),
+            Some(format!("placeholder not filled: {}", missing.join("; "))),
+        )
+    }
+}
+
+fn push_all(
+    out: &mut Vec<Probe>,
+    dep: &Arc<Dependency>,
+    host: Option<&str>,
+    ports: &[Option<u16>],
+    skip: Option<&str>,
+) {
+    for &transport in &dep.transport {
+        for &port in ports {
+            out.push(Probe {
+                dep: Arc::clone(dep),
+                host: host.map(str::to_owned),
+                port,
+                transport,
+                check: dep.check,
+                skip: skip.map(str::to_owned),
+            });
+        }
+    }
+}

@@ -1,0 +1,133 @@
+//! The command line as clap sees it: raw flags only. `settings.rs` turns them into validated
+//! [`crate::settings::Settings`].
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::catalog::model::{Cloud, Platform, VnetMode};
+
+const ABOUT: &str = "Probe Azure API Management's network dependencies from inside its subnet, and say why each one fails.";
+
+const LONG_ABOUT: &str = "\
+Probe Azure API Management's network dependencies from inside its subnet, and say why each one fails.
+
+Run it on a VM in the subnet where APIM is (or will be) injected. It probes every outbound
+dependency of the VNet reference (Storage, SQL, Key Vault, Entra ID, Azure Monitor, DNS, NTP, …)
+concurrently, each within one timeout, and reports the reason of every failure: NXDOMAIN from which
+server, reset, silently dropped, ICMP unreachable.";
+
+const AFTER_HELP: &str = "\
+Examples:
+  apim-probe check --region westeurope
+  apim-probe check --region westeurope --set sql_server=apimsql123 --set storage_account=apimst123
+  apim-probe check -o json --report-file /var/tmp/apim-probe.json
+  apim-probe list --platform stv1 --vnet internal
+
+Exit codes: 0 every required dependency reachable; 1 a required dependency failed (--strict: any);
+2 usage, catalog or configuration error; 130 interrupted.";
+
+/// The command line.
+#[derive(Debug, Parser)]
+#[command(name = "apim-probe", version, about = ABOUT, long_about = LONG_ABOUT, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Probe the dependencies, print a report, exit with a verdict.
+    #[command(after_help = AFTER_HELP)]
+    Check(CheckArgs),
+    /// Show what `check` would probe with the same options, without probing.
+    List(ListArgs),
+}
+
+/// Options that choose what to probe; shared by `check` and `list`.
+#[derive(Debug, Args)]
+pub struct ScopeArgs {
+    /// APIM compute platform (each has its own table in the reference).
+    #[arg(long, value_enum, default_value = "stv2", env = "APIM_PROBE_PLATFORM")]
+    pub platform: Platform,
+    /// VNet mode; `internal` drops the rows marked "External only".
+    #[arg(long, value_enum, default_value = "external", env = "APIM_PROBE_VNET")]
+    pub vnet: VnetMode,
+    /// Azure cloud, which decides DNS suffixes and monitoring endpoints [default: public].
+    #[arg(long, value_enum, env = "APIM_PROBE_CLOUD")]
+    pub cloud: Option<Cloud>,
+    /// Azure region of the instance, e.g. `westeurope` (fills `{region}` hosts).
+    #[arg(long, env = "APIM_PROBE_REGION")]
+    pub region: Option<String>,
+    /// Fill a catalog placeholder, e.g. `sql_server=apimsql123` (repeatable; `list` shows the keys).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// A catalog file or folder of `*.toml` files to use instead of the embedded one.
+    #[arg(long, value_name = "PATH", env = "APIM_PROBE_CATALOG")]
+    pub catalog: Option<PathBuf>,
+    /// Probe only these dependency ids (comma-separated or repeated).
+    #[arg(long, value_delimiter = ',', value_name = "ID")]
+    pub only: Vec<String>,
+    /// Leave these dependency ids out (comma-separated or repeated).
+    #[arg(long, value_delimiter = ',', value_name = "ID")]
+    pub skip: Vec<String>,
+    /// Resolve through this DNS server instead of the system's (repeatable), e.g. `10.0.0.4` or `[fd00::53]:53`.
+    #[arg(long = "dns-server", value_name = "IP[:PORT]")]
+    pub dns_server: Vec<String>,
+}
+
+/// Options of `check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// What to probe.
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+    /// Limit for each probe, e.g. `3s`, `500ms`.
+    #[arg(
+        long,
+        default_value = "5s",
+        value_name = "DURATION",
+        env = "APIM_PROBE_TIMEOUT"
+    )]
+    pub timeout: String,
+    /// Probes in flight at once [default: 256].
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<usize>,
+    /// Output format.
+    #[arg(
+        short,
+        long,
+        value_enum,
+        default_value = "table",
+        env = "APIM_PROBE_OUTPUT"
+    )]
+    pub output: OutputFormat,
+    /// Also write the full JSON report to this file (replaced atomically).
+    #[arg(long, value_name = "PATH")]
+    pub report_file: Option<PathBuf>,
+    /// Count optional dependencies toward the exit code too.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+/// Options of `list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// What to probe.
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value = "table")]
+    pub output: OutputFormat,
+}
+
+/// Report formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Aligned columns for a terminal; the verdict is the last line.
+    Table,
+    /// The JSON report of the contract.
+    Json,
+}

@@ -1,0 +1,14 @@
+//! apim-probe: probe Azure API Management's network dependencies from inside its subnet, and
+//! say why each one fails.
+//!
+//! Data flows one way: [`cli`] → [`settings`] → [`catalog`] (load, plan) → [`runner`] (which calls
+//! [`probe`] kinds) → [`report`] (model, hints, formats). [`app`] strings the steps together.
+
+pub mod app;
+pub mod catalog;
+pub mod cli;
+pub mod exit;
+pub mod probe;
+pub mod report;
+pub mod runner;
+pub mod settings;

@@ -1,0 +1,33 @@
+//! The `apim-probe` binary: parse, run one command, exit with the contract's code.
+
+use std::process::ExitCode;
+
+use apim_probe::cli::{Cli, Command};
+use apim_probe::{app, exit};
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // --help and --version are not errors; every real usage error exits 2.
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            });
+        }
+    };
+    let result = match &cli.command {
+        Command::Check(args) => app::check(args),
+        Command::List(args) => app::list(args),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("apim-probe: error: {e}");
+            ExitCode::from(exit::USAGE)
+        }
+    }
+}

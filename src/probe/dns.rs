@@ -1,0 +1,210 @@
+//! The `dns` check: one DNS server, asked over one transport, must answer a query.
+//!
+//! Any well-formed response proves the server is reachable; a response code other than NOERROR
+//! becomes a warning. UDP uses a *connected* socket so that an ICMP port-unreachable arrives as
+//! `refused` instead of looking like silence. TCP uses the two-byte length prefix of RFC 1035
+//! §4.2.2.
+
+use std::io;
+use std::net::SocketAddr;
+
+use hickory_resolver::proto::op::{Message, Query, ResponseCode};
+use hickory_resolver::proto::rr::{Name, RecordType};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpStream, UdpSocket};
+use tokio::time::{Instant, timeout_at};
+
+use super::outcome::millis;
+use super::{Context, Outcome, Phase, Status, Target, human, tcp};
+use crate::catalog::model::Transport;
+
+/// The name asked: the one every APIM instance needs, so an answer is also a useful one.
+pub const QUERY_NAME: &str = "login.microsoftonline.com.";
+
+/// The `dns` check.
+pub async fn probe(target: &Target, ctx: &Context, deadline: Instant) -> Outcome {
+    let start = Instant::now();
+    let server = match target.host.parse() {
+        Ok(ip) => SocketAddr::new(ip, target.port),
+        Err(_) => {
+            return Outcome::new(
+                Status::Error,
+                Phase::Plan,
+                format!("`{}` is not a DNS server address", target.host),
+            );
+        }
+    };
+    let query = match build_query() {
+        Ok(q) => q,
+        Err(e) => {
+            return Outcome::new(
+                Status::Error,
+                Phase::Handshake,
+                format!("cannot encode the query: {e}"),
+            );
+        }
+    };
+    let exchange = async {
+        match target.transport {
+            Transport::Udp => ask_udp(server, &query.1).await,
+            Transport::Tcp => ask_tcp(server, &query.1).await,
+        }
+    };
+    let mut out = match timeout_at(deadline, exchange).await {
+        Err(_) => Outcome::new(
+            Status::Timeout,
+            Phase::Connect,
+            format!(
+                "no answer from {server} over {} within {} (port 53 dropped?)",
+                target.transport.as_str(),
+                human(ctx.timeout)
+            ),
+        ),
+        Ok(Err(e)) => failure(server, target.transport, &e),
+        Ok(Ok(reply)) => judge(server, target.transport, query.0, &reply),
+    };
+    out.addresses = vec![server.ip()];
+    out.timings.total = Some(millis(start.elapsed()));
+    if out.status == Status::Ok {
+        out.peer = Some(server);
+    }
+    out
+}
+
+/// A recursive A query for [`QUERY_NAME`]: its id and wire bytes.
+pub fn build_query() -> Result<(u16, Vec<u8>), String> {
+    let name = Name::from_ascii(QUERY_NAME).map_err(|e| e.to_string())?;
+    let mut m = Message::query();
+    m.metadata.recursion_desired = true;
+    m.add_query(Query::query(name, RecordType::A));
+    Ok((m.metadata.id, m.to_vec().map_err(|e| e.to_string())?))
+}
+
+async fn ask_udp(server: SocketAddr, query: &[u8]) -> io::Result<Vec<u8>> {
+    let bind: SocketAddr = if server.is_ipv4() {
+        "0.0.0.0:0".parse()
+    } else {
+        "[::]:0".parse()
+    }
+    .expect("literal");
+    let sock = UdpSocket::bind(bind).await?;
+    sock.connect(server).await?;
+    sock.send(query).await?;
+    let mut buf = vec![0u8; 4096];
+    let n = sock.recv(&mut buf).await?;
+    buf.truncate(n);
+    Ok(buf)
+}
+
+async fn ask_tcp(server: SocketAddr, query: &[u8]) -> io::Result<Vec<u8>> {
+    let mut s = TcpStream::connect(server).await?;
+    let len = u16::try_from(query.len()).map_err(|_| io::Error::other("query too long"))?;
+    let mut framed = len.to_be_bytes().to_vec();
+    framed.extend_from_slice(query);
+    s.write_all(&framed).await?;
+    let reply_len = usize::from(s.read_u16().await?);
+    let mut buf = vec![0u8; reply_len];
+    s.read_exact(&mut buf).await?;
+    Ok(buf)
+}
+
+fn failure(server: SocketAddr, transport: Transport, e: &io::Error) -> Outcome {
+    if e.kind() == io::ErrorKind::UnexpectedEof {
+        return Outcome::new(
+            Status::ProtocolError,
+            Phase::Handshake,
+            format!("{server} closed the connection before a full DNS answer"),
+        );
+    }
+    let (status, why) = tcp::classify(e);
+    let why = if transport == Transport::Udp && status == Status::Refused {
+        "ICMP port unreachable: nothing listens on this port".to_owned()
+    } else {
+        why
+    };
+    Outcome::new(
+        status,
+        Phase::Connect,
+        format!("{server} over {}: {why}", transport.as_str()),
+    )
+}
+
+/// Turns a reply into `ok` (with a warning for a failing response code) or `protocol_error`.
+fn judge(server: SocketAddr, transport: Transport, id: u16, reply: &[u8]) -> Outcome {
+    let t = transport.as_str();
+    let msg = match Message::from_vec(reply) {
+        Ok(m) if m.metadata.id == id => m,
+        Ok(m) => {
+            let d = format!(
+                "{server} over {t} answered with id {} instead of {id}",
+                m.metadata.id
+            );
+            return Outcome::new(Status::ProtocolError, Phase::Handshake, d);
+        }
+        Err(e) => {
+            let d = format!(
+                "{server} over {t} sent something that is not DNS ({e}); first bytes: {}",
+                hex_prefix(reply)
+            );
+            return Outcome::new(Status::ProtocolError, Phase::Handshake, d);
+        }
+    };
+    let code = msg.metadata.response_code;
+    let mut o = Outcome::new(
+        Status::Ok,
+        Phase::Handshake,
+        format!(
+            "{server} answered over {t}: {code}, {} answer record(s) for {QUERY_NAME}",
+            msg.answers.len()
+        ),
+    );
+    if code != ResponseCode::NoError {
+        o.warnings.push(format!("DNS server {server} answers {code} for {QUERY_NAME}: reachable, but it does not resolve what APIM needs"));
+    }
+    o
+}
+
+/// The first bytes of a reply in hex, for evidence.
+pub fn hex_prefix(bytes: &[u8]) -> String {
+    let shown: Vec<String> = bytes.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    let more = if bytes.len() > 16 { " …" } else { "" };
+    format!("{}{more}", shown.join(" "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_is_a_recursive_a_question() {
+        let (id, bytes) = build_query().unwrap();
+        assert_eq!(u16::from_be_bytes([bytes[0], bytes[1]]), id);
+        assert_eq!(bytes[2] & 0x01, 0x01, "RD bit");
+        assert_eq!(u16::from_be_bytes([bytes[4], bytes[5]]), 1, "QDCOUNT");
+    }
+
+    #[test]
+    fn judge_replies() {
+        let server: SocketAddr = "127.0.0.1:53".parse().unwrap();
+        let (id, q) = build_query().unwrap();
+        let mut reply = Message::from_vec(&q).unwrap();
+        reply.metadata.message_type = hickory_resolver::proto::op::MessageType::Response;
+        reply.metadata.response_code = ResponseCode::ServFail;
+        let bytes = reply.to_vec().unwrap();
+        let o = judge(server, Transport::Udp, id, &bytes);
+        assert_eq!(o.status, Status::Ok);
+        assert_eq!(o.warnings.len(), 1);
+        assert_eq!(
+            judge(server, Transport::Udp, id.wrapping_add(1), &bytes).status,
+            Status::ProtocolError
+        );
+        assert_eq!(
+            judge(server, Transport::Udp, id, b"garbage").status,
+            Status::ProtocolError
+        );
+        assert_eq!(
+            judge(server, Transport::Udp, id, &[]).status,
+            Status::ProtocolError
+        );
+    }
+}

@@ -1,0 +1,56 @@
+//! Probe kinds: one file per [`CheckKind`], each `async fn probe(&Target, &Context, Instant) -> Outcome`.
+//!
+//! Adding a kind means one file here, one variant of `CheckKind`, one arm in [`run`], and catalog rows.
+
+pub mod dns;
+pub mod outcome;
+pub mod resolve;
+pub mod tcp;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::catalog::model::{CheckKind, Transport};
+pub use outcome::{Outcome, Phase, Status};
+use resolve::Dns;
+
+/// Where a probe goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// Host name or address literal.
+    pub host: String,
+    /// Port.
+    pub port: u16,
+    /// Transport.
+    pub transport: Transport,
+}
+
+/// What every probe may use: the run's resolver and its limits.
+#[derive(Clone)]
+pub struct Context {
+    /// The run's resolver (shared answers per host).
+    pub dns: Arc<Dns>,
+    /// The per-probe limit, for details ("within 5s").
+    pub timeout: Duration,
+}
+
+/// Runs one check against one target; ends by `deadline` with an outcome whatever the network does.
+pub async fn run(check: CheckKind, target: &Target, ctx: &Context, deadline: Instant) -> Outcome {
+    match check {
+        CheckKind::Tcp => tcp::probe(target, ctx, deadline).await,
+        CheckKind::Dns => dns::probe(target, ctx, deadline).await,
+        // The plan never runs these; an outcome keeps a hand-made catalog from crashing the run.
+        CheckKind::Ntp | CheckKind::None => Outcome::skipped("no probe for this check kind yet"),
+    }
+}
+
+/// "5s", "500ms": how a limit is written in details.
+pub fn human(d: Duration) -> String {
+    if d.as_millis().is_multiple_of(1000) {
+        format!("{}s", d.as_secs())
+    } else {
+        format!("{}ms", d.as_millis())
+    }
+}

@@ -1,0 +1,255 @@
+//! The `tcp` check: resolve, then a TCP handshake, racing the host's addresses.
+//!
+//! Addresses are tried in the resolver's order (IPv4 first), each started 250 ms after the one
+//! before (RFC 8305's connection attempt delay), so a dropped IPv4 does not hide a working IPv6.
+//! The first handshake that completes wins; the status of a failure is that of the first address,
+//! and the detail tells what happened to every address.
+
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use tokio::net::TcpStream;
+use tokio::task::JoinSet;
+use tokio::time::{Instant, sleep, timeout_at};
+
+use super::outcome::millis;
+use super::{Context, Outcome, Phase, Status, Target, human};
+
+/// Delay between starting connection attempts to successive addresses (RFC 8305 §5).
+const ATTEMPT_DELAY: Duration = Duration::from_millis(250);
+
+/// The `tcp` check.
+pub async fn probe(target: &Target, ctx: &Context, deadline: Instant) -> Outcome {
+    let start = Instant::now();
+    let (addrs, dns_ms) = match resolve(target, ctx, deadline).await {
+        Ok(r) => r,
+        Err(outcome) => return outcome,
+    };
+    let mut out = match connect(&addrs, target.port, ctx, deadline).await {
+        Ok(conn) => {
+            let mut o = Outcome::new(
+                Status::Ok,
+                Phase::Connect,
+                format!("TCP handshake with {} completed", conn.peer),
+            );
+            if !conn.notes.is_empty() {
+                o.detail = format!("{}; {}", conn.notes.join("; "), o.detail);
+            }
+            o.peer = Some(conn.peer);
+            o.timings.connect = Some(millis(conn.elapsed));
+            o
+        }
+        Err(o) => o,
+    };
+    out.addresses = addrs;
+    out.timings.dns = dns_ms;
+    out.timings.total = Some(millis(start.elapsed()));
+    out
+}
+
+/// Resolves the target's host within the deadline; a failure is a finished `dns_failed` outcome.
+pub async fn resolve(
+    target: &Target,
+    ctx: &Context,
+    deadline: Instant,
+) -> Result<(Vec<IpAddr>, Option<f64>), Outcome> {
+    match timeout_at(deadline, ctx.dns.resolve(&target.host)).await {
+        Ok(Ok(r)) => Ok((
+            r.addrs,
+            (r.elapsed > Duration::ZERO).then(|| millis(r.elapsed)),
+        )),
+        Ok(Err(f)) => {
+            let mut o = Outcome::new(Status::DnsFailed, Phase::Resolve, f.detail);
+            o.timings.dns = Some(millis(f.elapsed));
+            Err(o)
+        }
+        Err(_) => {
+            let list: Vec<String> = ctx.dns.servers().iter().map(ToString::to_string).collect();
+            let detail = format!(
+                "no DNS answer for {} within {} (asked {})",
+                target.host,
+                human(ctx.timeout),
+                list.join(", ")
+            );
+            Err(Outcome::new(Status::DnsFailed, Phase::Resolve, detail))
+        }
+    }
+}
+
+/// An open connection and how it was reached.
+#[derive(Debug)]
+pub struct Connected {
+    /// The stream, for checks that speak a protocol next.
+    pub stream: TcpStream,
+    /// The address that answered.
+    pub peer: SocketAddr,
+    /// From the first attempt to this handshake's completion.
+    pub elapsed: Duration,
+    /// What happened to addresses tried before this one.
+    pub notes: Vec<String>,
+}
+
+/// Connects to the first of `addrs` that completes a handshake by `deadline`.
+pub async fn connect(
+    addrs: &[IpAddr],
+    port: u16,
+    ctx: &Context,
+    deadline: Instant,
+) -> Result<Connected, Outcome> {
+    let start = Instant::now();
+    let mut attempts = JoinSet::new();
+    for (i, ip) in addrs.iter().enumerate() {
+        let addr = SocketAddr::new(*ip, port);
+        let delay = ATTEMPT_DELAY * u32::try_from(i).unwrap_or(u32::MAX);
+        attempts.spawn(async move {
+            sleep(delay).await;
+            (i, TcpStream::connect(addr).await)
+        });
+    }
+    let mut failures: Vec<Option<io::Error>> = addrs.iter().map(|_| None).collect();
+    loop {
+        match timeout_at(deadline, attempts.join_next()).await {
+            Ok(Some(Ok((i, Ok(stream))))) => {
+                let notes = describe_others(addrs, port, &failures, Some(i), ctx, start.elapsed());
+                let peer = SocketAddr::new(addrs[i], port);
+                return Ok(Connected {
+                    stream,
+                    peer,
+                    elapsed: start.elapsed(),
+                    notes,
+                });
+            }
+            Ok(Some(Ok((i, Err(e))))) => failures[i] = Some(e),
+            Ok(Some(Err(join))) => {
+                return Err(Outcome::new(
+                    Status::Error,
+                    Phase::Connect,
+                    format!("connection attempt failed inside the tool: {join}"),
+                ));
+            }
+            Ok(None) | Err(_) => break,
+        }
+    }
+    // Every attempt failed, or the deadline came: the first address decides the status.
+    let (status, first) = match &failures[0] {
+        Some(e) => classify(e),
+        None => (
+            Status::Timeout,
+            "no answer within the timeout (silently dropped?)".to_owned(),
+        ),
+    };
+    let mut detail = format!("{}: {first}", SocketAddr::new(addrs[0], port));
+    if status == Status::Timeout && failures[0].is_none() {
+        detail = format!(
+            "no answer from {} within {} (silently dropped?)",
+            SocketAddr::new(addrs[0], port),
+            human(ctx.timeout)
+        );
+    }
+    let others = describe_others(addrs, port, &failures, Some(0), ctx, start.elapsed());
+    if !others.is_empty() {
+        detail = format!("{detail}; {}", others.join("; "));
+    }
+    Err(Outcome::new(status, Phase::Connect, detail))
+}
+
+/// One phrase per address other than `except`: how it failed, or that it had not answered.
+fn describe_others(
+    addrs: &[IpAddr],
+    port: u16,
+    failures: &[Option<io::Error>],
+    except: Option<usize>,
+    ctx: &Context,
+    waited: Duration,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, ip) in addrs.iter().enumerate() {
+        if Some(i) == except {
+            continue;
+        }
+        let addr = SocketAddr::new(*ip, port);
+        if let Some(e) = &failures[i] {
+            out.push(format!("{addr}: {}", classify(e).1));
+            continue;
+        }
+        // Still pending: say how long it had, if it had started at all.
+        let started = ATTEMPT_DELAY * u32::try_from(i).unwrap_or(u32::MAX);
+        if let Some(had) = waited.checked_sub(started).filter(|d| !d.is_zero()) {
+            let had = Duration::from_millis(
+                u64::try_from(had.min(ctx.timeout).as_millis()).unwrap_or(u64::MAX),
+            );
+            out.push(format!("{addr}: no answer after {}", human(had)));
+        }
+    }
+    out
+}
+
+/// Maps a connect error to a status and a sentence that explains it.
+pub fn classify(e: &io::Error) -> (Status, String) {
+    use io::ErrorKind as K;
+    let (status, why) = match e.kind() {
+        K::ConnectionRefused => (
+            Status::Refused,
+            "refused with a TCP reset (port closed, or a firewall rejecting with reset)",
+        ),
+        K::HostUnreachable => (
+            Status::Unreachable,
+            "host unreachable (ICMP host-unreachable or admin-prohibited from a router or firewall, or no neighbour answered)",
+        ),
+        K::NetworkUnreachable => (
+            Status::Unreachable,
+            "network unreachable (no route, or ICMP net-unreachable)",
+        ),
+        K::PermissionDenied => (
+            Status::Unreachable,
+            "administratively prohibited (ICMPv6 admin-prohibited, a prohibit route, or a local firewall)",
+        ),
+        K::TimedOut => (
+            Status::Timeout,
+            "the system gave up waiting (silently dropped?)",
+        ),
+        K::ConnectionReset | K::ConnectionAborted => {
+            (Status::Refused, "reset during the handshake")
+        }
+        _ if e.raw_os_error() == Some(libc::EINVAL) => {
+            (Status::Unreachable, "no usable route (blackhole route?)")
+        }
+        _ if e.raw_os_error() == Some(libc::EPERM) => {
+            (Status::Unreachable, "blocked by a local firewall (EPERM)")
+        }
+        _ => (Status::Error, "local error"),
+    };
+    (status, format!("{why} [{e}]"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classification() {
+        let refused = io::Error::from(io::ErrorKind::ConnectionRefused);
+        assert_eq!(classify(&refused).0, Status::Refused);
+        assert_eq!(
+            classify(&io::Error::from_raw_os_error(libc::EHOSTUNREACH)).0,
+            Status::Unreachable
+        );
+        assert_eq!(
+            classify(&io::Error::from_raw_os_error(libc::ENETUNREACH)).0,
+            Status::Unreachable
+        );
+        assert_eq!(
+            classify(&io::Error::from_raw_os_error(libc::EACCES)).0,
+            Status::Unreachable
+        );
+        assert_eq!(
+            classify(&io::Error::from_raw_os_error(libc::EPERM)).0,
+            Status::Unreachable
+        );
+        assert_eq!(
+            classify(&io::Error::from_raw_os_error(libc::EMFILE)).0,
+            Status::Error
+        );
+    }
+}

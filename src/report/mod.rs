@@ -1,0 +1,72 @@
+//! From outcomes to what people read: the report model, hints, and one file per format.
+
+pub mod hints;
+pub mod json;
+pub mod list;
+pub mod model;
+pub mod table;
+
+use std::fs::OpenOptions;
+use std::io::{self, Write};
+use std::path::Path;
+
+/// Writes `bytes` to `path` atomically: a new temporary file beside it, then a rename over it.
+///
+/// The temporary file is created with `create_new` (O_EXCL), which never follows a symlink, and
+/// the rename replaces a symlink planted at `path` instead of writing through it.
+pub fn write_file_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .ok_or_else(|| io::Error::other("the path names no file"))?;
+    let mut last_err = None;
+    for attempt in 0..16u32 {
+        let tmp = dir.join(format!(
+            ".{}.{}-{attempt}.tmp",
+            name.to_string_lossy(),
+            std::process::id()
+        ));
+        match OpenOptions::new().write(true).create_new(true).open(&tmp) {
+            Ok(mut f) => {
+                let written = f
+                    .write_all(bytes)
+                    .and_then(|()| f.sync_all())
+                    .and_then(|()| std::fs::rename(&tmp, path));
+                if written.is_err() {
+                    let _ = std::fs::remove_file(&tmp);
+                }
+                return written;
+            }
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last_err = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last_err.unwrap_or_else(|| io::Error::other("no temporary name available")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[cfg(unix)]
+    fn replaces_a_planted_symlink_instead_of_following_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, "keep").unwrap();
+        let report = dir.path().join("report.json");
+        std::os::unix::fs::symlink(&victim, &report).unwrap();
+        write_file_atomically(&report, b"{}").unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep");
+        assert_eq!(std::fs::read_to_string(&report).unwrap(), "{}");
+        assert!(
+            !std::fs::symlink_metadata(&report)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+    }
+}

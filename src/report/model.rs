@@ -1,0 +1,226 @@
+//! The report model of `CONTRACT.md`: built once from the plan and the outcomes; every formatter
+//! reads only this.
+
+use serde::Serialize;
+
+use crate::catalog::model::{CheckKind, Cloud, Direction, Platform, Transport, VnetMode};
+use crate::catalog::plan::Probe;
+use crate::probe::outcome::{Outcome, Phase, Status, Timings};
+
+/// The schema name of the JSON report.
+pub const SCHEMA: &str = "apim-probe/report/v1";
+
+/// The whole report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Always [`SCHEMA`].
+    pub schema: &'static str,
+    /// This tool and its version.
+    pub tool: Tool,
+    /// When the run started (RFC 3339, UTC).
+    pub started_at: String,
+    /// How long the run took.
+    pub duration_ms: u64,
+    /// The options that shaped the run.
+    pub settings: ReportSettings,
+    /// The machine that ran the probes.
+    pub host: HostInfo,
+    /// The DNS servers used.
+    pub dns: DnsInfo,
+    /// Counts.
+    pub summary: Summary,
+    /// One entry per probe, in catalog order.
+    pub results: Vec<ResultEntry>,
+    /// Findings of the run as a whole.
+    pub warnings: Vec<String>,
+    /// Whether the run was cut short (Ctrl-C).
+    pub interrupted: bool,
+}
+
+/// The tool's name and version.
+#[derive(Debug, Clone, Serialize)]
+pub struct Tool {
+    /// `apim-probe`.
+    pub name: &'static str,
+    /// The crate version.
+    pub version: &'static str,
+}
+
+impl Default for Tool {
+    fn default() -> Self {
+        Self {
+            name: env!("CARGO_PKG_NAME"),
+            version: env!("CARGO_PKG_VERSION"),
+        }
+    }
+}
+
+/// The options of the run.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportSettings {
+    /// APIM compute platform.
+    pub platform: Platform,
+    /// VNet mode.
+    pub vnet: VnetMode,
+    /// Azure cloud.
+    pub cloud: Cloud,
+    /// Azure region, when known.
+    pub region: Option<String>,
+    /// Per-probe limit (`check` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout_ms: Option<u64>,
+    /// Whether optional failures count toward the verdict.
+    pub strict: bool,
+}
+
+/// The machine that ran the probes.
+#[derive(Debug, Clone, Serialize)]
+pub struct HostInfo {
+    /// Its host name.
+    pub hostname: String,
+    /// Its non-loopback addresses.
+    pub addresses: Vec<String>,
+}
+
+/// The DNS servers used, and where they came from.
+#[derive(Debug, Clone, Serialize)]
+pub struct DnsInfo {
+    /// `ip:port` of each server.
+    pub servers: Vec<String>,
+    /// `system` or `option` (`--dns-server`).
+    pub source: &'static str,
+    /// Why the system configuration could not be used, when it could not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Counts over the results.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// Every result.
+    pub total: usize,
+    /// Status `ok`.
+    pub ok: usize,
+    /// Neither `ok` nor `skipped`.
+    pub failed: usize,
+    /// Failed, and the dependency is required.
+    pub failed_required: usize,
+    /// Status `skipped`.
+    pub skipped: usize,
+}
+
+/// One probe's result: the catalog row's facts and the outcome.
+#[derive(Debug, Clone, Serialize)]
+pub struct ResultEntry {
+    /// Dependency id.
+    pub id: String,
+    /// What APIM needs it for.
+    pub purpose: String,
+    /// The service tag an NSG rule would name.
+    pub service_tag: String,
+    /// Whether the dependency is required.
+    pub required: bool,
+    /// `outbound`, `inbound` or `peer`.
+    pub direction: Direction,
+    /// The host probed (a template when a placeholder was missing).
+    pub host: Option<String>,
+    /// The port (none for "any port").
+    pub port: Option<u16>,
+    /// `tcp` or `udp`.
+    pub transport: Transport,
+    /// What was done.
+    pub check: CheckKind,
+    /// The verdict.
+    pub status: Status,
+    /// Where it was decided.
+    pub phase: Phase,
+    /// Addresses the host resolved to.
+    pub addresses: Vec<String>,
+    /// The address that answered.
+    pub peer: Option<String>,
+    /// Per-phase durations.
+    pub timings_ms: Timings,
+    /// The reason.
+    pub detail: String,
+    /// What to change, for failures.
+    pub hint: Option<String>,
+    /// Findings that do not change the status.
+    pub warnings: Vec<String>,
+    /// Where in the reference the row comes from.
+    pub reference: String,
+}
+
+impl ResultEntry {
+    /// Joins a plan entry and its outcome; the hint is added by the caller.
+    pub fn new(p: &Probe, o: Outcome) -> Self {
+        let d = &p.dep;
+        let service_tag = match d.direction {
+            Direction::Inbound => d.source.clone(),
+            Direction::Outbound | Direction::Peer => d.destination.clone(),
+        };
+        Self {
+            id: d.id.get_ref().clone(),
+            purpose: d.purpose.clone(),
+            service_tag,
+            required: d.required,
+            direction: d.direction,
+            host: p.host.clone(),
+            port: p.port,
+            transport: p.transport,
+            check: p.check,
+            status: o.status,
+            phase: o.phase,
+            addresses: o.addresses.iter().map(ToString::to_string).collect(),
+            peer: o.peer.map(|a| a.to_string()),
+            timings_ms: o.timings,
+            detail: o.detail,
+            hint: None,
+            warnings: o.warnings,
+            reference: d.reference.clone(),
+        }
+    }
+
+    /// `host:port/transport`, with `*` for a missing host or port.
+    pub fn target(&self) -> String {
+        let host = self.host.as_deref().unwrap_or("*");
+        let host = if host.contains(':') {
+            format!("[{host}]")
+        } else {
+            host.to_owned()
+        };
+        let port = self.port.map_or("*".to_owned(), |p| p.to_string());
+        format!("{host}:{port}/{}", self.transport.as_str())
+    }
+}
+
+impl Summary {
+    /// Counts the results.
+    pub fn of(results: &[ResultEntry]) -> Self {
+        let mut s = Summary {
+            total: results.len(),
+            ..Summary::default()
+        };
+        for r in results {
+            match r.status {
+                Status::Ok => s.ok += 1,
+                Status::Skipped => s.skipped += 1,
+                _ => {
+                    s.failed += 1;
+                    s.failed_required += usize::from(r.required);
+                }
+            }
+        }
+        s
+    }
+}
+
+impl Report {
+    /// Whether the verdict passes: no required failure (with `strict`, no failure at all).
+    pub fn passed(&self) -> bool {
+        if self.settings.strict {
+            self.summary.failed == 0
+        } else {
+            self.summary.failed_required == 0
+        }
+    }
+}

@@ -1,0 +1,75 @@
+//! Runs a plan: every probe concurrently under a bound, one deadline each, results in plan order.
+//!
+//! The runner knows nothing of protocols; it hands each entry to `probe::run`. A probe's deadline
+//! starts when it gets a slot, so probes waiting for a slot never time out while queued. A probe
+//! that overruns its deadline (it should not) is cut at the deadline plus [`SLACK`] and reported as
+//! `timeout`; one that panics is reported as `error`. Either way the run goes on.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+use tokio::time::{Instant, timeout_at};
+
+use crate::catalog::plan::{Plan, Probe};
+use crate::probe::{self, Context, Outcome, Phase, Status, Target};
+
+/// How long past its deadline a probe may run before the runner cuts it.
+pub const SLACK: Duration = Duration::from_millis(100);
+
+/// Runs every entry of `plan`; returns one outcome per entry, in plan order.
+pub async fn run(plan: &Plan, ctx: &Context, concurrency: usize) -> Vec<Outcome> {
+    let slots = Arc::new(Semaphore::new(concurrency.max(1)));
+    let mut results: Vec<Option<Outcome>> = vec![None; plan.probes.len()];
+    let mut tasks = JoinSet::new();
+    let mut index_of = HashMap::new();
+    for (i, p) in plan.probes.iter().enumerate() {
+        let Some(target) = target_of(p) else {
+            results[i] = Some(Outcome::skipped(
+                p.skip.clone().unwrap_or_else(|| "nothing to probe".into()),
+            ));
+            continue;
+        };
+        let (ctx, slots, check) = (ctx.clone(), Arc::clone(&slots), p.check);
+        let handle = tasks.spawn(async move {
+            let _slot = slots.acquire_owned().await.expect("semaphore never closed");
+            let deadline = Instant::now() + ctx.timeout;
+            match timeout_at(deadline + SLACK, probe::run(check, &target, &ctx, deadline)).await {
+                Ok(outcome) => outcome,
+                Err(_) => Outcome::new(
+                    Status::Timeout,
+                    Phase::Connect,
+                    "the probe did not finish by its deadline",
+                ),
+            }
+        });
+        index_of.insert(handle.id(), i);
+    }
+    while let Some(joined) = tasks.join_next_with_id().await {
+        match joined {
+            Ok((id, outcome)) => results[index_of[&id]] = Some(outcome),
+            Err(e) => {
+                let detail = format!("the probe failed inside the tool: {e}");
+                results[index_of[&e.id()]] =
+                    Some(Outcome::new(Status::Error, Phase::Connect, detail));
+            }
+        }
+    }
+    results
+        .into_iter()
+        .map(|r| r.expect("every entry has an outcome"))
+        .collect()
+}
+
+fn target_of(p: &Probe) -> Option<Target> {
+    if p.skip.is_some() {
+        return None;
+    }
+    Some(Target {
+        host: p.host.clone()?,
+        port: p.port?,
+        transport: p.transport,
+    })
+}

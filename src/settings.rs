@@ -1,0 +1,286 @@
+//! Turning raw flags into validated settings, once. Nothing below this module reads argv or the
+//! environment. Each `validate_*` function checks one option and names it in its error.
+
+use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::catalog::model::{Cloud, Platform, VnetMode};
+use crate::cli::{CheckArgs, ListArgs, OutputFormat, ScopeArgs};
+
+/// The default number of probes in flight: the whole embedded catalog at once, with room.
+pub const DEFAULT_CONCURRENCY: usize = 256;
+
+/// An option that cannot be used; the message names it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct SettingsError(pub String);
+
+/// What to probe, validated.
+#[derive(Debug, Clone)]
+pub struct ScopeSettings {
+    /// APIM compute platform.
+    pub platform: Platform,
+    /// VNet mode.
+    pub vnet: VnetMode,
+    /// Azure cloud.
+    pub cloud: Cloud,
+    /// Azure region, lowercase.
+    pub region: Option<String>,
+    /// Placeholder values from `--set` (and `region`).
+    pub values: BTreeMap<String, String>,
+    /// `--catalog`, or the embedded catalog.
+    pub catalog: Option<PathBuf>,
+    /// `--only` ids.
+    pub only: Vec<String>,
+    /// `--skip` ids.
+    pub skip: Vec<String>,
+    /// `--dns-server` addresses, or `None` for the system's configuration.
+    pub dns_servers: Option<Vec<SocketAddr>>,
+}
+
+/// Validated settings of `check`.
+#[derive(Debug, Clone)]
+pub struct CheckSettings {
+    /// What to probe.
+    pub scope: ScopeSettings,
+    /// Limit for each probe.
+    pub timeout: Duration,
+    /// Probes in flight at once.
+    pub concurrency: usize,
+    /// Output format.
+    pub output: OutputFormat,
+    /// Where to write the JSON report too.
+    pub report_file: Option<PathBuf>,
+    /// Whether optional failures count toward the exit code.
+    pub strict: bool,
+}
+
+/// Validated settings of `list`.
+#[derive(Debug, Clone)]
+pub struct ListSettings {
+    /// What would be probed.
+    pub scope: ScopeSettings,
+    /// Output format.
+    pub output: OutputFormat,
+}
+
+impl TryFrom<&CheckArgs> for CheckSettings {
+    type Error = SettingsError;
+    fn try_from(a: &CheckArgs) -> Result<Self, SettingsError> {
+        Ok(Self {
+            scope: ScopeSettings::try_from(&a.scope)?,
+            timeout: validate_timeout(&a.timeout)?,
+            concurrency: validate_concurrency(a.concurrency)?,
+            output: a.output,
+            report_file: a.report_file.clone(),
+            strict: a.strict,
+        })
+    }
+}
+
+impl TryFrom<&ListArgs> for ListSettings {
+    type Error = SettingsError;
+    fn try_from(a: &ListArgs) -> Result<Self, SettingsError> {
+        Ok(Self {
+            scope: ScopeSettings::try_from(&a.scope)?,
+            output: a.output,
+        })
+    }
+}
+
+impl TryFrom<&ScopeArgs> for ScopeSettings {
+    type Error = SettingsError;
+    fn try_from(a: &ScopeArgs) -> Result<Self, SettingsError> {
+        let region = a.region.as_deref().map(validate_region).transpose()?;
+        let mut values = validate_sets(&a.set)?;
+        if let Some(r) = &region {
+            values.insert("region".into(), r.clone());
+        }
+        let dns_servers = if a.dns_server.is_empty() {
+            None
+        } else {
+            Some(
+                a.dns_server
+                    .iter()
+                    .map(|s| validate_dns_server(s))
+                    .collect::<Result<_, _>>()?,
+            )
+        };
+        Ok(Self {
+            platform: a.platform,
+            vnet: a.vnet,
+            cloud: a.cloud.unwrap_or(Cloud::Public),
+            region,
+            values,
+            catalog: a.catalog.clone(),
+            only: validate_ids("--only", &a.only)?,
+            skip: validate_ids("--skip", &a.skip)?,
+            dns_servers,
+        })
+    }
+}
+
+/// `3s`, `500ms`, `1.5s`, `2m`; a bare number is seconds. Between 1 ms and 10 minutes.
+pub fn validate_timeout(text: &str) -> Result<Duration, SettingsError> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let bad = || {
+        SettingsError(format!(
+            "--timeout {text}: expected a duration like 5s, 500ms or 1m"
+        ))
+    };
+    let n: f64 = num.parse().map_err(|_| bad())?;
+    let secs = match unit.trim() {
+        "ms" => n / 1000.0,
+        "" | "s" => n,
+        "m" | "min" => n * 60.0,
+        _ => return Err(bad()),
+    };
+    if !(0.001..=600.0).contains(&secs) {
+        return Err(SettingsError(format!(
+            "--timeout {text}: must be between 1ms and 10m"
+        )));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+fn validate_concurrency(n: Option<usize>) -> Result<usize, SettingsError> {
+    match n {
+        None => Ok(DEFAULT_CONCURRENCY),
+        Some(0) => Err(SettingsError(
+            "--concurrency 0: at least one probe must run".into(),
+        )),
+        Some(n) => Ok(n),
+    }
+}
+
+/// Azure region names are lowercase letters and digits (`westeurope`, not `West Europe`).
+fn validate_region(text: &str) -> Result<String, SettingsError> {
+    let r = text.trim().to_ascii_lowercase();
+    if r.is_empty() || !r.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(SettingsError(format!(
+            "--region {text}: expected a region name like westeurope (no spaces; `az account list-locations -o table` shows them)"
+        )));
+    }
+    Ok(r)
+}
+
+/// `KEY=VALUE` pairs; values are host labels (letters, digits, `-`, `.`).
+fn validate_sets(pairs: &[String]) -> Result<BTreeMap<String, String>, SettingsError> {
+    let mut out = BTreeMap::new();
+    for pair in pairs {
+        let Some((k, v)) = pair.split_once('=') else {
+            return Err(SettingsError(format!(
+                "--set {pair}: expected KEY=VALUE, e.g. sql_server=apimsql123"
+            )));
+        };
+        let (k, v) = (k.trim(), v.trim());
+        if k.is_empty()
+            || !k
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        {
+            return Err(SettingsError(format!(
+                "--set {pair}: the key must be lowercase_with_underscores"
+            )));
+        }
+        let host_like = !v.is_empty()
+            && v.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
+        if !host_like {
+            return Err(SettingsError(format!(
+                "--set {pair}: the value must be a host name part (letters, digits, - and .)"
+            )));
+        }
+        if k == "region" {
+            return Err(SettingsError("--set region=…: use --region instead".into()));
+        }
+        if out.insert(k.to_owned(), v.to_ascii_lowercase()).is_some() {
+            return Err(SettingsError(format!("--set {k}: given twice")));
+        }
+    }
+    Ok(out)
+}
+
+/// `IP`, `IP:PORT` or `[IPv6]:PORT`; the port defaults to 53.
+pub fn validate_dns_server(text: &str) -> Result<SocketAddr, SettingsError> {
+    let t = text.trim();
+    if let Ok(ip) = t.parse::<IpAddr>() {
+        return Ok(SocketAddr::new(ip, 53));
+    }
+    t.parse::<SocketAddr>().map_err(|_| {
+        SettingsError(format!("--dns-server {text}: expected an IP address with an optional port, e.g. 10.0.0.4 or 10.0.0.4:53"))
+    })
+}
+
+fn validate_ids(option: &str, ids: &[String]) -> Result<Vec<String>, SettingsError> {
+    ids.iter()
+        .map(|i| i.trim().to_owned())
+        .map(|i| {
+            if i.is_empty() {
+                Err(SettingsError(format!("{option}: empty id")))
+            } else {
+                Ok(i)
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use test_case::test_case;
+
+    #[test_case("5s", 5000; "seconds")]
+    #[test_case("500ms", 500; "millis")]
+    #[test_case("1.5s", 1500; "fraction")]
+    #[test_case("2", 2000; "bare number")]
+    #[test_case("1m", 60000; "minutes")]
+    fn timeouts(text: &str, ms: u128) {
+        assert_eq!(validate_timeout(text).unwrap().as_millis(), ms);
+    }
+
+    #[test_case("5x", "expected a duration"; "unit")]
+    #[test_case("0s", "between 1ms and 10m"; "zero")]
+    #[test_case("ms", "expected a duration"; "no number")]
+    fn bad_timeouts(text: &str, msg: &str) {
+        assert!(validate_timeout(text).unwrap_err().0.contains(msg));
+    }
+
+    #[test_case("10.0.0.4", "10.0.0.4:53"; "v4")]
+    #[test_case("127.0.0.1:5353", "127.0.0.1:5353"; "v4 port")]
+    #[test_case("::1", "[::1]:53"; "v6")]
+    #[test_case("[::1]:5353", "[::1]:5353"; "v6 port")]
+    fn dns_servers(text: &str, want: &str) {
+        assert_eq!(validate_dns_server(text).unwrap().to_string(), want);
+    }
+
+    #[test]
+    fn sets() {
+        let m = validate_sets(&["sql_server=Abc".into()]).unwrap();
+        assert_eq!(m["sql_server"], "abc");
+        assert!(
+            validate_sets(&["nope".into()])
+                .unwrap_err()
+                .0
+                .contains("KEY=VALUE")
+        );
+        assert!(
+            validate_sets(&["a=b/c".into()])
+                .unwrap_err()
+                .0
+                .contains("host name part")
+        );
+        assert!(
+            validate_region("West Europe")
+                .unwrap_err()
+                .0
+                .contains("westeurope")
+        );
+    }
+}
