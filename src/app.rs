@@ -14,7 +14,7 @@ use crate::report::list::{self as list_fmt, PlanReport};
 use crate::report::model::{
     DnsInfo, HostInfo, Report, ReportSettings, ResultEntry, SCHEMA, Summary, Tool,
 };
-use crate::report::{hints, json, table, write_file_atomically};
+use crate::report::{check_writable, hints, json, table, write_file_atomically};
 use crate::runner;
 use crate::settings::{CheckSettings, ListSettings, ScopeSettings};
 
@@ -70,7 +70,7 @@ pub fn check(args: &CheckArgs) -> Result<u8, UsageError> {
     let catalog = load_catalog(&s.scope)?;
     if let Some(path) = &s.report_file {
         // Fail before probing, not after minutes of work, when the report cannot be written.
-        write_file_atomically(path, b"").map_err(|err| UsageError::ReportFile {
+        check_writable(path).map_err(|err| UsageError::ReportFile {
             path: path.display().to_string(),
             err,
         })?;

@@ -11,29 +11,36 @@ use std::path::{Path, PathBuf};
 use super::model::{CatalogFile, CheckKind, Dependency, Direction, PlaceholderDef, Transport};
 use super::{BUILTIN_PLACEHOLDERS, Catalog};
 
-/// The catalog compiled into the binary: `(file name, contents)` of every file in `probes/`.
+/// The catalog compiled into the binary: every file of `probes/`, in name order (the order in
+/// which `--catalog probes/` reads them, so both give the same plan).
 pub const EMBEDDED: &[(&str, &str)] = &[
     (
-        "probes/placeholders.toml",
-        include_str!("../../probes/placeholders.toml"),
+        "probes/00-placeholders.toml",
+        include_str!("../../probes/00-placeholders.toml"),
     ),
     (
-        "probes/inbound.toml",
-        include_str!("../../probes/inbound.toml"),
-    ),
-    ("probes/core.toml", include_str!("../../probes/core.toml")),
-    (
-        "probes/monitoring.toml",
-        include_str!("../../probes/monitoring.toml"),
+        "probes/10-core.toml",
+        include_str!("../../probes/10-core.toml"),
     ),
     (
-        "probes/optional.toml",
-        include_str!("../../probes/optional.toml"),
+        "probes/20-monitoring.toml",
+        include_str!("../../probes/20-monitoring.toml"),
     ),
-    ("probes/fqdn.toml", include_str!("../../probes/fqdn.toml")),
     (
-        "probes/infrastructure.toml",
-        include_str!("../../probes/infrastructure.toml"),
+        "probes/30-infrastructure.toml",
+        include_str!("../../probes/30-infrastructure.toml"),
+    ),
+    (
+        "probes/40-features.toml",
+        include_str!("../../probes/40-features.toml"),
+    ),
+    (
+        "probes/50-optional.toml",
+        include_str!("../../probes/50-optional.toml"),
+    ),
+    (
+        "probes/90-inbound-and-peer.toml",
+        include_str!("../../probes/90-inbound-and-peer.toml"),
     ),
 ];
 

@@ -44,6 +44,8 @@ pub struct Probe {
     pub check: CheckKind,
     /// Why this entry is not probed, when it is not.
     pub skip: Option<String>,
+    /// The reference's wildcard that this concrete host stands for, if any.
+    pub stands_for: Option<String>,
 }
 
 /// The plan: entries in catalog order.
@@ -181,7 +183,11 @@ fn expand_row(catalog: &Catalog, dep: &Arc<Dependency>, scope: &Scope, out: &mut
             continue;
         }
         let (host, skip) = fill(catalog, entry, &scope.values);
+        let first = out.len();
         push_all(out, dep, Some(&host), &ports, skip.as_deref());
+        for p in &mut out[first..] {
+            p.stands_for.clone_from(&entry.wildcard);
+        }
     }
 }
 
@@ -231,7 +237,7 @@ fn fill(
         match values.get(name) {
             Some(v) => host = host.replace(&format!("{{{name}}}"), v),
             None if name == "region" => {
-                missing.push("give --region NAME (e.g. westeurope)".to_owned())
+                missing.push("give --region NAME (e.g. westeurope)".to_owned());
             }
             None => {
                 let help = catalog
@@ -268,6 +274,7 @@ fn push_all(
                 transport,
                 check: dep.check,
                 skip: skip.map(str::to_owned),
+                stands_for: None,
             });
         }
     }

@@ -50,6 +50,9 @@ pub struct PlanEntry {
     pub check: CheckKind,
     /// Why `check` would skip it, when it would.
     pub skip: Option<String>,
+    /// The reference's wildcard this host stands for (e.g. `*.update.microsoft.com`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stands_for: Option<String>,
     /// Where in the reference the row comes from.
     pub reference: String,
 }
@@ -75,6 +78,7 @@ impl PlanReport {
                 transport: p.transport,
                 check: p.check,
                 skip: p.skip.clone(),
+                stands_for: p.stands_for.clone(),
                 reference: p.dep.reference.clone(),
             })
             .collect();

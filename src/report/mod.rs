@@ -6,15 +6,34 @@ pub mod list;
 pub mod model;
 pub mod table;
 
-use std::fs::OpenOptions;
+use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Writes `bytes` to `path` atomically: a new temporary file beside it, then a rename over it.
 ///
 /// The temporary file is created with `create_new` (O_EXCL), which never follows a symlink, and
 /// the rename replaces a symlink planted at `path` instead of writing through it.
 pub fn write_file_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let (tmp, mut file) = temp_beside(path)?;
+    let written = file
+        .write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .and_then(|()| std::fs::rename(&tmp, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
+}
+
+/// Checks, before any probing, that a report could be written at `path`, without touching it.
+pub fn check_writable(path: &Path) -> io::Result<()> {
+    let (tmp, _) = temp_beside(path)?;
+    std::fs::remove_file(tmp)
+}
+
+/// A new file with a unique name in `path`'s folder, created with O_EXCL.
+fn temp_beside(path: &Path) -> io::Result<(PathBuf, File)> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -30,16 +49,7 @@ pub fn write_file_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
             std::process::id()
         ));
         match OpenOptions::new().write(true).create_new(true).open(&tmp) {
-            Ok(mut f) => {
-                let written = f
-                    .write_all(bytes)
-                    .and_then(|()| f.sync_all())
-                    .and_then(|()| std::fs::rename(&tmp, path));
-                if written.is_err() {
-                    let _ = std::fs::remove_file(&tmp);
-                }
-                return written;
-            }
+            Ok(f) => return Ok((tmp, f)),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last_err = Some(e),
             Err(e) => return Err(e),
         }

@@ -126,6 +126,9 @@ pub struct ResultEntry {
     pub host: Option<String>,
     /// The port (none for "any port").
     pub port: Option<u16>,
+    /// The reference's wildcard this host stands for (e.g. `*.update.microsoft.com`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stands_for: Option<String>,
     /// `tcp` or `udp`.
     pub transport: Transport,
     /// What was done.
@@ -166,6 +169,7 @@ impl ResultEntry {
             direction: d.direction,
             host: p.host.clone(),
             port: p.port,
+            stands_for: p.stands_for.clone(),
             transport: p.transport,
             check: p.check,
             status: o.status,

@@ -15,12 +15,12 @@ pub fn write(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     let region = s.region.as_deref().unwrap_or("(none)");
     writeln!(
         out,
-        "{} {} · {:?}/{:?}/{:?} · region {region} · timeout {} ms · DNS {}",
+        "{} {} · {}/{}/{} · region {region} · timeout {} ms · DNS {}",
         r.tool.name,
         r.tool.version,
-        s.platform,
-        s.vnet,
-        s.cloud,
+        lower(s.platform),
+        lower(s.vnet),
+        lower(s.cloud),
         s.timeout_ms.unwrap_or_default(),
         r.dns.servers.join(", ")
     )?;
@@ -64,7 +64,7 @@ pub fn write(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     let m = &r.summary;
     writeln!(
         out,
-        "{} results: {} ok, {} failed ({} required), {} skipped, in {:.2} s",
+        "{} results: {} ok, {} failed ({} required), {} skipped, in {:.3} s",
         m.total,
         m.ok,
         m.failed,
@@ -147,4 +147,12 @@ pub fn verdict(r: &Report) -> String {
             required.join(", ")
         )
     }
+}
+
+/// The serde (lowercase) name of a settings enum.
+fn lower(v: impl serde::Serialize) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|j| j.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
