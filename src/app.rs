@@ -87,6 +87,8 @@ pub fn check(args: &CheckArgs) -> Result<u8, UsageError> {
         let ctx = Context {
             dns: Arc::new(resolve::Dns::new(config, s.timeout)),
             timeout: s.timeout,
+            trust: Arc::new(crate::probe::tls::Trust::default()),
+            max_clock_skew: s.max_clock_skew,
         };
         runner::run(&plan, &ctx, s.concurrency).await
     });

@@ -110,6 +110,13 @@ pub struct CheckArgs {
     /// Count optional dependencies toward the exit code too.
     #[arg(long)]
     pub strict: bool,
+    /// Warn when a time server's clock differs from this machine's by more than this.
+    #[arg(long, default_value = "60s", value_name = "DURATION")]
+    pub max_clock_skew: String,
+    /// A PEM file of CA certificates this network legitimately chains to (private PKI, or a TLS
+    /// inspection you accept): trusted, and not reported as interception (repeatable).
+    #[arg(long, value_name = "PEM")]
+    pub expect_ca: Vec<PathBuf>,
 }
 
 /// Options of `list`.

@@ -55,6 +55,10 @@ pub struct CheckSettings {
     pub report_file: Option<PathBuf>,
     /// Whether optional failures count toward the exit code.
     pub strict: bool,
+    /// Clock offset above which NTP adds a warning.
+    pub max_clock_skew: Duration,
+    /// `--expect-ca` files.
+    pub expect_ca: Vec<PathBuf>,
 }
 
 /// Validated settings of `list`.
@@ -76,6 +80,8 @@ impl TryFrom<&CheckArgs> for CheckSettings {
             output: a.output,
             report_file: a.report_file.clone(),
             strict: a.strict,
+            max_clock_skew: validate_duration("--max-clock-skew", &a.max_clock_skew)?,
+            expect_ca: a.expect_ca.clone(),
         })
     }
 }
@@ -124,6 +130,11 @@ impl TryFrom<&ScopeArgs> for ScopeSettings {
 
 /// `3s`, `500ms`, `1.5s`, `2m`; a bare number is seconds. Between 1 ms and 10 minutes.
 pub fn validate_timeout(text: &str) -> Result<Duration, SettingsError> {
+    validate_duration("--timeout", text)
+}
+
+/// A duration option, named in its error.
+pub fn validate_duration(option: &str, text: &str) -> Result<Duration, SettingsError> {
     let t = text.trim();
     let split = t
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
@@ -131,7 +142,7 @@ pub fn validate_timeout(text: &str) -> Result<Duration, SettingsError> {
     let (num, unit) = t.split_at(split);
     let bad = || {
         SettingsError(format!(
-            "--timeout {text}: expected a duration like 5s, 500ms or 1m"
+            "{option} {text}: expected a duration like 5s, 500ms or 1m"
         ))
     };
     let n: f64 = num.parse().map_err(|_| bad())?;
@@ -143,7 +154,7 @@ pub fn validate_timeout(text: &str) -> Result<Duration, SettingsError> {
     };
     if !(0.001..=600.0).contains(&secs) {
         return Err(SettingsError(format!(
-            "--timeout {text}: must be between 1ms and 10m"
+            "{option} {text}: must be between 1ms and 10m"
         )));
     }
     Ok(Duration::from_secs_f64(secs))

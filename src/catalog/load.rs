@@ -251,7 +251,13 @@ fn check_row(src: &Source, d: &Dependency) -> Result<(), CatalogError> {
         ));
     }
     let fits = match d.check {
-        CheckKind::Tcp => d.transport == [Transport::Tcp],
+        CheckKind::Tcp
+        | CheckKind::Tls
+        | CheckKind::Http
+        | CheckKind::Tds
+        | CheckKind::Smb
+        | CheckKind::Amqp
+        | CheckKind::Amqps => d.transport == [Transport::Tcp],
         CheckKind::Ntp | CheckKind::None => d.transport == [Transport::Udp],
         CheckKind::Dns => true,
     };

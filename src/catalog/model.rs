@@ -85,8 +85,20 @@ pub enum CheckKind {
     Tcp,
     /// A DNS query answered by the server (any response code proves reachability).
     Dns,
-    /// An SNTP exchange (not implemented yet: planned as skipped).
+    /// An SNTP exchange over UDP: offset, round trip, stratum.
     Ntp,
+    /// A TLS handshake with SNI: chain recorded, trust and interception judged.
+    Tls,
+    /// A plain HTTP GET (port 80: OCSP/CRL hosts); a firewall's deny page is told apart.
+    Http,
+    /// A TDS PRELOGIN exchange (Azure SQL, 1433).
+    Tds,
+    /// An SMB2 NEGOTIATE exchange (Azure Files, 445).
+    Smb,
+    /// An AMQP protocol-header exchange in the clear (5672).
+    Amqp,
+    /// TLS, then the AMQP protocol-header exchange (5671).
+    Amqps,
     /// No protocol to speak: a UDP row that cannot be proven, always skipped.
     None,
 }
@@ -108,6 +120,12 @@ impl CheckKind {
             CheckKind::Tcp => "tcp",
             CheckKind::Dns => "dns",
             CheckKind::Ntp => "ntp",
+            CheckKind::Tls => "tls",
+            CheckKind::Http => "http",
+            CheckKind::Tds => "tds",
+            CheckKind::Smb => "smb",
+            CheckKind::Amqp => "amqp",
+            CheckKind::Amqps => "amqps",
             CheckKind::None => "none",
         }
     }

@@ -2,10 +2,16 @@
 //!
 //! Adding a kind means one file here, one variant of `CheckKind`, one arm in [`run`], and catalog rows.
 
+pub mod amqp;
 pub mod dns;
+pub mod http;
+pub mod ntp;
 pub mod outcome;
 pub mod resolve;
+pub mod smb;
 pub mod tcp;
+pub mod tds;
+pub mod tls;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -34,6 +40,10 @@ pub struct Context {
     pub dns: Arc<Dns>,
     /// The per-probe limit, for details ("within 5s").
     pub timeout: Duration,
+    /// Trust store and expected issuers for `tls` (and TLS-wrapped) checks.
+    pub trust: Arc<tls::Trust>,
+    /// Clock offset above which the `ntp` check adds a warning.
+    pub max_clock_skew: Duration,
 }
 
 /// Runs one check against one target; ends by `deadline` with an outcome whatever the network does.
@@ -41,8 +51,14 @@ pub async fn run(check: CheckKind, target: &Target, ctx: &Context, deadline: Ins
     match check {
         CheckKind::Tcp => tcp::probe(target, ctx, deadline).await,
         CheckKind::Dns => dns::probe(target, ctx, deadline).await,
-        // The plan never runs these; an outcome keeps a hand-made catalog from crashing the run.
-        CheckKind::Ntp | CheckKind::None => Outcome::skipped("no probe for this check kind yet"),
+        CheckKind::Ntp => ntp::probe(target, ctx, deadline).await,
+        CheckKind::Tls => tls::probe(target, ctx, deadline).await,
+        CheckKind::Http => http::probe(target, ctx, deadline).await,
+        CheckKind::Tds => tds::probe(target, ctx, deadline).await,
+        CheckKind::Smb => smb::probe(target, ctx, deadline).await,
+        CheckKind::Amqp | CheckKind::Amqps => amqp::probe(target, ctx, deadline).await,
+        // The plan never runs this; an outcome keeps a hand-made catalog from crashing the run.
+        CheckKind::None => Outcome::skipped("no protocol to speak"),
     }
 }
 

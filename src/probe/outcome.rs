@@ -108,6 +108,27 @@ pub struct Outcome {
     pub detail: String,
     /// Findings that do not change the status.
     pub warnings: Vec<String>,
+    /// What the peer presented or sent, when a check records it.
+    pub evidence: Option<Evidence>,
+}
+
+/// Structured evidence of what a peer presented, one variant per kind of record.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Evidence {
+    /// The TLS handshake: version, chain.
+    Tls(super::tls::TlsEvidence),
+    /// The NTP answer: offset, round trip, stratum.
+    Ntp(super::ntp::NtpEvidence),
+    /// What a peer sent back in the application protocol.
+    Reply {
+        /// The protocol expected (`tds`, `smb`, `amqp`, `http`, …).
+        protocol: String,
+        /// The first bytes received, in hex (empty when the peer sent nothing).
+        first_bytes_hex: String,
+        /// What the reply was understood to be, when it was understood.
+        understood: Option<String>,
+    },
 }
 
 impl Outcome {
@@ -121,6 +142,7 @@ impl Outcome {
             timings: Timings::default(),
             detail: detail.into(),
             warnings: Vec::new(),
+            evidence: None,
         }
     }
 

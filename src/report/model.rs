@@ -149,6 +149,9 @@ pub struct ResultEntry {
     pub hint: Option<String>,
     /// Findings that do not change the status.
     pub warnings: Vec<String>,
+    /// What the peer presented or sent (certificate chain, NTP offset, first bytes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<crate::probe::outcome::Evidence>,
     /// Where in the reference the row comes from.
     pub reference: String,
 }
@@ -180,6 +183,7 @@ impl ResultEntry {
             detail: o.detail,
             hint: None,
             warnings: o.warnings,
+            evidence: o.evidence,
             reference: d.reference.clone(),
         }
     }

@@ -1,0 +1,19 @@
+//! The `ntp` check (stub: being written).
+
+use tokio::time::Instant;
+
+use super::{Context, Outcome, Phase, Status, Target};
+
+/// What an NTP server answered (stub).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct NtpEvidence {}
+
+/// The `ntp` check.
+#[expect(clippy::unused_async, reason = "stub keeps the signature every kind shares")]
+pub async fn probe(_target: &Target, _ctx: &Context, _deadline: Instant) -> Outcome {
+    Outcome::new(
+        Status::Error,
+        Phase::Handshake,
+        "the ntp check is not implemented yet",
+    )
+}
