@@ -12,7 +12,7 @@ use crate::exit;
 use crate::probe::{Context, resolve};
 use crate::report::list::{self as list_fmt, PlanReport};
 use crate::report::model::{
-    DnsInfo, HostInfo, Report, ReportSettings, ResultEntry, SCHEMA, Summary, Tool,
+    DnsCheck, DnsInfo, HostInfo, Report, ReportSettings, ResultEntry, SCHEMA, Summary, Tool,
 };
 use crate::report::{check_writable, hints, json, table, write_file_atomically};
 use crate::runner;
@@ -137,6 +137,7 @@ fn dns_config(
         servers: servers.iter().map(ToString::to_string).collect(),
         source,
         error: config.as_ref().err().cloned(),
+        checks: Vec::new(),
     };
     (config, info)
 }
@@ -182,6 +183,8 @@ fn build_report(
             e
         })
         .collect();
+    let mut dns = dns;
+    dns.checks = results.iter().filter_map(DnsCheck::of).collect();
     Report {
         schema: SCHEMA,
         tool: Tool::default(),

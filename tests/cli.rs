@@ -253,3 +253,75 @@ fn help_teaches_and_exits_0() {
         Some(0)
     );
 }
+
+const DNS_ROW: &str = r#"
+[[dependency]]
+id = "dns"
+purpose = "DNS"
+direction = "outbound"
+source = "VirtualNetwork"
+destination = "DNS servers"
+required = true
+platforms = ["stv2"]
+vnet = ["external", "internal"]
+transport = ["udp", "tcp"]
+ports = [53]
+check = "dns"
+hosts = ["{dns_server}"]
+reference = "test"
+"#;
+
+#[test]
+fn each_dns_server_is_asked_over_udp_and_tcp_on_its_own() {
+    let dns = DnsResponder::start(&[(
+        "login.microsoftonline.com",
+        Answer::A("127.0.0.1".parse().unwrap()),
+    )]);
+    let closed = std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let (_dir, cat) = catalog(&[DNS_ROW.to_owned()]);
+    let silent = format!("127.0.0.1:{closed}");
+    let (code, report) = check_json(&[
+        "--catalog",
+        cat.to_str().unwrap(),
+        "--dns-server",
+        &dns.addr.to_string(),
+        "--dns-server",
+        &silent,
+        "--timeout",
+        "1s",
+    ]);
+    assert_eq!(
+        code, 1,
+        "the responder has no TCP and the second server is closed"
+    );
+    let checks = report["dns"]["checks"].as_array().unwrap();
+    assert_eq!(checks.len(), 4, "{checks:?}");
+    let find = |server: &str, t: &str| {
+        checks
+            .iter()
+            .find(|c| c["server"] == server && c["transport"] == t)
+            .unwrap()
+    };
+    let udp = find(&dns.addr.to_string(), "udp");
+    assert_eq!(udp["status"], "ok");
+    assert!(
+        udp["rcode"].as_str().unwrap().starts_with("NOERROR"),
+        "{udp}"
+    );
+    assert_eq!(find(&dns.addr.to_string(), "tcp")["status"], "refused");
+    let closed_udp = find(&silent, "udp");
+    assert_eq!(
+        closed_udp["status"], "refused",
+        "ICMP port unreachable on a connected socket: {closed_udp}"
+    );
+    assert!(
+        closed_udp["detail"]
+            .as_str()
+            .unwrap()
+            .contains("port unreachable")
+    );
+}

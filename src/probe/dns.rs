@@ -14,7 +14,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpStream, UdpSocket};
 use tokio::time::{Instant, timeout_at};
 
-use super::outcome::millis;
+use super::outcome::{Evidence, millis};
 use super::{Context, Outcome, Phase, Status, Target, human, tcp};
 use crate::catalog::model::Transport;
 
@@ -149,7 +149,7 @@ fn judge(server: SocketAddr, transport: Transport, id: u16, reply: &[u8]) -> Out
             return Outcome::new(Status::ProtocolError, Phase::Handshake, d);
         }
     };
-    let code = msg.metadata.response_code;
+    let code = super::resolve::rcode_name(msg.metadata.response_code);
     let mut o = Outcome::new(
         Status::Ok,
         Phase::Handshake,
@@ -158,7 +158,12 @@ fn judge(server: SocketAddr, transport: Transport, id: u16, reply: &[u8]) -> Out
             msg.answers.len()
         ),
     );
-    if code != ResponseCode::NoError {
+    o.evidence = Some(Evidence::Reply {
+        protocol: "dns".into(),
+        first_bytes_hex: hex_prefix(reply),
+        understood: Some(format!("{code}, {} answer(s)", msg.answers.len())),
+    });
+    if msg.metadata.response_code != ResponseCode::NoError {
         o.warnings.push(format!("DNS server {server} answers {code} for {QUERY_NAME}: reachable, but it does not resolve what APIM needs"));
     }
     o

@@ -188,7 +188,10 @@ impl Dns {
                 if *response_code == ResponseCode::NXDomain {
                     format!("NXDOMAIN: {host} does not exist ({asked})")
                 } else {
-                    format!("no A/AAAA records for {host} ({response_code}, {asked})")
+                    format!(
+                        "no A/AAAA records for {host} ({}, {asked})",
+                        rcode_name(*response_code)
+                    )
                 }
             }
             NetError::Dns(DnsError::ResponseCode(code)) => explain_rcode(host, *code, &asked),
@@ -202,6 +205,19 @@ impl Dns {
     }
 }
 
+/// The mnemonic of a response code, as dig prints it (`NOERROR`, `NXDOMAIN`, `SERVFAIL` …).
+pub fn rcode_name(code: ResponseCode) -> String {
+    match code {
+        ResponseCode::NoError => "NOERROR".into(),
+        ResponseCode::FormErr => "FORMERR".into(),
+        ResponseCode::ServFail => "SERVFAIL".into(),
+        ResponseCode::NXDomain => "NXDOMAIN".into(),
+        ResponseCode::NotImp => "NOTIMP".into(),
+        ResponseCode::Refused => "REFUSED".into(),
+        other => format!("RCODE {}", u16::from(other)),
+    }
+}
+
 fn explain_rcode(host: &str, code: ResponseCode, asked: &str) -> String {
     match code {
         ResponseCode::ServFail => {
@@ -212,6 +228,9 @@ fn explain_rcode(host: &str, code: ResponseCode, asked: &str) -> String {
         ResponseCode::Refused => {
             format!("REFUSED: the server will not resolve {host} for this client ({asked})")
         }
-        other => format!("the server answered {other} for {host} ({asked})"),
+        other => format!(
+            "the server answered {} for {host} ({asked})",
+            rcode_name(other)
+        ),
     }
 }

@@ -92,6 +92,50 @@ pub struct DnsInfo {
     /// Why the system configuration could not be used, when it could not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Each server asked on its own, per transport (the `dns` rows' results), in `check` only.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<DnsCheck>,
+}
+
+/// One DNS server asked over one transport.
+#[derive(Debug, Clone, Serialize)]
+pub struct DnsCheck {
+    /// `ip:port`.
+    pub server: String,
+    /// `udp` or `tcp`.
+    pub transport: Transport,
+    /// The probe's status.
+    pub status: Status,
+    /// The response code and answer count, when it answered.
+    pub rcode: Option<String>,
+    /// How long it took.
+    pub time_ms: Option<f64>,
+    /// The probe's detail.
+    pub detail: String,
+}
+
+impl DnsCheck {
+    /// The DNS section's view of a `dns` result, or `None` for other checks.
+    pub fn of(r: &ResultEntry) -> Option<Self> {
+        if r.check != CheckKind::Dns || r.status == Status::Skipped {
+            return None;
+        }
+        let rcode = match &r.evidence {
+            Some(crate::probe::outcome::Evidence::Reply { understood, .. }) => understood.clone(),
+            _ => None,
+        };
+        Some(Self {
+            server: r
+                .target()
+                .rsplit_once('/')
+                .map_or_else(String::new, |(addr, _)| addr.to_owned()),
+            transport: r.transport,
+            status: r.status,
+            rcode,
+            time_ms: r.timings_ms.total,
+            detail: r.detail.clone(),
+        })
+    }
 }
 
 /// Counts over the results.
