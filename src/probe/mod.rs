@@ -5,6 +5,7 @@
 pub mod amqp;
 pub mod dns;
 pub mod http;
+pub mod icmp;
 pub mod ntp;
 pub mod outcome;
 pub mod resolve;

@@ -9,10 +9,12 @@ use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use tokio::net::TcpStream;
+use socket2::{Domain, Protocol, Socket, Type};
+use tokio::net::{TcpSocket, TcpStream};
 use tokio::task::JoinSet;
 use tokio::time::{Instant, sleep, timeout_at};
 
+use super::icmp::{self, IcmpReport};
 use super::outcome::millis;
 use super::{Context, Outcome, Phase, Status, Target, human};
 
@@ -104,10 +106,10 @@ pub async fn connect(
         let delay = ATTEMPT_DELAY * u32::try_from(i).unwrap_or(u32::MAX);
         attempts.spawn(async move {
             sleep(delay).await;
-            (i, TcpStream::connect(addr).await)
+            (i, connect_one(addr).await)
         });
     }
-    let mut failures: Vec<Option<io::Error>> = addrs.iter().map(|_| None).collect();
+    let mut failures: Vec<Option<Failure>> = addrs.iter().map(|_| None).collect();
     loop {
         match timeout_at(deadline, attempts.join_next()).await {
             Ok(Some(Ok((i, Ok(stream))))) => {
@@ -133,7 +135,7 @@ pub async fn connect(
     }
     // Every attempt failed, or the deadline came: the first address decides the status.
     let (status, first) = match &failures[0] {
-        Some(e) => classify(e),
+        Some(f) => f.explain(),
         None => (
             Status::Timeout,
             "no answer within the timeout (silently dropped?)".to_owned(),
@@ -158,7 +160,7 @@ pub async fn connect(
 fn describe_others(
     addrs: &[IpAddr],
     port: u16,
-    failures: &[Option<io::Error>],
+    failures: &[Option<Failure>],
     except: Option<usize>,
     ctx: &Context,
     waited: Duration,
@@ -169,8 +171,8 @@ fn describe_others(
             continue;
         }
         let addr = SocketAddr::new(*ip, port);
-        if let Some(e) = &failures[i] {
-            out.push(format!("{addr}: {}", classify(e).1));
+        if let Some(f) = &failures[i] {
+            out.push(format!("{addr}: {}", f.explain().1));
             continue;
         }
         // Still pending: say how long it had, if it had started at all.
@@ -183,6 +185,43 @@ fn describe_others(
         }
     }
     out
+}
+
+/// A failed connection attempt: the error, and the ICMP error behind it when the kernel kept one.
+#[derive(Debug)]
+pub struct Failure {
+    /// What `connect` returned.
+    pub err: io::Error,
+    /// The ICMP error that caused it, and who sent it.
+    pub icmp: Option<IcmpReport>,
+}
+
+impl Failure {
+    /// The status and the sentence for this failure, naming the ICMP sender when known.
+    pub fn explain(&self) -> (Status, String) {
+        let (status, why) = classify(&self.err);
+        match self.icmp {
+            Some(icmp) => (status, format!("{icmp}: {} [{}]", icmp.meaning(), self.err)),
+            None => (status, why),
+        }
+    }
+}
+
+/// One TCP handshake to `addr`, with the ICMP error queue enabled so a failure can say who
+/// rejected it. A duplicate of the socket outlives tokio's `connect`, which drops its socket on
+/// failure, so the queue can still be read.
+async fn connect_one(addr: SocketAddr) -> Result<TcpStream, Failure> {
+    let plain = |err| Failure { err, icmp: None };
+    let sock =
+        Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP)).map_err(plain)?;
+    icmp::enable(&sock, addr.is_ipv6());
+    sock.set_nonblocking(true).map_err(plain)?;
+    let witness = sock.try_clone().ok();
+    let socket = TcpSocket::from_std_stream(std::net::TcpStream::from(sock));
+    socket.connect(addr).await.map_err(|err| Failure {
+        err,
+        icmp: witness.as_ref().and_then(icmp::take),
+    })
 }
 
 /// Maps a connect error to a status and a sentence that explains it.
