@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-LAB_PACKAGES=(iproute2 nftables dnsmasq nginx chrony samba)
+LAB_PACKAGES=(iproute2 procps nftables dnsmasq nginx chrony samba jq)
 
 missing=()
 for p in "${LAB_PACKAGES[@]}"; do
