@@ -4,6 +4,7 @@
 
 pub mod amqp;
 pub mod dns;
+pub mod exchange;
 pub mod http;
 pub mod icmp;
 pub mod ntp;
