@@ -209,8 +209,6 @@ fn row_skip_reason(dep: &Dependency) -> Option<String> {
                 "UDP with no protocol to speak: a probe without an answer would prove nothing; check the NSG allows UDP to {}",
                 dep.destination
             )),
-            // Until src/probe/ntp.rs lands, UDP is never reported reachable without an answer.
-            CheckKind::Ntp => Some("the NTP check is not implemented yet".into()),
             _ => None,
         },
     }
