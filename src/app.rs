@@ -9,6 +9,7 @@ use crate::catalog::plan::{self, Plan, Scope};
 use crate::catalog::{Catalog, CatalogError, load};
 use crate::cli::{CheckArgs, ListArgs, OutputFormat};
 use crate::exit;
+use crate::probe::tls::Trust;
 use crate::probe::{Context, resolve};
 use crate::report::list::{self as list_fmt, PlanReport};
 use crate::report::model::{
@@ -38,6 +39,9 @@ pub enum UsageError {
         /// Why it cannot be written.
         err: io::Error,
     },
+    /// A `--expect-ca` file cannot be used (the message names it).
+    #[error("{0}")]
+    Trust(String),
     /// The async runtime could not start.
     #[error("cannot start: {0}")]
     Runtime(io::Error),
@@ -75,6 +79,7 @@ pub fn check(args: &CheckArgs) -> Result<u8, UsageError> {
             err,
         })?;
     }
+    let trust = Arc::new(Trust::load(&s.expect_ca).map_err(UsageError::Trust)?);
     let (config, dns) = dns_config(&s.scope);
     let plan = plan::build(&catalog, &scope(&s.scope, &dns))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -87,7 +92,7 @@ pub fn check(args: &CheckArgs) -> Result<u8, UsageError> {
         let ctx = Context {
             dns: Arc::new(resolve::Dns::new(config, s.timeout)),
             timeout: s.timeout,
-            trust: Arc::new(crate::probe::tls::Trust::default()),
+            trust,
             max_clock_skew: s.max_clock_skew,
         };
         runner::run(&plan, &ctx, s.concurrency).await

@@ -240,7 +240,6 @@ fn lab_tls(validity: Validity, name: &str) -> (tempfile::TempDir, PathBuf, u16) 
 // tls
 
 #[test]
-#[ignore = "needs Trust::load(&s.expect_ca) wired into src/app.rs (see the tls report)"]
 fn tls_chain_to_an_expected_ca_is_ok() {
     let (_dir, store, port) = lab_tls(Validity::Good, HOST);
     let s = store.to_str().unwrap();
@@ -317,7 +316,6 @@ fn tls_untrusted_unexpected_ca_is_intercepted() {
 }
 
 #[test]
-#[ignore = "needs Trust::load(&s.expect_ca) wired into src/app.rs (see the tls report)"]
 fn tls_expired_leaf_from_an_expected_ca_is_untrusted() {
     let (_dir, store, port) = lab_tls(Validity::Expired, HOST);
     let (_, r, _) = run(
@@ -333,7 +331,6 @@ fn tls_expired_leaf_from_an_expected_ca_is_untrusted() {
 }
 
 #[test]
-#[ignore = "needs Trust::load(&s.expect_ca) wired into src/app.rs (see the tls report)"]
 fn tls_wrong_name_is_untrusted() {
     let (_dir, store, port) = lab_tls(Validity::Good, "other.test");
     let (_, r, _) = run(
@@ -349,7 +346,6 @@ fn tls_wrong_name_is_untrusted() {
 }
 
 #[test]
-#[ignore = "needs Trust::load(&s.expect_ca) wired into src/app.rs (see the tls report)"]
 fn tls_leaf_expiring_soon_is_ok_with_a_warning() {
     let (_dir, store, port) = lab_tls(Validity::ExpiresInDays(5), HOST);
     let (_, r, _) = run(
@@ -367,7 +363,6 @@ fn tls_leaf_expiring_soon_is_ok_with_a_warning() {
 }
 
 #[test]
-#[ignore = "needs Trust::load(&s.expect_ca) wired into src/app.rs (see the tls report)"]
 fn tls_unreadable_expect_ca_is_a_usage_error_naming_the_file() {
     let out = bin()
         .args([

@@ -33,11 +33,7 @@ pub async fn probe(target: &Target, ctx: &Context, deadline: Instant) -> Outcome
 
 /// The `amqps` check (5671): TLS first, then the same exchange inside it.
 pub async fn probe_tls(target: &Target, ctx: &Context, deadline: Instant) -> Outcome {
-    // TODO(tls): once `tls::wrap(stream, host, ctx, deadline)` exists, connect with
-    // `tcp::connect`, wrap the stream, and run `exchange::run(&mut tls_stream, peer,
-    // ctx.timeout, deadline, &EXCHANGE)`; the outcome of a failed handshake is `wrap`'s. Until
-    // then this proves the TLS layer only.
-    super::tls::probe(target, ctx, deadline).await
+    exchange::probe_tls(target, ctx, deadline, &EXCHANGE).await
 }
 
 /// Judges a reply: an AMQP protocol header, or a 0-9-1 `connection.start` method frame.

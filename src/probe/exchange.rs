@@ -52,19 +52,55 @@ pub async fn probe_tcp(
     deadline: Instant,
     ex: &Exchange<'_>,
 ) -> Outcome {
+    probe_over(target, ctx, deadline, ex, false).await
+}
+
+/// Resolves, connects, completes a judged TLS handshake (`tls::wrap`), then runs `ex` inside
+/// TLS. A handshake that is not `ok` (untrusted, intercepted, closed) is the outcome.
+pub async fn probe_tls(
+    target: &Target,
+    ctx: &Context,
+    deadline: Instant,
+    ex: &Exchange<'_>,
+) -> Outcome {
+    probe_over(target, ctx, deadline, ex, true).await
+}
+
+async fn probe_over(
+    target: &Target,
+    ctx: &Context,
+    deadline: Instant,
+    ex: &Exchange<'_>,
+    tls: bool,
+) -> Outcome {
     let start = Instant::now();
     let (addrs, dns_ms) = match tcp::resolve(target, ctx, deadline).await {
         Ok(r) => r,
         Err(outcome) => return outcome,
     };
     let mut out = match tcp::connect(&addrs, target.port, ctx, deadline).await {
-        Ok(mut conn) => {
-            let mut o = run(&mut conn.stream, conn.peer, ctx.timeout, deadline, ex).await;
-            if !conn.notes.is_empty() {
-                o.detail = format!("{}; {}", conn.notes.join("; "), o.detail);
+        Ok(conn) => {
+            let (peer, elapsed, notes) = (conn.peer, conn.elapsed, conn.notes);
+            let mut o = if tls {
+                match super::tls::wrap(conn.stream, &target.host, ctx, deadline).await {
+                    Ok((mut stream, ev)) => {
+                        let mut o = run(&mut stream, peer, ctx.timeout, deadline, ex).await;
+                        let version = ev.version.as_deref().unwrap_or("TLS");
+                        o.detail = format!("over {version}: {}", o.detail);
+                        o.warnings.extend(super::tls::warnings(&ev, ctx));
+                        o
+                    }
+                    Err(o) => o,
+                }
+            } else {
+                let mut stream = conn.stream;
+                run(&mut stream, peer, ctx.timeout, deadline, ex).await
+            };
+            if !notes.is_empty() {
+                o.detail = format!("{}; {}", notes.join("; "), o.detail);
             }
-            o.peer = Some(conn.peer);
-            o.timings.connect = Some(millis(conn.elapsed));
+            o.peer = Some(peer);
+            o.timings.connect = Some(millis(elapsed));
             o
         }
         Err(o) => o,

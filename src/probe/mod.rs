@@ -58,7 +58,8 @@ pub async fn run(check: CheckKind, target: &Target, ctx: &Context, deadline: Ins
         CheckKind::Http => http::probe(target, ctx, deadline).await,
         CheckKind::Tds => tds::probe(target, ctx, deadline).await,
         CheckKind::Smb => smb::probe(target, ctx, deadline).await,
-        CheckKind::Amqp | CheckKind::Amqps => amqp::probe(target, ctx, deadline).await,
+        CheckKind::Amqp => amqp::probe(target, ctx, deadline).await,
+        CheckKind::Amqps => amqp::probe_tls(target, ctx, deadline).await,
         // The plan never runs this; an outcome keeps a hand-made catalog from crashing the run.
         CheckKind::None => Outcome::skipped("no protocol to speak"),
     }
