@@ -277,8 +277,9 @@ fn check_row(src: &Source, d: &Dependency) -> Result<(), CatalogError> {
     Ok(())
 }
 
-/// An id may appear on several rows only when their platforms do not overlap (stv1 and stv2 rows
-/// of the same dependency differ in purpose or in being required).
+/// An id may appear on several rows only when they never yield the same probe: their platforms
+/// differ (stv1 and stv2 rows of one dependency differ in purpose or in being required), or their
+/// ports differ (one dependency checked with a different protocol per port, e.g. 80 and 443).
 fn check_ids(
     sources: &[(String, String)],
     rows: &[(usize, Dependency)],
@@ -286,20 +287,27 @@ fn check_ids(
     let mut seen: HashMap<&str, Vec<&Dependency>> = HashMap::new();
     for (file, d) in rows {
         let earlier = seen.entry(d.id.get_ref()).or_default();
-        if earlier
-            .iter()
-            .any(|e| e.platforms.iter().any(|p| d.platforms.contains(p)))
-        {
+        if earlier.iter().any(|e| overlap(&e.platforms, &d.platforms) && ports_overlap(e, d)) {
             let src = Source {
                 name: &sources[*file].0,
                 text: &sources[*file].1,
             };
-            let msg = format!("duplicate id `{}` for the same platform", d.id.get_ref());
+            let msg = format!("duplicate id `{}` for the same platform and port", d.id.get_ref());
             return Err(src.error(Some(d.id.span()), Some("id"), &msg));
         }
         earlier.push(d);
     }
     Ok(())
+}
+
+fn overlap<T: PartialEq>(a: &[T], b: &[T]) -> bool {
+    a.iter().any(|x| b.contains(x))
+}
+
+fn ports_overlap(a: &Dependency, b: &Dependency) -> bool {
+    let ports = |d: &Dependency| d.ports.iter().flat_map(|p| p.expand()).collect::<Vec<_>>();
+    let (pa, pb) = (ports(a), ports(b));
+    overlap(&a.transport, &b.transport) && pa.iter().any(|p| p.is_none() || pb.contains(p) || pb.contains(&None))
 }
 
 fn check_placeholders_known(
