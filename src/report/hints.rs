@@ -11,22 +11,22 @@ const REGIONAL_TAGS: &[&str] = &["Storage", "Sql", "EventHub"];
 
 /// The hint for one result, or `None` when there is nothing to change.
 pub fn hint(r: &ResultEntry, region: Option<&str>) -> Option<String> {
-    if r.direction != Direction::Outbound {
+    if r.facts.direction != Direction::Outbound {
         return None;
     }
-    let proto = r.transport.as_str().to_uppercase();
-    let port = r.port.map_or("*".to_owned(), |p| p.to_string());
+    let proto = r.facts.transport.as_str().to_uppercase();
+    let port = r.facts.port.map_or("*".to_owned(), |p| p.to_string());
     let tag = match region {
-        Some(region) if REGIONAL_TAGS.contains(&r.service_tag.as_str()) => {
+        Some(region) if REGIONAL_TAGS.contains(&r.facts.service_tag.as_str()) => {
             format!(
                 "service tag {} (or {}.{region})",
-                r.service_tag, r.service_tag
+                r.facts.service_tag, r.facts.service_tag
             )
         }
-        _ => format!("service tag {}", r.service_tag),
+        _ => format!("service tag {}", r.facts.service_tag),
     };
     let rule = format!("allow outbound {proto} {port} to {tag} in the subnet's NSG");
-    let host = r.host.as_deref().unwrap_or("the host");
+    let host = r.facts.host.as_deref().unwrap_or("the host");
     Some(match r.status {
         Status::Ok | Status::Skipped => return None,
         Status::DnsFailed => format!(

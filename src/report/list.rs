@@ -4,10 +4,9 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::catalog::model::{CheckKind, Direction, Transport};
 use crate::catalog::plan::Plan;
 
-use super::model::{ReportSettings, Tool};
+use super::model::{ProbeFacts, ReportSettings, Tool};
 
 /// The schema name of `list -o json`.
 pub const SCHEMA: &str = "apim-probe/plan/v1";
@@ -27,34 +26,14 @@ pub struct PlanReport {
     pub probes: Vec<PlanEntry>,
 }
 
-/// One entry of the plan.
+/// One entry of the plan: what would be probed, and why not when it would be skipped.
 #[derive(Debug, Clone, Serialize)]
 pub struct PlanEntry {
-    /// Dependency id.
-    pub id: String,
-    /// What APIM needs it for.
-    pub purpose: String,
-    /// The service tag an NSG rule would name.
-    pub service_tag: String,
-    /// Whether the dependency is required.
-    pub required: bool,
-    /// `outbound`, `inbound` or `peer`.
-    pub direction: Direction,
-    /// Host (a template when a placeholder is missing).
-    pub host: Option<String>,
-    /// Port (none for "any port").
-    pub port: Option<u16>,
-    /// Transport.
-    pub transport: Transport,
-    /// What `check` would do.
-    pub check: CheckKind,
+    /// What would be probed.
+    #[serde(flatten)]
+    pub facts: ProbeFacts,
     /// Why `check` would skip it, when it would.
     pub skip: Option<String>,
-    /// The reference's wildcard this host stands for (e.g. `*.update.microsoft.com`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub stands_for: Option<String>,
-    /// Where in the reference the row comes from.
-    pub reference: String,
 }
 
 impl PlanReport {
@@ -64,22 +43,8 @@ impl PlanReport {
             .probes
             .iter()
             .map(|p| PlanEntry {
-                id: p.dep.id.get_ref().clone(),
-                purpose: p.dep.purpose.clone(),
-                service_tag: if p.dep.direction == Direction::Inbound {
-                    p.dep.source.clone()
-                } else {
-                    p.dep.destination.clone()
-                },
-                required: p.dep.required,
-                direction: p.dep.direction,
-                host: p.host.clone(),
-                port: p.port,
-                transport: p.transport,
-                check: p.check,
+                facts: ProbeFacts::from(p),
                 skip: p.skip.clone(),
-                stands_for: p.stands_for.clone(),
-                reference: p.dep.reference.clone(),
             })
             .collect();
         Self {
@@ -100,19 +65,11 @@ pub fn write_json(p: &PlanReport, out: &mut dyn Write) -> io::Result<()> {
 
 /// Writes the plan as an aligned table; skip reasons follow the target.
 pub fn write_table(p: &PlanReport, out: &mut dyn Write) -> io::Result<()> {
-    let rows: Vec<(String, &PlanEntry)> = p
-        .probes
-        .iter()
-        .map(|e| {
-            let host = e.host.as_deref().unwrap_or("*");
-            let port = e.port.map_or("*".to_owned(), |x| x.to_string());
-            (format!("{host}:{port}/{}", e.transport.as_str()), e)
-        })
-        .collect();
+    let rows: Vec<(String, &PlanEntry)> = p.probes.iter().map(|e| (e.facts.target(), e)).collect();
     let w_id = p
         .probes
         .iter()
-        .map(|e| e.id.len())
+        .map(|e| e.facts.id.len())
         .max()
         .unwrap_or(2)
         .max(2);
@@ -123,8 +80,8 @@ pub fn write_table(p: &PlanReport, out: &mut dyn Write) -> io::Result<()> {
         "ID", "REQ", "DIR", "CHECK", "TARGET"
     )?;
     for (target, e) in &rows {
-        let req = if e.required { "req" } else { "opt" };
-        let dir = format!("{:?}", e.direction).to_lowercase();
+        let req = if e.facts.required { "req" } else { "opt" };
+        let dir = format!("{:?}", e.facts.direction).to_lowercase();
         let note = e
             .skip
             .as_deref()
@@ -132,8 +89,8 @@ pub fn write_table(p: &PlanReport, out: &mut dyn Write) -> io::Result<()> {
         writeln!(
             out,
             "{:<w_id$} {req:<3} {dir:<8} {:<5} {target:<w_t$} {note}",
-            e.id,
-            e.check.as_str()
+            e.facts.id,
+            e.facts.check.as_str()
         )?;
     }
     let skipped = p.probes.iter().filter(|e| e.skip.is_some()).count();

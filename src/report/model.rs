@@ -117,7 +117,7 @@ pub struct DnsCheck {
 impl DnsCheck {
     /// The DNS section's view of a `dns` result, or `None` for other checks.
     pub fn of(r: &ResultEntry) -> Option<Self> {
-        if r.check != CheckKind::Dns || r.status == Status::Skipped {
+        if r.facts.check != CheckKind::Dns || r.status == Status::Skipped {
             return None;
         }
         let rcode = match &r.evidence {
@@ -129,7 +129,7 @@ impl DnsCheck {
                 .target()
                 .rsplit_once('/')
                 .map_or_else(String::new, |(addr, _)| addr.to_owned()),
-            transport: r.transport,
+            transport: r.facts.transport,
             status: r.status,
             rcode,
             time_ms: r.timings_ms.total,
@@ -153,9 +153,9 @@ pub struct Summary {
     pub skipped: usize,
 }
 
-/// One probe's result: the catalog row's facts and the outcome.
+/// What the catalog and the plan say of one probe: shared by `list` entries and `check` results.
 #[derive(Debug, Clone, Serialize)]
-pub struct ResultEntry {
+pub struct ProbeFacts {
     /// Dependency id.
     pub id: String,
     /// What APIM needs it for.
@@ -175,8 +175,55 @@ pub struct ResultEntry {
     pub stands_for: Option<String>,
     /// `tcp` or `udp`.
     pub transport: Transport,
-    /// What was done.
+    /// What is done.
     pub check: CheckKind,
+    /// Where in the reference the row comes from.
+    pub reference: String,
+}
+
+impl From<&Probe> for ProbeFacts {
+    fn from(p: &Probe) -> Self {
+        let d = &p.dep;
+        let service_tag = match d.direction {
+            Direction::Inbound => d.source.clone(),
+            Direction::Outbound | Direction::Peer => d.destination.clone(),
+        };
+        Self {
+            id: d.id.get_ref().clone(),
+            purpose: d.purpose.clone(),
+            service_tag,
+            required: d.required,
+            direction: d.direction,
+            host: p.host.clone(),
+            port: p.port,
+            stands_for: p.stands_for.clone(),
+            transport: p.transport,
+            check: p.check,
+            reference: d.reference.clone(),
+        }
+    }
+}
+
+impl ProbeFacts {
+    /// `host:port/transport`, with `*` for a missing host or port.
+    pub fn target(&self) -> String {
+        let host = self.host.as_deref().unwrap_or("*");
+        let host = if host.contains(':') {
+            format!("[{host}]")
+        } else {
+            host.to_owned()
+        };
+        let port = self.port.map_or("*".to_owned(), |p| p.to_string());
+        format!("{host}:{port}/{}", self.transport.as_str())
+    }
+}
+
+/// One probe's result: the catalog row's facts and the outcome.
+#[derive(Debug, Clone, Serialize)]
+pub struct ResultEntry {
+    /// What was probed.
+    #[serde(flatten)]
+    pub facts: ProbeFacts,
     /// The verdict.
     pub status: Status,
     /// Where it was decided.
@@ -196,29 +243,13 @@ pub struct ResultEntry {
     /// What the peer presented or sent (certificate chain, NTP offset, first bytes).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub evidence: Option<crate::probe::outcome::Evidence>,
-    /// Where in the reference the row comes from.
-    pub reference: String,
 }
 
 impl ResultEntry {
     /// Joins a plan entry and its outcome; the hint is added by the caller.
     pub fn new(p: &Probe, o: Outcome) -> Self {
-        let d = &p.dep;
-        let service_tag = match d.direction {
-            Direction::Inbound => d.source.clone(),
-            Direction::Outbound | Direction::Peer => d.destination.clone(),
-        };
         Self {
-            id: d.id.get_ref().clone(),
-            purpose: d.purpose.clone(),
-            service_tag,
-            required: d.required,
-            direction: d.direction,
-            host: p.host.clone(),
-            port: p.port,
-            stands_for: p.stands_for.clone(),
-            transport: p.transport,
-            check: p.check,
+            facts: ProbeFacts::from(p),
             status: o.status,
             phase: o.phase,
             addresses: o.addresses.iter().map(ToString::to_string).collect(),
@@ -228,20 +259,12 @@ impl ResultEntry {
             hint: None,
             warnings: o.warnings,
             evidence: o.evidence,
-            reference: d.reference.clone(),
         }
     }
 
     /// `host:port/transport`, with `*` for a missing host or port.
     pub fn target(&self) -> String {
-        let host = self.host.as_deref().unwrap_or("*");
-        let host = if host.contains(':') {
-            format!("[{host}]")
-        } else {
-            host.to_owned()
-        };
-        let port = self.port.map_or("*".to_owned(), |p| p.to_string());
-        format!("{host}:{port}/{}", self.transport.as_str())
+        self.facts.target()
     }
 }
 
@@ -258,7 +281,7 @@ impl Summary {
                 Status::Skipped => s.skipped += 1,
                 _ => {
                     s.failed += 1;
-                    s.failed_required += usize::from(r.required);
+                    s.failed_required += usize::from(r.facts.required);
                 }
             }
         }

@@ -28,7 +28,7 @@ pub fn write(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     let w_id = r
         .results
         .iter()
-        .map(|e| e.id.len())
+        .map(|e| e.facts.id.len())
         .max()
         .unwrap_or(2)
         .max(2);
@@ -49,12 +49,12 @@ pub fn write(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             .timings_ms
             .total
             .map_or("-".to_owned(), |t| format!("{t:.0} ms"));
-        let req = if e.required { "req" } else { "opt" };
+        let req = if e.facts.required { "req" } else { "opt" };
         writeln!(
             out,
             "{:<15} {req:<3} {:<w_id$} {:<w_target$} {time:>9}",
             e.status.as_str(),
-            e.id,
+            e.facts.id,
             e.target()
         )?;
     }
@@ -79,8 +79,8 @@ fn write_skipped(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut by_reason: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for e in r.results.iter().filter(|e| e.status == Status::Skipped) {
         let ids = by_reason.entry(e.detail.as_str()).or_default();
-        if !ids.contains(&e.id.as_str()) {
-            ids.push(&e.id);
+        if !ids.contains(&e.facts.id.as_str()) {
+            ids.push(&e.facts.id);
         }
     }
     if by_reason.is_empty() {
@@ -101,14 +101,18 @@ fn write_failures(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "\nFailures ({}), required first:", failed.len())?;
     for e in failed
         .iter()
-        .filter(|e| e.required)
-        .chain(failed.iter().filter(|e| !e.required))
+        .filter(|e| e.facts.required)
+        .chain(failed.iter().filter(|e| !e.facts.required))
     {
-        let req = if e.required { "required" } else { "optional" };
+        let req = if e.facts.required {
+            "required"
+        } else {
+            "optional"
+        };
         writeln!(
             out,
             "  ✗ {} ({req}) {} — {}",
-            e.id,
+            e.facts.id,
             e.target(),
             e.status.as_str()
         )?;
@@ -125,8 +129,8 @@ pub fn verdict(r: &Report) -> String {
     let mut required: Vec<&str> = r
         .results
         .iter()
-        .filter(|e| e.required && e.status.is_failure())
-        .map(|e| e.id.as_str())
+        .filter(|e| e.facts.required && e.status.is_failure())
+        .map(|e| e.facts.id.as_str())
         .collect();
     required.dedup();
     let optional = r.summary.failed - r.summary.failed_required;
