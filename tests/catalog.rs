@@ -170,7 +170,12 @@ fn the_plan_has_the_expected_size_per_platform_and_cloud() {
 }
 
 #[test_case("unknown-field.toml", 15, "colour", "unknown field `colour`")]
-#[test_case("duplicate-id.toml", 17, "id", "duplicate id `a` for the same platform and port")]
+#[test_case(
+    "duplicate-id.toml",
+    17,
+    "id",
+    "duplicate id `a` for the same platform and port"
+)]
 #[test_case("bad-port.toml", 11, "ports", "port 70000 out of range")]
 #[test_case("bad-range.toml", 11, "ports", "runs backwards")]
 #[test_case("unknown-transport.toml", 10, "transport", "unknown variant `sctp`")]

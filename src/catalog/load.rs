@@ -287,12 +287,18 @@ fn check_ids(
     let mut seen: HashMap<&str, Vec<&Dependency>> = HashMap::new();
     for (file, d) in rows {
         let earlier = seen.entry(d.id.get_ref()).or_default();
-        if earlier.iter().any(|e| overlap(&e.platforms, &d.platforms) && ports_overlap(e, d)) {
+        if earlier
+            .iter()
+            .any(|e| overlap(&e.platforms, &d.platforms) && ports_overlap(e, d))
+        {
             let src = Source {
                 name: &sources[*file].0,
                 text: &sources[*file].1,
             };
-            let msg = format!("duplicate id `{}` for the same platform and port", d.id.get_ref());
+            let msg = format!(
+                "duplicate id `{}` for the same platform and port",
+                d.id.get_ref()
+            );
             return Err(src.error(Some(d.id.span()), Some("id"), &msg));
         }
         earlier.push(d);
@@ -307,7 +313,10 @@ fn overlap<T: PartialEq>(a: &[T], b: &[T]) -> bool {
 fn ports_overlap(a: &Dependency, b: &Dependency) -> bool {
     let ports = |d: &Dependency| d.ports.iter().flat_map(|p| p.expand()).collect::<Vec<_>>();
     let (pa, pb) = (ports(a), ports(b));
-    overlap(&a.transport, &b.transport) && pa.iter().any(|p| p.is_none() || pb.contains(p) || pb.contains(&None))
+    overlap(&a.transport, &b.transport)
+        && pa
+            .iter()
+            .any(|p| p.is_none() || pb.contains(p) || pb.contains(&None))
 }
 
 fn check_placeholders_known(
