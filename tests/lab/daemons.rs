@@ -47,7 +47,7 @@ impl Zone {
 
 /// Something a daemon must be listening on before it counts as ready.
 #[derive(Clone, Copy, Debug)]
-enum Listen {
+pub(super) enum Listen {
     Tcp(SocketAddr),
     Udp(SocketAddr),
     TcpPort(u16),
@@ -217,7 +217,7 @@ http {{
 
     /// Polls `ss` inside `azure` until everything listens; panics (with the daemon logs) when
     /// the newest daemon exits or the bound passes.
-    fn wait_ready(&mut self, want: &[Listen]) {
+    pub(super) fn wait_ready(&mut self, want: &[Listen]) {
         let deadline = Instant::now() + BOUND;
         loop {
             let daemon = self.daemons.last_mut().expect("a daemon was started");

@@ -31,11 +31,17 @@
 mod daemons;
 mod netns;
 mod nsg;
+mod pki;
 mod prereq;
+mod responder;
 mod run;
+mod servers;
 
 pub use daemons::Zone;
 pub use netns::{Family, Lab, Service};
 pub use nsg::{Proto, RouteKind, Verdict};
+pub use pki::{Ca, Leaf, store};
 pub use prereq::under_ci;
-pub use run::{Run, errno_of, failed, result, results, tcp_row};
+pub use responder::{AMQP_REPLY, Kind, TDS_REPLY, wildcard};
+pub use run::{Run, detail, errno_of, failed, result, results, row, tcp_row};
+pub use servers::{FIREWALL_DENY_BODY, Web};

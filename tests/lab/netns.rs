@@ -284,11 +284,23 @@ impl Lab {
 
     /// Starts a daemon inside `azure`, its output going to a log file; the guard kills it.
     pub(super) fn spawn_in_azure(&mut self, name: &str, program: &Path, args: &[String]) {
+        self.spawn_in_azure_env(name, program, args, &[]);
+    }
+
+    /// [`Lab::spawn_in_azure`] with extra environment variables.
+    pub(super) fn spawn_in_azure_env(
+        &mut self,
+        name: &str,
+        program: &Path,
+        args: &[String],
+        env: &[(&str, &str)],
+    ) {
         let log = self.dir.path().join(format!("{name}.out"));
         let file = std::fs::File::create(&log).expect("daemon log");
         let child = self
             .in_ns(&self.azure, program)
             .args(args)
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(file.try_clone().expect("dup log"))
             .stderr(file)

@@ -44,6 +44,11 @@ impl Lab {
     ///
     /// `dns` must be a lab address: the binary never gets to ask the machine's resolver.
     pub fn apim_probe(&self, dns: SocketAddr, args: &[&str]) -> Run {
+        self.apim_probe_env(dns, args, &[])
+    }
+
+    /// [`Lab::apim_probe`] with environment variables set (e.g. `SSL_CERT_FILE`).
+    pub fn apim_probe_env(&self, dns: SocketAddr, args: &[&str], env: &[(&str, &str)]) -> Run {
         assert!(
             is_lab_service(dns.ip()),
             "--dns-server {dns} is not a lab address ({SERVICES_V4}, {SERVICES_V6})"
@@ -56,7 +61,9 @@ impl Lab {
             .args(["--dns-server", &dns.to_string()])
             .stdin(Stdio::null())
             .stdout(std::fs::File::create(&out_path).expect("run stdout"))
-            .stderr(std::fs::File::create(&err_path).expect("run stderr"));
+            .stderr(std::fs::File::create(&err_path).expect("run stderr"))
+            .env_remove("SSL_CERT_DIR")
+            .envs(env.iter().copied());
         for (key, _) in std::env::vars_os() {
             if key.to_string_lossy().starts_with("APIM_PROBE_") {
                 cmd.env_remove(key);
@@ -90,9 +97,14 @@ impl Lab {
 
     /// `apim-probe check -o json <args…>`; panics when stdout is not a JSON report.
     pub fn check_json(&self, dns: SocketAddr, args: &[&str]) -> Run {
+        self.check_json_env(dns, args, &[])
+    }
+
+    /// [`Lab::check_json`] with environment variables set (e.g. `SSL_CERT_FILE`).
+    pub fn check_json_env(&self, dns: SocketAddr, args: &[&str], env: &[(&str, &str)]) -> Run {
         let mut all = vec!["check", "-o", "json"];
         all.extend_from_slice(args);
-        let run = self.apim_probe(dns, &all);
+        let run = self.apim_probe_env(dns, &all, env);
         assert!(
             run.report.is_object(),
             "check {args:?} printed no JSON report (exit {}):\n{}\nstderr: {}",
@@ -123,6 +135,12 @@ impl Lab {
 
 /// One catalog row: an outbound TCP dependency on `host:port`.
 pub fn tcp_row(id: &str, required: bool, host: &str, port: u16) -> String {
+    row(id, "tcp", required, host, port)
+}
+
+/// One catalog row of any check kind on `host:port` (UDP for `ntp`, TCP otherwise).
+pub fn row(id: &str, check: &str, required: bool, host: &str, port: u16) -> String {
+    let transport = if check == "ntp" { "udp" } else { "tcp" };
     format!(
         r#"
 [[dependency]]
@@ -134,9 +152,9 @@ destination = "LabTag"
 required = {required}
 platforms = ["stv2", "stv1"]
 vnet = ["external", "internal"]
-transport = "tcp"
+transport = "{transport}"
 ports = [{port}]
-check = "tcp"
+check = "{check}"
 hosts = ["{host}"]
 reference = "lab"
 "#
@@ -179,4 +197,9 @@ pub fn errno_of(detail: &str) -> Option<i32> {
         .take_while(char::is_ascii_digit)
         .collect();
     digits.parse().ok()
+}
+
+/// A result's `detail`, or "".
+pub fn detail(r: &Value) -> &str {
+    r["detail"].as_str().unwrap_or_default()
 }
