@@ -1,5 +1,7 @@
 //! The network lab scenarios (issue 3): the real binary inside a network namespace, a real
 //! nftables NSG on the far side, real dnsmasq and nginx — each status proven on a real stack.
+//! Scenario 7 (the embedded catalog end to end) is in `lab_catalog.rs`, the protocol checks in
+//! `lab_protocols.rs`.
 //!
 //! Needs root, `ip netns`, nft, dnsmasq, nginx and chronyd; without them every test prints
 //! `LAB SKIPPED: …` and passes, except under `CI=true`, where it fails.
@@ -24,14 +26,10 @@
 
 mod lab;
 
-use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use lab::{
-    Family, Lab, Proto, RouteKind, Service, Verdict, Zone, errno_of, failed, result, results,
-    tcp_row,
-};
+use lab::{Family, Lab, Proto, RouteKind, Service, Verdict, Zone, errno_of, result, tcp_row};
 use serde_json::Value;
 
 /// A lab with one service per `(name, family)`, dnsmasq answering for them, nginx on `ports`.
@@ -354,154 +352,3 @@ fn ipv6_only_and_ipv4_dropped_fallback() {
     );
     assert_eq!(run.code, 0);
 }
-
-/// `(id, host, port)` of results.
-fn keys(rs: &[&Value]) -> BTreeSet<(String, String, u64)> {
-    rs.iter()
-        .map(|r| {
-            (
-                r["id"].as_str().unwrap().to_owned(),
-                r["host"].as_str().unwrap_or_default().to_owned(),
-                r["port"].as_u64().unwrap_or_default(),
-            )
-        })
-        .collect()
-}
-
-// 7. The embedded catalog end to end: every host on a lab address, a real server for every
-//    probe the plan runs, the NSG blocking exactly SQL 1433 (required) and the file share 445
-//    (optional).
-#[test]
-#[allow(clippy::too_many_lines)]
-fn embedded_catalog_end_to_end() {
-    let Some(mut lab) = Lab::start() else {
-        return;
-    };
-    let scope = [
-        "--region",
-        "westeurope",
-        "--set",
-        "sql_server=labsql",
-        "--set",
-        "storage_account=labstorage",
-        "--set",
-        "key_vault=labvault",
-        "--set",
-        "event_hub_namespace=labhub",
-    ];
-    let dns_svc = lab.service(Family::V4);
-    let dns = SocketAddr::new(dns_svc.ip4(), 53);
-    let plan = lab.list_json(dns, &scope);
-    let probed: Vec<&Value> = plan["probes"]
-        .as_array()
-        .expect("plan probes")
-        .iter()
-        .filter(|p| p["skip"].is_null())
-        .collect();
-    // What each probed row needs on the far side.
-    let mut hosts = BTreeSet::new();
-    let mut tcp_ports = BTreeSet::new();
-    let mut ntp = false;
-    for p in &probed {
-        let host = p["host"].as_str().expect("a probed row has a host");
-        let port = u16::try_from(p["port"].as_u64().expect("a probed row has a port")).unwrap();
-        match p["check"].as_str().unwrap() {
-            "tcp" => {
-                hosts.insert(host);
-                tcp_ports.insert(port);
-            }
-            "ntp" => {
-                hosts.insert(host);
-                ntp = true;
-            }
-            "dns" => assert_eq!(host, dns.ip().to_string(), "{p:#}"),
-            other => {
-                panic!("the lab has no server for check `{other}` yet (extend tests/lab): {p:#}")
-            }
-        }
-    }
-    let host_of = |id: &str| {
-        probed
-            .iter()
-            .find(|p| p["id"] == id)
-            .and_then(|p| p["host"].as_str())
-            .unwrap_or_else(|| panic!("no {id} probe in the plan"))
-    };
-    let (sql_host, share_host) = (host_of("sql"), host_of("file-share"));
-    eprintln!(
-        "LAB embedded catalog: {} rows, {} probed, {} hosts, TCP ports {tcp_ports:?}, ntp {ntp}",
-        plan["probes"].as_array().unwrap().len(),
-        probed.len(),
-        hosts.len()
-    );
-
-    let mut zone = Zone::new();
-    let mut by_host = std::collections::BTreeMap::new();
-    // The `dns` rows ask the server for this name: it must answer.
-    hosts.insert(DNS_QUERY_NAME);
-    let svcs = lab.services(hosts.len(), Family::Dual);
-    for (host, svc) in hosts.iter().zip(svcs) {
-        zone.host(host, &svc);
-        by_host.insert(*host, svc);
-    }
-    assert_eq!(lab.start_dns(&dns_svc, &zone), dns);
-    lab.start_web(&tcp_ports.iter().copied().collect::<Vec<_>>());
-    if ntp {
-        lab.start_ntp();
-    }
-
-    lab.block_service(Verdict::Drop, &by_host[sql_host], Proto::Tcp, Some(1433));
-    lab.block_service(Verdict::Drop, &by_host[share_host], Proto::Tcp, Some(445));
-    let expected: BTreeSet<(String, String, u64)> = [
-        ("sql".to_owned(), sql_host.to_owned(), 1433),
-        ("file-share".to_owned(), share_host.to_owned(), 445),
-    ]
-    .into();
-
-    let mut args = scope.to_vec();
-    args.extend(["--timeout", "2s"]);
-    let mut strict = args.clone();
-    strict.push("--strict");
-    for (what, args) in [("default", &args), ("--strict", &strict)] {
-        let run = lab.check_json(dns, args);
-        eprintln!("LAB embedded catalog, blocked, {what}: {:?}", run.elapsed);
-        let bad = failed(&run.report);
-        assert_eq!(
-            keys(&bad),
-            expected,
-            "{what}: {bad:#?}\n{}",
-            lab.nsg_rules()
-        );
-        for r in &bad {
-            assert_eq!(r["status"], "timeout", "{r:#}");
-        }
-        assert_eq!(result(&run.report, "sql")["required"], true);
-        assert_eq!(result(&run.report, "file-share")["required"], false);
-        assert_eq!(run.report["summary"]["failed_required"], 1, "{what}");
-        assert_eq!(run.report["summary"]["failed"], 2, "{what}");
-        assert_eq!(run.code, 1, "{what}");
-    }
-
-    lab.clear_nsg();
-    let run = lab.check_json(dns, &args);
-    eprintln!("LAB embedded catalog, open: {:?}", run.elapsed);
-    assert!(failed(&run.report).is_empty(), "{:#?}", failed(&run.report));
-    let dns_rows = results(&run.report, "dns");
-    assert_eq!(dns_rows.len(), 2, "dns over UDP and TCP");
-    for r in dns_rows {
-        assert_eq!(r["status"], "ok", "{r:#}");
-        assert_eq!(r["host"], dns.ip().to_string());
-    }
-    let ntp_status = &result(&run.report, "ntp")["status"];
-    assert_eq!(ntp_status, if ntp { "ok" } else { "skipped" });
-    let ok = run.report["summary"]["ok"].as_u64().unwrap();
-    assert_eq!(
-        ok,
-        u64::try_from(probed.len()).unwrap(),
-        "every probed row is ok"
-    );
-    assert_eq!(run.code, 0, "{}", run.stderr);
-}
-
-/// The name the `dns` check asks for (src/probe/dns.rs `QUERY_NAME`, without the dot).
-const DNS_QUERY_NAME: &str = "login.microsoftonline.com";
