@@ -88,16 +88,17 @@ pub fn check(args: &CheckArgs) -> Result<u8, UsageError> {
         .map_err(UsageError::Runtime)?;
     let started_at = now_rfc3339();
     let start = Instant::now();
-    let outcomes = runtime.block_on(async {
+    let run = runtime.block_on(async {
         let ctx = Context {
             dns: Arc::new(resolve::Dns::new(config, s.timeout)),
             timeout: s.timeout,
             trust,
             max_clock_skew: s.max_clock_skew,
         };
-        runner::run(&plan, &ctx, s.concurrency).await
+        runner::run(&plan, &ctx, s.concurrency, stop_signal()).await
     });
-    let report = build_report(&s, &plan, outcomes, dns, started_at, start.elapsed());
+    let mut report = build_report(&s, &plan, run.outcomes, dns, started_at, start.elapsed());
+    report.interrupted = run.interrupted;
     if let Some(path) = &s.report_file {
         let mut bytes = Vec::new();
         json::write(&report, &mut bytes).expect("writing to memory");
@@ -112,7 +113,9 @@ pub fn check(args: &CheckArgs) -> Result<u8, UsageError> {
         OutputFormat::Table => table::write(&report, &mut out),
     };
     ignore_broken_pipe(written.and_then(|()| out.flush()));
-    Ok(if report.passed() {
+    Ok(if report.interrupted {
+        exit::INTERRUPTED
+    } else if report.passed() {
         exit::OK
     } else {
         exit::FAILED
@@ -230,6 +233,24 @@ fn now_rfc3339() -> String {
     time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
+}
+
+/// Completes on Ctrl-C (SIGINT) or, on Unix, SIGTERM; never when neither can be listened for.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                r = tokio::signal::ctrl_c() => if r.is_err() { std::future::pending::<()>().await },
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    if tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
+    }
 }
 
 /// A reader that went away (`| head`) is not an error.

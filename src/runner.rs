@@ -19,8 +19,23 @@ use crate::probe::{self, Context, Outcome, Phase, Status, Target};
 /// How long past its deadline a probe may run before the runner cuts it.
 pub const SLACK: Duration = Duration::from_millis(100);
 
-/// Runs every entry of `plan`; returns one outcome per entry, in plan order.
-pub async fn run(plan: &Plan, ctx: &Context, concurrency: usize) -> Vec<Outcome> {
+/// What a run produced: one outcome per plan entry, in plan order, and whether it was cut short.
+#[derive(Debug)]
+pub struct RunResult {
+    /// One outcome per entry of the plan, in plan order.
+    pub outcomes: Vec<Outcome>,
+    /// Whether `stop` fired before every probe finished.
+    pub interrupted: bool,
+}
+
+/// Runs every entry of `plan` until done or until `stop` completes (Ctrl-C). Probes still
+/// running when it does are abandoned and listed as `skipped`, saying so.
+pub async fn run(
+    plan: &Plan,
+    ctx: &Context,
+    concurrency: usize,
+    stop: impl Future<Output = ()>,
+) -> RunResult {
     let slots = Arc::new(Semaphore::new(concurrency.max(1)));
     let mut results: Vec<Option<Outcome>> = vec![None; plan.probes.len()];
     let mut tasks = JoinSet::new();
@@ -47,9 +62,21 @@ pub async fn run(plan: &Plan, ctx: &Context, concurrency: usize) -> Vec<Outcome>
         });
         index_of.insert(handle.id(), i);
     }
-    while let Some(joined) = tasks.join_next_with_id().await {
+    let mut interrupted = false;
+    tokio::pin!(stop);
+    loop {
+        let joined = tokio::select! {
+            joined = tasks.join_next_with_id() => joined,
+            () = &mut stop, if !interrupted => {
+                interrupted = true;
+                tasks.abort_all();
+                continue;
+            }
+        };
+        let Some(joined) = joined else { break };
         match joined {
             Ok((id, outcome)) => results[index_of[&id]] = Some(outcome),
+            Err(e) if e.is_cancelled() => {}
             Err(e) => {
                 let detail = format!("the probe failed inside the tool: {e}");
                 results[index_of[&e.id()]] =
@@ -57,10 +84,14 @@ pub async fn run(plan: &Plan, ctx: &Context, concurrency: usize) -> Vec<Outcome>
             }
         }
     }
-    results
+    let outcomes = results
         .into_iter()
-        .map(|r| r.expect("every entry has an outcome"))
-        .collect()
+        .map(|r| r.unwrap_or_else(|| Outcome::skipped("not finished: the run was interrupted")))
+        .collect();
+    RunResult {
+        outcomes,
+        interrupted,
+    }
 }
 
 fn target_of(p: &Probe) -> Option<Target> {

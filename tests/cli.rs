@@ -325,3 +325,48 @@ fn each_dns_server_is_asked_over_udp_and_tcp_on_its_own() {
             .contains("port unreachable")
     );
 }
+
+#[test]
+fn sigint_prints_the_partial_report_and_exits_130() {
+    // A listener that accepts and never speaks: the TLS probe waits for its whole timeout.
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let waiting =
+        row("waiting", true, "127.0.0.1", port).replace("check = \"tcp\"", "check = \"tls\"");
+    let (_dir, cat) = catalog(&[waiting, row("fast", true, "127.0.0.1", closed_port())]);
+    let bin_path = assert_cmd::cargo::cargo_bin("apim-probe");
+    let child = std::process::Command::new(bin_path)
+        .args([
+            "check",
+            "-o",
+            "json",
+            "--timeout",
+            "30s",
+            "--dns-server",
+            "127.0.0.1:9",
+            "--catalog",
+            cat.to_str().unwrap(),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["interrupted"], true);
+    assert_eq!(
+        result(&report, "fast")["status"],
+        "refused",
+        "finished probes are kept"
+    );
+    let waiting = result(&report, "waiting");
+    assert_eq!(waiting["status"], "skipped");
+    assert!(waiting["detail"].as_str().unwrap().contains("interrupted"));
+    drop(silent);
+}
