@@ -119,11 +119,17 @@ fn every_check_kind_is_ok_against_its_server() {
 }
 
 // TLS judged against what nginx presents: the lab CA (trusted and expected) is ok; a second CA
-// that this machine trusts but nobody expects is an interception, named; a CA trusted by no one
-// is an interception too (tls.rs: an unexpected issuer comes first). HTTP 470 is a firewall deny.
+// that this machine trusts but nobody expects is an interception, named (for AMQP over TLS too);
+// a CA trusted by no one is an interception as well (tls.rs: an unexpected issuer comes first);
+// the lab CA's certificate for another name is untrusted. HTTP 470 is a firewall deny.
 #[test]
 fn tls_interception_and_firewall_deny_on_nginx() {
-    let names = ["good.lab.test", "inspected.lab.test", "rogue.lab.test"];
+    let names = [
+        "good.lab.test",
+        "inspected.lab.test",
+        "rogue.lab.test",
+        "misnamed.lab.test",
+    ];
     let Some((mut lab, dns, svcs)) = lab_for(&names) else {
         return;
     };
@@ -135,13 +141,27 @@ fn tls_interception_and_firewall_deny_on_nginx() {
     let trusted = store(lab.dir(), "trusted.pem", &[&lab_ca, &interceptor]);
     let expected = lab_ca.write(lab.dir(), "expected.pem");
     let mut overrides = Vec::new();
-    for (svc, ca, stem) in [
-        (&svcs[1], &interceptor, "inspected"),
-        (&svcs[2], &rogue, "rogue"),
+    let mut leaves = Vec::new();
+    for (svc, ca, stem, valid_for) in [
+        (&svcs[1], &interceptor, "inspected", &names[..]),
+        (&svcs[2], &rogue, "rogue", &names[..]),
+        (&svcs[3], &lab_ca, "misnamed", &["other.lab.test"][..]),
     ] {
-        let leaf = ca.leaf(lab.dir(), stem, &names);
+        let leaf = ca.leaf(lab.dir(), stem, valid_for);
         overrides.extend(svc.addrs().into_iter().map(|ip| (ip, leaf.clone())));
+        leaves.push(leaf);
     }
+    // The interceptor re-signs AMQP over TLS too.
+    let amqps = Kind::Amqps {
+        cert: leaves[0].cert_der.clone(),
+        key: leaves[0].key_der.clone(),
+    };
+    let on: Vec<SocketAddr> = svcs[1]
+        .addrs()
+        .into_iter()
+        .map(|ip| SocketAddr::new(ip, 5671))
+        .collect();
+    lab.start_responder(&amqps, &on);
     lab.start_nginx(&Web {
         tls_ports: vec![443],
         http_ports: vec![80],
@@ -153,6 +173,8 @@ fn tls_interception_and_firewall_deny_on_nginx() {
         row("good", "tls", true, names[0], 443),
         row("inspected", "tls", true, names[1], 443),
         row("rogue", "tls", true, names[2], 443),
+        row("misnamed", "tls", true, names[3], 443),
+        row("amqps-inspected", "amqps", true, names[1], 5671),
         row("allowed", "http", true, names[0], 80),
         row("denied", "http", true, names[2], 80),
     ]);
@@ -181,6 +203,15 @@ fn tls_interception_and_firewall_deny_on_nginx() {
         d.contains("CN=Rogue Proxy CA") && d.contains("does not trust it either"),
         "{d}"
     );
+    assert_eq!(status(&run.report, "misnamed"), "tls_untrusted");
+    let d = detail(result(&run.report, "misnamed"));
+    assert!(
+        d.contains("not valid for this name") && d.contains("CN=Lab Root CA"),
+        "{d}"
+    );
+    assert_eq!(status(&run.report, "amqps-inspected"), "tls_intercepted");
+    let d = detail(result(&run.report, "amqps-inspected"));
+    assert!(d.contains("CN=Lab Interceptor CA"), "{d}");
     assert_eq!(status(&run.report, "allowed"), "ok");
     assert_eq!(status(&run.report, "denied"), "firewall_denied");
     let d = detail(result(&run.report, "denied"));
@@ -316,47 +347,62 @@ fn dns_with_one_transport_dropped() {
 // speaks. A bare TCP check is ok there — that is why protocol checks exist — and none of them is.
 #[test]
 fn transparent_firewall_sink_fails_every_protocol_check_but_tcp() {
-    let Some((mut lab, dns, svcs)) = lab_for(&["sink.lab.test"]) else {
+    let Some(mut lab) = Lab::start() else {
         return;
     };
-    let sink = &svcs[0];
-    let (v4, v6) = (sink.ip4(), sink.ip6());
-    lab.nft_script(&format!(
-        "table inet tfw {{
-           chain prerouting {{
-             type nat hook prerouting priority dstnat; policy accept;
-             ip daddr {v4} tcp dport != 9 dnat ip to {v4}:9
-             ip6 daddr {v6} tcp dport != 9 dnat ip6 to [{v6}]:9
-           }}
-         }}"
-    ));
-    lab.start_responder(
-        &Kind::Silent,
-        &[SocketAddr::new(v4, 9), SocketAddr::new(v6, 9)],
+    // The same sink over IPv4 and over IPv6.
+    let (sink4, sink6, dns_svc) = (
+        lab.service(Family::V4),
+        lab.service(Family::V6),
+        lab.service(Family::V4),
     );
-    let h = "sink.lab.test";
-    let cat = lab.catalog(&[
-        row("tcp", "tcp", true, h, 8443),
-        row("tls", "tls", true, h, 443),
-        row("http", "http", true, h, 80),
-        row("tds", "tds", true, h, 1433),
-        row("smb", "smb", true, h, 445),
-        row("amqp", "amqp", true, h, 5672),
-        row("amqps", "amqps", true, h, 5671),
-    ]);
+    let mut zone = Zone::new();
+    zone.host("sink4.lab.test", &sink4)
+        .host("sink6.lab.test", &sink6);
+    let dns = lab.start_dns(&dns_svc, &zone);
+    let kinds = [
+        ("tcp", 8443),
+        ("tls", 443),
+        ("http", 80),
+        ("tds", 1433),
+        ("smb", 445),
+        ("amqp", 5672),
+        ("amqps", 5671),
+    ];
+    let ports: Vec<u16> = kinds.iter().map(|k| k.1).collect();
+    lab.start_sink(&sink4, &ports);
+    lab.start_sink(&sink6, &ports);
+    let rows: Vec<String> = ["4", "6"]
+        .iter()
+        .flat_map(|v| {
+            kinds.iter().map(move |(kind, port)| {
+                row(
+                    &format!("{kind}{v}"),
+                    kind,
+                    true,
+                    &format!("sink{v}.lab.test"),
+                    *port,
+                )
+            })
+        })
+        .collect();
+    let cat = lab.catalog(&rows);
     let run = lab.check_json(
         dns,
         &["--catalog", cat.to_str().unwrap(), "--timeout", "1s"],
     );
     eprintln!("LAB transparent firewall: {:?}", run.elapsed);
-    assert_eq!(status(&run.report, "tcp"), "ok");
-    for id in ["tls", "http", "tds", "smb", "amqp", "amqps"] {
-        let s = status(&run.report, id);
-        assert!(
-            s == "timeout" || s == "protocol_error",
-            "{id}: {:#}",
-            result(&run.report, id)
-        );
+    for v in ["4", "6"] {
+        assert_eq!(status(&run.report, &format!("tcp{v}")), "ok");
+        for (kind, _) in &kinds[1..] {
+            let id = format!("{kind}{v}");
+            let s = status(&run.report, &id);
+            assert!(
+                s == "timeout" || s == "protocol_error",
+                "{id}: {:#}",
+                result(&run.report, &id)
+            );
+        }
     }
     assert_eq!(run.code, 1);
 }

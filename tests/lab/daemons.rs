@@ -1,5 +1,7 @@
-//! Real servers on the far side: `dnsmasq` (DNS over UDP and TCP), `nginx` (TCP listeners) and
-//! `chronyd` (an NTP server that never touches the clock), run in the foreground inside `azure` with configuration files in the lab's scratch folder.
+//! Real servers on the far side: `dnsmasq` (DNS over UDP and TCP), `nginx` (plain TCP/HTTP
+//! listeners; TLS is in `servers.rs`) and `chronyd` (an NTP server that never touches the
+//! clock), run in the foreground inside `azure` with configuration files in the lab's scratch
+//! folder.
 
 use std::fmt::Write as _;
 use std::net::{IpAddr, SocketAddr};

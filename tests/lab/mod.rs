@@ -1,6 +1,9 @@
-//! The network lab of issue 3: two network namespaces joined by a veth pair, an nftables "NSG" on
-//! the far side, real `dnsmasq`, `nginx` and `chronyd` from Debian packages, and the real binary
-//! run inside. `demo.sh` next to this file builds the same lab by hand.
+//! The network lab of issues 3 and 4: two network namespaces joined by a veth pair, an nftables
+//! "NSG" on the far side, real servers from Debian packages — `dnsmasq`, `nginx` (HTTP, and TLS
+//! with certificates from a lab PKI made at test time), `chronyd`, samba's `smbd` — plus the
+//! lab's own responders (TDS, AMQP, AMQP over TLS, a skewed SNTP server, a silent sink) where
+//! Debian has no daemon, and the real binary run inside. `demo.sh` next to this file builds a
+//! similar lab by hand.
 //!
 //! ```text
 //!   subnet namespace                      azure namespace
@@ -19,9 +22,11 @@
 //! run in parallel.
 //!
 //! Use: `let Some(mut lab) = Lab::start() else { return };`, then `lab.service(Family::Dual)` for
-//! addresses, `lab.start_dns(&dns_svc, &zone)` / `start_web(&ports)` / `start_ntp()` for servers,
-//! `lab.block(…)` / `route_in_subnet(…)` for the NSG and routes, `lab.check_json(dns, &args)` to
-//! run the binary.
+//! addresses, `lab.start_dns(&dns_svc, &zone)` / `start_web(&ports)` / `start_nginx(&Web)` /
+//! `start_ntp()` / `start_smb(&svc)` / `start_responder(&Kind, &addrs)` / `start_sink(&svc, …)`
+//! for servers, `Ca::new(…)` / `ca.leaf(…)` / `store(…)` for certificates, `lab.block(…)` /
+//! `route_in_subnet(…)` for the NSG and routes, `lab.check_json(dns, &args)` (or
+//! `check_json_env` with `SSL_CERT_FILE`) to run the binary.
 //!
 //! When the lab cannot be built (not root, a tool missing), [`Lab::start`] prints
 //! `LAB SKIPPED: <reason>` and returns `None` — except under `CI=true`, where it panics.

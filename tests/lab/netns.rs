@@ -232,12 +232,18 @@ impl Lab {
 
     /// Loads an nft script inside `azure`.
     pub fn nft_script(&self, script: &str) {
+        self.try_nft_script(script)
+            .unwrap_or_else(|e| panic!("lab nft: {e}\n{script}"));
+    }
+
+    /// Loads an nft script inside `azure`; `Err` carries nft's complaint.
+    pub fn try_nft_script(&self, script: &str) -> Result<(), String> {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         let file = self.dir.path().join(format!("nft-{n}.nft"));
         std::fs::write(&file, script).expect("write nft script");
         let mut cmd = self.in_ns(&self.azure, &self.tools.nft);
         cmd.arg("-f").arg(&file);
-        run(&mut cmd).unwrap_or_else(|e| panic!("lab nft: {e}\n{script}"));
+        run(&mut cmd).map(drop)
     }
 
     /// A command that runs `program` inside namespace `ns` (`ip netns exec`).

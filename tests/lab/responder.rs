@@ -9,6 +9,7 @@
 //! A responder lives at most [`LIFETIME`] and serves at most [`MAX_CONNECTIONS`]; the lab guard
 //! kills it on drop anyway.
 
+use std::fmt::Write as _;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::path::PathBuf;
@@ -17,7 +18,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::daemons::Listen;
-use super::netns::Lab;
+use super::netns::{Lab, Service};
 
 /// The variable that turns the entry test into a responder.
 const SPEC_VAR: &str = "APIM_LAB_RESPONDER";
@@ -320,5 +321,46 @@ impl Lab {
             })
             .collect();
         self.wait_ready(&ready);
+    }
+}
+
+/// The port the silent sink of [`Lab::start_sink`] listens on.
+const SINK_PORT: u16 = 9;
+
+impl Lab {
+    /// A "transparent firewall" in front of `svc`: every TCP port of its addresses is accepted
+    /// by one silent listener (nft `dnat` to port 9 in `azure`'s prerouting), which never says a
+    /// word. Where the kernel has no NAT, one silent listener per port of `ports` stands in.
+    pub fn start_sink(&mut self, svc: &Service, ports: &[u16]) {
+        let mut rules = String::new();
+        for ip in svc.addrs() {
+            let (family, to) = match ip {
+                IpAddr::V4(a) => ("ip", format!("{a}:{SINK_PORT}")),
+                IpAddr::V6(a) => ("ip6", format!("[{a}]:{SINK_PORT}")),
+            };
+            let _ = writeln!(
+                rules,
+                "    {family} daddr {ip} tcp dport != {SINK_PORT} dnat {family} to {to}"
+            );
+        }
+        let script = format!(
+            "table inet sink {{\n  chain prerouting {{\n    \
+             type nat hook prerouting priority dstnat; policy accept;\n{rules}  }}\n}}\n"
+        );
+        let listen: Vec<SocketAddr> = match self.try_nft_script(&script) {
+            Ok(()) => svc
+                .addrs()
+                .into_iter()
+                .map(|ip| SocketAddr::new(ip, SINK_PORT))
+                .collect(),
+            Err(why) => {
+                eprintln!("LAB NOTE: no NAT for the sink ({why}); one listener per port instead");
+                svc.addrs()
+                    .into_iter()
+                    .flat_map(|ip| ports.iter().map(move |p| SocketAddr::new(ip, *p)))
+                    .collect()
+            }
+        };
+        self.start_responder(&Kind::Silent, &listen);
     }
 }
