@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The network lab of tests/lab/, by hand: two network namespaces joined by a veth pair, an nft
-# "NSG" on the far side, dnsmasq + nginx (+ chronyd) serving every host of the embedded catalog on
-# lab addresses, a few blocks — then `apim-probe check` (table output) inside, showing several
-# failure reasons. Everything is torn down on exit (trap), also on Ctrl-C or an error.
+# "NSG" on the far side, dnsmasq + nginx (HTTP, and TLS with a lab CA made here by openssl)
+# (+ chronyd) serving every host of the embedded catalog on lab addresses, a few blocks, an Azure
+# Firewall 470 and a TLS-inspecting "firewall" — then `apim-probe check` (table output) inside,
+# showing several failure reasons. Everything is torn down on exit (trap), also on Ctrl-C or an
+# error.
 #
 #   sudo tests/lab/demo.sh [path/to/apim-probe]     (default: target/release/apim-probe, built
 #                                                    if missing)
@@ -25,8 +27,8 @@ BIN=$(realpath "$BIN")
 
 [[ $(id -u) -eq 0 ]] || { echo "LAB SKIPPED: the demo needs root" >&2; exit 1; }
 export PATH="$PATH:/usr/sbin:/sbin"
-for tool in ip nft dnsmasq nginx ss jq sysctl; do
-  command -v "$tool" >/dev/null || { echo "LAB SKIPPED: $tool missing (apt-get install -y iproute2 nftables dnsmasq nginx jq procps)" >&2; exit 1; }
+for tool in ip nft dnsmasq nginx ss jq sysctl openssl; do
+  command -v "$tool" >/dev/null || { echo "LAB SKIPPED: $tool missing (apt-get install -y iproute2 nftables dnsmasq nginx jq procps openssl)" >&2; exit 1; }
 done
 
 TAG=apimdemo-$$
@@ -95,7 +97,11 @@ SCOPE=(--region westeurope --set sql_server=demosql --set storage_account=demost
        --set key_vault=demovault --set event_hub_namespace=demohub)
 ip netns exec "$S" "$BIN" list -o json "${SCOPE[@]}" --dns-server "$DNS" > "$WORK/plan.json"
 mapfile -t HOSTS < <(jq -r '.probes[] | select(.skip == null and .check != "dns") | .host' "$WORK/plan.json" | sort -u)
-mapfile -t PORTS < <(jq -r '.probes[] | select(.skip == null and .transport == "tcp" and .check != "dns") | .port' "$WORK/plan.json" | sort -un)
+# TLS ports get nginx with certificates; every other TCP port a plain nginx listener (HTTP, or
+# just a handshake for bare `tcp` rows). TDS, SMB and AMQP rows are all blocked below, so they
+# need no server here (the tests' lab has one for each: tests/lab/).
+mapfile -t TLS_PORTS < <(jq -r '.probes[] | select(.skip == null and .check == "tls") | .port' "$WORK/plan.json" | sort -un)
+mapfile -t PORTS < <(jq -r '.probes[] | select(.skip == null and (.check == "http" or .check == "tcp")) | .port' "$WORK/plan.json" | sort -un | grep -vxF -f <(printf '%s\n' "${TLS_PORTS[@]}"))
 NTP=$(jq -r '[.probes[] | select(.skip == null and .check == "ntp")] | length' "$WORK/plan.json")
 host_of() { jq -r --arg id "$1" '[.probes[] | select(.id == $id and .skip == null)][0].host' "$WORK/plan.json"; }
 
@@ -125,9 +131,28 @@ for h in "${HOSTS[@]}" login.microsoftonline.com; do
 done
 ip -n "$A" -batch "$WORK/addrs.batch"
 
+# A lab CA (trusted via SSL_CERT_FILE and expected via --expect-ca), one certificate naming every
+# host, and an "interceptor" CA re-signing one host, as a TLS-inspecting firewall would.
+SAN=$(printf 'DNS:%s,' "${HOSTS[@]}"); SAN=${SAN%,}
+cert() { # cert <name> <ca-stem> <san>: a leaf signed by the CA
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$1" \
+    -addext "subjectAltName=$3" -keyout "$WORK/$1.key" -out "$WORK/$1.csr" 2>/dev/null
+  openssl x509 -req -in "$WORK/$1.csr" -CA "$WORK/$2.crt" -CAkey "$WORK/$2.key" \
+    -CAcreateserial -copy_extensions copyall -days 2 -out "$WORK/$1.crt" 2>/dev/null
+}
+for ca in "Lab Root CA:lab-ca" "Lab Interceptor CA:interceptor-ca"; do
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+    -subj "/CN=${ca%%:*}" -addext "basicConstraints=critical,CA:TRUE" \
+    -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" \
+    -keyout "$WORK/${ca#*:}.key" -out "$WORK/${ca#*:}.crt" 2>/dev/null
+done
+cert lab lab-ca "$SAN"
+cert inspected interceptor-ca "$SAN"
+
 # Blocks, one per failure reason ------------------------------------------------------------
 SQL=$(host_of sql); SHARE=$(host_of file-share); VAULT=$(host_of key-vault)
 HUB=$(host_of event-hub); PKI=$(host_of internal-pki)
+INSPECTED=$(host_of azure-monitor); DENIED=$(host_of go-microsoft)
 ip netns exec "$A" nft -f - <<EOF
 add rule inet nsg input ip daddr ${V4[$SQL]} tcp dport 1433 drop
 add rule inet nsg input ip6 daddr ${V6[$SQL]} tcp dport 1433 drop
@@ -153,9 +178,26 @@ mkdir -p "$WORK/nginx"
   echo "events { worker_connections 4096; }"
   echo "http { access_log off; client_body_temp_path $WORK/nginx/body; proxy_temp_path $WORK/nginx/proxy;"
   echo "  fastcgi_temp_path $WORK/nginx/fastcgi; uwsgi_temp_path $WORK/nginx/uwsgi; scgi_temp_path $WORK/nginx/scgi;"
+  echo "  server_names_hash_bucket_size 128;"
   echo "  server {"
   for p in "${PORTS[@]}"; do echo "    listen $p; listen [::]:$p;"; done
   echo "    location / { return 200 \"apim-probe lab\\n\"; }"
+  echo "  }"
+  # Azure Firewall's answer when no application rule allows the request.
+  echo "  server {"
+  for p in "${PORTS[@]}"; do echo "    listen $p; listen [::]:$p;"; done
+  echo "    server_name $DENIED;"
+  echo "    location / { return 470 \"Action: Deny. Reason: No rule matched to proceed.\\n\"; }"
+  echo "  }"
+  echo "  server {"
+  for p in "${TLS_PORTS[@]}"; do echo "    listen $p ssl; listen [::]:$p ssl;"; done
+  echo "    ssl_certificate $WORK/lab.crt; ssl_certificate_key $WORK/lab.key;"
+  echo "    location / { return 200 \"apim-probe lab tls\\n\"; }"
+  echo "  }"
+  echo "  server {"
+  for p in "${TLS_PORTS[@]}"; do echo "    listen ${V4[$INSPECTED]}:$p ssl; listen [${V6[$INSPECTED]}]:$p ssl;"; done
+  echo "    ssl_certificate $WORK/inspected.crt; ssl_certificate_key $WORK/inspected.key;"
+  echo "    location / { return 200 \"apim-probe lab tls\\n\"; }"
   echo "  }"
   echo "}"
 } > "$WORK/nginx/nginx.conf"
@@ -174,7 +216,7 @@ for _ in $(seq 100); do
   listening=$(ip netns exec "$A" ss -Hlntu | awk '{print $5}')
   missing=0
   grep -q "$DNS:53" <<< "$listening" || missing=1
-  for p in "${PORTS[@]}"; do grep -q ":$p\$" <<< "$listening" || missing=1; done
+  for p in "${PORTS[@]}" "${TLS_PORTS[@]}"; do grep -q ":$p\$" <<< "$listening" || missing=1; done
   [[ $missing -eq 0 ]] && break
   sleep 0.05
 done
@@ -183,14 +225,17 @@ done
 # The run -----------------------------------------------------------------------------------
 cat <<EOF
 
-Lab up: $S (apim-probe) <-> $A (dnsmasq $DNS, nginx on ${PORTS[*]}).
+Lab up: $S (apim-probe) <-> $A (dnsmasq $DNS, nginx TLS on ${TLS_PORTS[*]}, HTTP/TCP on ${PORTS[*]}).
 Blocked: $SQL:1433 dropped, $SHARE:445 reset, $VAULT:443 ICMP admin-prohibited,
          $HUB ICMP host-unreachable, $PKI blackhole route in the subnet, $NXNAME NXDOMAIN.
+Firewall: $DENIED:80 answered with Azure Firewall's 470, $INSPECTED re-signed by "Lab Interceptor CA".
 
-\$ apim-probe check ${SCOPE[*]} --timeout 2s --dns-server $DNS
+\$ SSL_CERT_FILE=lab+interceptor apim-probe check ${SCOPE[*]} --timeout 2s --expect-ca lab-ca.crt --dns-server $DNS
 EOF
+cat "$WORK/lab-ca.crt" "$WORK/interceptor-ca.crt" > "$WORK/trusted.pem"
 set +e
-ip netns exec "$S" "$BIN" check "${SCOPE[@]}" --timeout 2s --dns-server "$DNS"
+SSL_CERT_FILE="$WORK/trusted.pem" ip netns exec "$S" "$BIN" check "${SCOPE[@]}" --timeout 2s \
+  --expect-ca "$WORK/lab-ca.crt" --dns-server "$DNS"
 rc=$?
 set -e
 echo
