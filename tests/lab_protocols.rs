@@ -11,8 +11,8 @@ mod lab;
 use std::net::SocketAddr;
 
 use lab::{
-    Ca, Family, Kind, Lab, Proto, Service, Verdict, Web, Zone, detail, result, row, store, tcp_row,
-    wildcard,
+    Ca, Family, Kind, Lab, Proto, Service, Verdict, Web, Zone, detail, dns_checks, dns_row, result,
+    row, store, tcp_row, wildcard,
 };
 use serde_json::Value;
 
@@ -251,42 +251,6 @@ fn ntp_ten_minutes_off_is_ok_with_a_warning() {
     assert_eq!(run.code, 0);
 }
 
-/// A catalog row of `dns` checks for the server given with `--dns-server`.
-fn dns_rows() -> String {
-    r#"
-[[dependency]]
-id = "dns"
-purpose = "lab DNS"
-direction = "outbound"
-source = "VirtualNetwork"
-destination = "LabDns"
-required = true
-platforms = ["stv2", "stv1"]
-vnet = ["external", "internal"]
-transport = ["udp", "tcp"]
-ports = [53]
-check = "dns"
-hosts = ["{dns_server}"]
-reference = "lab"
-"#
-    .to_owned()
-}
-
-/// The report's `dns.checks` as `(transport, status)`.
-fn dns_checks(report: &Value) -> Vec<(String, String)> {
-    report["dns"]["checks"]
-        .as_array()
-        .expect("dns.checks")
-        .iter()
-        .map(|c| {
-            (
-                c["transport"].as_str().unwrap().to_owned(),
-                c["status"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect()
-}
-
 // DNS over one transport only: the per-transport checks differ, and name resolution says what
 // happened to it.
 #[test]
@@ -303,7 +267,7 @@ fn dns_with_one_transport_dropped() {
     lab.block_service(Verdict::Drop, &udp_only, Proto::Tcp, Some(53));
     lab.block_service(Verdict::Drop, &tcp_only, Proto::Udp, Some(53));
     lab.start_web(&[443]);
-    let cat = lab.catalog(&[dns_rows(), tcp_row("web", true, "web.lab.test", 443)]);
+    let cat = lab.catalog(&[dns_row(), tcp_row("web", true, "web.lab.test", 443)]);
     let args = ["--catalog", cat.to_str().unwrap(), "--timeout", "1s"];
 
     let run = lab.check_json(dns_udp, &args);

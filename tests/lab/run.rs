@@ -203,3 +203,39 @@ pub fn errno_of(detail: &str) -> Option<i32> {
 pub fn detail(r: &Value) -> &str {
     r["detail"].as_str().unwrap_or_default()
 }
+
+/// A catalog row of `dns` checks for the server given with `--dns-server`.
+pub fn dns_row() -> String {
+    r#"
+[[dependency]]
+id = "dns"
+purpose = "lab DNS"
+direction = "outbound"
+source = "VirtualNetwork"
+destination = "LabDns"
+required = true
+platforms = ["stv2", "stv1"]
+vnet = ["external", "internal"]
+transport = ["udp", "tcp"]
+ports = [53]
+check = "dns"
+hosts = ["{dns_server}"]
+reference = "lab"
+"#
+    .to_owned()
+}
+
+/// The report's `dns.checks` as `(transport, status)`.
+pub fn dns_checks(report: &Value) -> Vec<(String, String)> {
+    report["dns"]["checks"]
+        .as_array()
+        .expect("dns.checks")
+        .iter()
+        .map(|c| {
+            (
+                c["transport"].as_str().unwrap().to_owned(),
+                c["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
