@@ -44,6 +44,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Show what `check` would probe with the same options, without probing.
     List(ListArgs),
+    /// Compare two JSON reports: what newly fails, what was fixed, what changed reason.
+    Diff(DiffArgs),
 }
 
 /// Options that choose what to probe; shared by `check` and `list`.
@@ -80,6 +82,10 @@ pub struct ScopeArgs {
 
 /// Options of `check`.
 #[derive(Debug, Args)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "one field per on/off flag, as clap reads them"
+)]
 pub struct CheckArgs {
     /// What to probe.
     #[command(flatten)]
@@ -113,6 +119,23 @@ pub struct CheckArgs {
     /// Warn when a time server's clock differs from this machine's by more than this.
     #[arg(long, default_value = "60s", value_name = "DURATION")]
     pub max_clock_skew: String,
+    /// Do not ask Azure's instance metadata service (IMDS) for the VM's cloud, region and addresses.
+    #[arg(long, env = "APIM_PROBE_NO_IMDS")]
+    pub no_imds: bool,
+    /// APIM's own `outboundNetworkDependenciesEndpoints` JSON (as `az rest` prints it): probe the
+    /// instance's real storage, SQL, Key Vault and Event Hubs hosts it names.
+    #[arg(long, value_name = "FILE")]
+    pub dependencies: Option<PathBuf>,
+    /// APIM's own `networkstatus` JSON: show APIM's view beside ours and flag disagreements.
+    #[arg(long, value_name = "FILE")]
+    pub apim_status: Option<PathBuf>,
+    /// Print nothing; the exit code (and --report-file) carry the result.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Replace VM names, resource ids, subscription, this machine's host name and private
+    /// addresses with stable placeholders, so the report can be shared.
+    #[arg(long)]
+    pub redact: bool,
     /// A PEM file of CA certificates this network legitimately chains to (private PKI, or a TLS
     /// inspection you accept): trusted, and not reported as interception (repeatable).
     #[arg(long, value_name = "PEM")]
@@ -127,7 +150,28 @@ pub struct ListArgs {
     pub scope: ScopeArgs,
     /// Output format.
     #[arg(short, long, value_enum, default_value = "table")]
-    pub output: OutputFormat,
+    pub output: ListFormat,
+}
+
+/// Options of `diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier JSON report (`check -o json` or `--report-file`).
+    pub old: PathBuf,
+    /// The later JSON report.
+    pub new: PathBuf,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value = "table")]
+    pub output: ListFormat,
+}
+
+/// Formats of `list` and `diff`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// Aligned columns.
+    Table,
+    /// JSON.
+    Json,
 }
 
 /// Report formats.
@@ -137,4 +181,10 @@ pub enum OutputFormat {
     Table,
     /// The JSON report of the contract.
     Json,
+    /// A ticket-ready document: environment, failures with reasons and hints, every result.
+    Markdown,
+    /// At most 4,096 bytes for `az vm run-command`: counts, one line per failure, verdict last.
+    Compact,
+    /// JUnit XML: one testcase per probe, for pipelines.
+    Junit,
 }

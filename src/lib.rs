@@ -5,6 +5,7 @@
 //! [`probe`] kinds) → [`report`] (model, hints, formats). [`app`] strings the steps together.
 
 pub mod app;
+pub mod azure;
 pub mod catalog;
 pub mod cli;
 pub mod exit;

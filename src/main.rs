@@ -22,6 +22,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Check(args) => app::check(args),
         Command::List(args) => app::list(args),
+        Command::Diff(args) => app::diff(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -35,6 +35,7 @@ pub async fn run(
     ctx: &Context,
     concurrency: usize,
     stop: impl Future<Output = ()>,
+    on_done: &dyn Fn(usize),
 ) -> RunResult {
     let slots = Arc::new(Semaphore::new(concurrency.max(1)));
     let mut results: Vec<Option<Outcome>> = vec![None; plan.probes.len()];
@@ -74,6 +75,7 @@ pub async fn run(
             }
         };
         let Some(joined) = joined else { break };
+        on_done(results.iter().filter(|r| r.is_some()).count() + 1);
         match joined {
             Ok((id, outcome)) => results[index_of[&id]] = Some(outcome),
             Err(e) if e.is_cancelled() => {}

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::catalog::model::{Cloud, Platform, VnetMode};
-use crate::cli::{CheckArgs, ListArgs, OutputFormat, ScopeArgs};
+use crate::cli::{CheckArgs, ListArgs, ListFormat, OutputFormat, ScopeArgs};
 
 /// The default number of probes in flight: the whole embedded catalog at once, with room.
 pub const DEFAULT_CONCURRENCY: usize = 256;
@@ -26,6 +26,8 @@ pub struct ScopeSettings {
     pub vnet: VnetMode,
     /// Azure cloud.
     pub cloud: Cloud,
+    /// Whether `--cloud` was given (IMDS may fill it otherwise).
+    pub cloud_given: bool,
     /// Azure region, lowercase.
     pub region: Option<String>,
     /// Placeholder values from `--set` (and `region`).
@@ -42,6 +44,10 @@ pub struct ScopeSettings {
 
 /// Validated settings of `check`.
 #[derive(Debug, Clone)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "independent on/off options of the command line"
+)]
 pub struct CheckSettings {
     /// What to probe.
     pub scope: ScopeSettings,
@@ -59,6 +65,16 @@ pub struct CheckSettings {
     pub max_clock_skew: Duration,
     /// `--expect-ca` files.
     pub expect_ca: Vec<PathBuf>,
+    /// `--no-imds`.
+    pub no_imds: bool,
+    /// `--dependencies` file.
+    pub dependencies: Option<PathBuf>,
+    /// `--apim-status` file.
+    pub apim_status: Option<PathBuf>,
+    /// `-q`.
+    pub quiet: bool,
+    /// `--redact`.
+    pub redact: bool,
 }
 
 /// Validated settings of `list`.
@@ -67,7 +83,7 @@ pub struct ListSettings {
     /// What would be probed.
     pub scope: ScopeSettings,
     /// Output format.
-    pub output: OutputFormat,
+    pub output: ListFormat,
 }
 
 impl TryFrom<&CheckArgs> for CheckSettings {
@@ -82,6 +98,11 @@ impl TryFrom<&CheckArgs> for CheckSettings {
             strict: a.strict,
             max_clock_skew: validate_duration("--max-clock-skew", &a.max_clock_skew)?,
             expect_ca: a.expect_ca.clone(),
+            no_imds: a.no_imds,
+            dependencies: a.dependencies.clone(),
+            apim_status: a.apim_status.clone(),
+            quiet: a.quiet,
+            redact: a.redact,
         })
     }
 }
@@ -118,6 +139,7 @@ impl TryFrom<&ScopeArgs> for ScopeSettings {
             platform: a.platform,
             vnet: a.vnet,
             cloud: a.cloud.unwrap_or(Cloud::Public),
+            cloud_given: a.cloud.is_some(),
             region,
             values,
             catalog: a.catalog.clone(),

@@ -336,6 +336,7 @@ fn sigint_prints_the_partial_report_and_exits_130() {
     let (_dir, cat) = catalog(&[waiting, row("fast", true, "127.0.0.1", closed_port())]);
     let bin_path = assert_cmd::cargo::cargo_bin("apim-probe");
     let child = std::process::Command::new(bin_path)
+        .env("APIM_PROBE_NO_IMDS", "true")
         .args([
             "check",
             "-o",

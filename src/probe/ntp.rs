@@ -25,7 +25,7 @@ use super::outcome::{Evidence, millis};
 use super::{Context, Outcome, Phase, Status, Target, human, tcp};
 
 /// What an NTP server answered.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct NtpEvidence {
     /// The address that answered.
     pub server: SocketAddr,

@@ -8,7 +8,9 @@ use std::time::Duration;
 use serde::Serialize;
 
 /// The closed set of statuses of the contract (`CONTRACT.md`, "status — exactly one of").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Reachable: the check named in `check` succeeded.
@@ -60,7 +62,7 @@ impl Status {
 }
 
 /// Where in the life of a probe the outcome was decided.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     /// Turning the host name into addresses.
@@ -76,7 +78,7 @@ pub enum Phase {
 }
 
 /// Durations of the phases a probe went through, in milliseconds for the report.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, serde::Deserialize)]
 pub struct Timings {
     /// Name resolution, when a name was resolved.
     pub dns: Option<f64>,
@@ -113,7 +115,7 @@ pub struct Outcome {
 }
 
 /// Structured evidence of what a peer presented, one variant per kind of record.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Evidence {
     /// The TLS handshake: version, chain.

@@ -40,7 +40,7 @@ pub use trust::{AZURE_ROOTS_PEM, ChainCert, ExpectedCa, Trust, azure_roots, expe
 use verify::{Recorder, Seen};
 
 /// The handshake and chain a TLS peer presented.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct TlsEvidence {
     /// The server name sent (SNI) and verified against.
     pub sni: String,

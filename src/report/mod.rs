@@ -1,10 +1,21 @@
 //! From outcomes to what people read: the report model, hints, and one file per format.
 
+pub mod compact;
 pub mod hints;
 pub mod json;
+pub mod junit;
 pub mod list;
+pub mod markdown;
 pub mod model;
+pub mod redact;
 pub mod table;
+
+/// How a terminal format may dress its text.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Style {
+    /// ANSI colours (only on a terminal, never with `NO_COLOR`).
+    pub colour: bool,
+}
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};

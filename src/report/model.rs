@@ -11,10 +11,10 @@ use crate::probe::outcome::{Outcome, Phase, Status, Timings};
 pub const SCHEMA: &str = "apim-probe/report/v1";
 
 /// The whole report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Report {
     /// Always [`SCHEMA`].
-    pub schema: &'static str,
+    pub schema: String,
     /// This tool and its version.
     pub tool: Tool,
     /// When the run started (RFC 3339, UTC).
@@ -38,25 +38,25 @@ pub struct Report {
 }
 
 /// The tool's name and version.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Tool {
     /// `apim-probe`.
-    pub name: &'static str,
+    pub name: String,
     /// The crate version.
-    pub version: &'static str,
+    pub version: String,
 }
 
 impl Default for Tool {
     fn default() -> Self {
         Self {
-            name: env!("CARGO_PKG_NAME"),
-            version: env!("CARGO_PKG_VERSION"),
+            name: env!("CARGO_PKG_NAME").into(),
+            version: env!("CARGO_PKG_VERSION").into(),
         }
     }
 }
 
 /// The options of the run.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct ReportSettings {
     /// APIM compute platform.
     pub platform: Platform,
@@ -74,21 +74,24 @@ pub struct ReportSettings {
 }
 
 /// The machine that ran the probes.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct HostInfo {
     /// Its host name.
     pub hostname: String,
     /// Its non-loopback addresses.
     pub addresses: Vec<String>,
+    /// What Azure's instance metadata service says of this VM, when it answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub azure: Option<crate::azure::AzureContext>,
 }
 
 /// The DNS servers used, and where they came from.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct DnsInfo {
     /// `ip:port` of each server.
     pub servers: Vec<String>,
     /// `system` or `option` (`--dns-server`).
-    pub source: &'static str,
+    pub source: String,
     /// Why the system configuration could not be used, when it could not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -98,7 +101,7 @@ pub struct DnsInfo {
 }
 
 /// One DNS server asked over one transport.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct DnsCheck {
     /// `ip:port`.
     pub server: String,
@@ -139,7 +142,7 @@ impl DnsCheck {
 }
 
 /// Counts over the results.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Summary {
     /// Every result.
     pub total: usize,
@@ -154,7 +157,7 @@ pub struct Summary {
 }
 
 /// What the catalog and the plan say of one probe: shared by `list` entries and `check` results.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct ProbeFacts {
     /// Dependency id.
     pub id: String,
@@ -219,7 +222,7 @@ impl ProbeFacts {
 }
 
 /// One probe's result: the catalog row's facts and the outcome.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct ResultEntry {
     /// What was probed.
     #[serde(flatten)]
@@ -241,8 +244,26 @@ pub struct ResultEntry {
     /// Findings that do not change the status.
     pub warnings: Vec<String>,
     /// What the peer presented or sent (certificate chain, NTP offset, first bytes).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evidence: Option<crate::probe::outcome::Evidence>,
+    /// What APIM's own `networkstatus` says of this endpoint, when given with `--apim-status`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub apim_status: Option<ApimStatus>,
+}
+
+/// APIM's own view of one endpoint (`networkstatus`), beside ours.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct ApimStatus {
+    /// `success`, `failure` or `initializing`.
+    pub status: String,
+    /// APIM's error text, if any.
+    pub error: String,
+    /// APIM's resource type (BlobStorage, SQLDatabase …).
+    pub resource_type: String,
+    /// When APIM last checked.
+    pub last_updated: String,
+    /// Whether APIM's verdict and ours agree (success ⇔ ok).
+    pub agrees: bool,
 }
 
 impl ResultEntry {
@@ -259,6 +280,7 @@ impl ResultEntry {
             hint: None,
             warnings: o.warnings,
             evidence: o.evidence,
+            apim_status: None,
         }
     }
 

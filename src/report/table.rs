@@ -9,6 +9,11 @@ use crate::probe::Status;
 
 use super::model::{Report, ResultEntry};
 
+/// Writes the table report with a style (stub: colour is being written).
+pub fn write_styled(r: &Report, out: &mut dyn Write, _style: super::Style) -> io::Result<()> {
+    write(r, out)
+}
+
 /// Writes the table report.
 pub fn write(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     let s = &r.settings;

@@ -129,9 +129,12 @@ pub fn catalog(rows: &[String]) -> (tempfile::TempDir, std::path::PathBuf) {
     (dir, path)
 }
 
-/// The binary, ready for arguments.
+/// The binary, ready for arguments. IMDS is off: outside a lab namespace, tests must never send
+/// anything to 169.254.169.254 (../shared/LAB.md).
 pub fn bin() -> Command {
-    Command::cargo_bin("apim-probe").unwrap()
+    let mut c = Command::cargo_bin("apim-probe").unwrap();
+    c.env("APIM_PROBE_NO_IMDS", "true");
+    c
 }
 
 /// A TCP port on 127.0.0.1 where nothing listens (bound, then released).

@@ -46,7 +46,7 @@ impl ExpectedCa {
 }
 
 /// One certificate of a presented chain: what the report shows, and what matching needs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct ChainCert {
     /// Subject DN.
     pub subject: String,

@@ -1,0 +1,251 @@
+//! `apim-probe check`: settings → inputs (IMDS, APIM's lists) → catalog → plan → runner → report
+//! → formatter, and the verdict as the exit code.
+
+use std::io::{self, IsTerminal, Write};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::{UsageError, dns_config, ignore_broken_pipe, load_catalog, report_settings, scope};
+use crate::azure::{self, dependencies, imds, status};
+use crate::catalog::plan::{self, Plan};
+use crate::cli::{CheckArgs, OutputFormat};
+use crate::exit;
+use crate::probe::tls::Trust;
+use crate::probe::{Context, Outcome, resolve};
+use crate::report::model::{
+    DnsCheck, DnsInfo, HostInfo, Report, ResultEntry, SCHEMA, Summary, Tool,
+};
+use crate::report::{
+    Style, check_writable, compact, hints, json, junit, markdown, redact, table,
+    write_file_atomically,
+};
+use crate::runner;
+use crate::settings::CheckSettings;
+
+/// How long IMDS may take before the tool decides it is not on an Azure VM.
+const IMDS_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// `apim-probe check`.
+pub fn check(args: &CheckArgs) -> Result<u8, UsageError> {
+    let mut s = CheckSettings::try_from(args)?;
+    let catalog = load_catalog(&s.scope)?;
+    if let Some(path) = &s.report_file {
+        // Fail before probing, not after minutes of work, when the report cannot be written.
+        check_writable(path).map_err(|err| report_file_error(path, err))?;
+    }
+    let trust = Arc::new(Trust::load(&s.expect_ca).map_err(UsageError::Trust)?);
+    let endpoints = s
+        .dependencies
+        .as_deref()
+        .map(dependencies::load)
+        .transpose()?;
+    let apim_status = s.apim_status.as_deref().map(status::load).transpose()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(UsageError::Runtime)?;
+    let azure = if s.no_imds {
+        None
+    } else {
+        runtime.block_on(discover(&mut s))
+    };
+    let (config, dns) = dns_config(&s.scope);
+    let mut plan = plan::build(&catalog, &scope(&s.scope, &dns))?;
+    if let Some(endpoints) = &endpoints {
+        dependencies::extend_plan(&mut plan, &catalog, &s.scope, endpoints);
+    }
+    let started_at = now_rfc3339();
+    let start = Instant::now();
+    let progress = Progress::new(!s.quiet && io::stderr().is_terminal(), plan.probes.len());
+    let run = runtime.block_on(async {
+        let ctx = Context {
+            dns: Arc::new(resolve::Dns::new(config, s.timeout)),
+            timeout: s.timeout,
+            trust,
+            max_clock_skew: s.max_clock_skew,
+        };
+        runner::run(&plan, &ctx, s.concurrency, stop_signal(), &|done| {
+            progress.show(done);
+        })
+        .await
+    });
+    progress.clear();
+    let mut report = build_report(&s, &plan, run.outcomes, dns, started_at, start.elapsed());
+    report.interrupted = run.interrupted;
+    report.host.azure = azure;
+    if let Some(entries) = &apim_status {
+        status::attach(&mut report, entries);
+    }
+    if s.redact {
+        redact::redact(&mut report);
+    }
+    if let Some(path) = &s.report_file {
+        let mut bytes = Vec::new();
+        json::write(&report, &mut bytes).expect("writing to memory");
+        write_file_atomically(path, &bytes).map_err(|err| report_file_error(path, err))?;
+    }
+    if !s.quiet {
+        print(&report, s.output);
+    }
+    Ok(if report.interrupted {
+        exit::INTERRUPTED
+    } else if report.passed() {
+        exit::OK
+    } else {
+        exit::FAILED
+    })
+}
+
+fn report_file_error(path: &std::path::Path, err: io::Error) -> UsageError {
+    UsageError::ReportFile {
+        path: path.display().to_string(),
+        err,
+    }
+}
+
+/// Asks IMDS where this VM is, and uses it for what the user did not say (cloud, region).
+async fn discover(s: &mut CheckSettings) -> Option<azure::AzureContext> {
+    match imds::fetch(IMDS_TIMEOUT).await {
+        Ok(ctx) => {
+            if !s.scope.cloud_given
+                && let Some(cloud) = ctx.cloud()
+            {
+                s.scope.cloud = cloud;
+            }
+            if s.scope.region.is_none()
+                && let Some(region) = ctx.region()
+            {
+                s.scope.values.insert("region".into(), region.clone());
+                s.scope.region = Some(region);
+            }
+            Some(ctx)
+        }
+        Err(why) => {
+            if !s.quiet {
+                eprintln!(
+                    "apim-probe: not on an Azure VM, or IMDS unreachable ({why}); using --cloud/--region as given"
+                );
+            }
+            None
+        }
+    }
+}
+
+fn print(report: &Report, format: OutputFormat) {
+    let mut out = io::stdout().lock();
+    let colour =
+        io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let written = match format {
+        OutputFormat::Json => json::write(report, &mut out),
+        OutputFormat::Table => table::write_styled(report, &mut out, Style { colour }),
+        OutputFormat::Markdown => markdown::write(report, &mut out),
+        OutputFormat::Compact => compact::write(report, &mut out),
+        OutputFormat::Junit => junit::write(report, &mut out),
+    };
+    ignore_broken_pipe(written.and_then(|()| out.flush()));
+}
+
+/// A one-line progress counter on stderr, only when stderr is a terminal.
+struct Progress {
+    on: bool,
+    total: usize,
+}
+
+impl Progress {
+    fn new(on: bool, total: usize) -> Self {
+        Self { on, total }
+    }
+
+    fn show(&self, done: usize) {
+        if self.on {
+            eprint!("\r\x1b[2Kprobing: {done}/{} done", self.total);
+        }
+    }
+
+    fn clear(&self) {
+        if self.on {
+            eprint!("\r\x1b[2K");
+        }
+    }
+}
+
+fn build_report(
+    s: &CheckSettings,
+    plan: &Plan,
+    outcomes: Vec<Outcome>,
+    dns: DnsInfo,
+    started_at: String,
+    elapsed: Duration,
+) -> Report {
+    let results: Vec<ResultEntry> = plan
+        .probes
+        .iter()
+        .zip(outcomes)
+        .map(|(p, o)| {
+            let mut e = ResultEntry::new(p, o);
+            e.hint = hints::hint(&e, s.scope.region.as_deref());
+            e
+        })
+        .collect();
+    let mut dns = dns;
+    dns.checks = results.iter().filter_map(DnsCheck::of).collect();
+    Report {
+        schema: SCHEMA.into(),
+        tool: Tool::default(),
+        started_at,
+        duration_ms: u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
+        settings: report_settings(
+            &s.scope,
+            u64::try_from(s.timeout.as_millis()).ok(),
+            s.strict,
+        ),
+        host: host_info(),
+        dns,
+        summary: Summary::of(&results),
+        results,
+        warnings: Vec::new(),
+        interrupted: false,
+    }
+}
+
+fn host_info() -> HostInfo {
+    let hostname = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .or_else(|_| std::env::var("COMPUTERNAME"))
+        .unwrap_or_default();
+    let addresses = if_addrs::get_if_addrs()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|i| !i.is_loopback())
+        .map(|i| i.ip().to_string())
+        .collect();
+    HostInfo {
+        hostname,
+        addresses,
+        azure: None,
+    }
+}
+
+fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// Completes on Ctrl-C (SIGINT) or, on Unix, SIGTERM; never when neither can be listened for.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                r = tokio::signal::ctrl_c() => if r.is_err() { std::future::pending::<()>().await },
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    if tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}

@@ -1,0 +1,114 @@
+//! The commands, from validated settings to an exit code: one file per command. Each step of
+//! the data flow (settings → catalog → plan → runner → report → formatter) is one call there;
+//! what several commands share is here.
+
+mod check;
+mod diff;
+mod list;
+
+pub use check::check;
+pub use diff::diff;
+pub use list::list;
+
+use std::io;
+
+use crate::catalog::plan::{self, Scope};
+use crate::catalog::{Catalog, CatalogError, load};
+use crate::probe::resolve;
+use crate::report::model::{DnsInfo, ReportSettings};
+use crate::settings::ScopeSettings;
+
+/// An error that stops a command before anything is probed (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum UsageError {
+    /// An option is invalid.
+    #[error(transparent)]
+    Settings(#[from] crate::settings::SettingsError),
+    /// The catalog is invalid.
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+    /// The selection does not fit the catalog.
+    #[error(transparent)]
+    Plan(#[from] plan::PlanError),
+    /// The report file cannot be written.
+    #[error("--report-file {path}: {err}")]
+    ReportFile {
+        /// The path given.
+        path: String,
+        /// Why it cannot be written.
+        err: io::Error,
+    },
+    /// A `--expect-ca` file cannot be used (the message names it).
+    #[error("{0}")]
+    Trust(String),
+    /// An input file (`--dependencies`, `--apim-status`, a report given to `diff`) is malformed.
+    #[error(transparent)]
+    Input(#[from] crate::azure::InputError),
+    /// The async runtime could not start.
+    #[error("cannot start: {0}")]
+    Runtime(io::Error),
+}
+
+pub(crate) fn load_catalog(s: &ScopeSettings) -> Result<Catalog, CatalogError> {
+    match &s.catalog {
+        Some(path) => load::from_path(path),
+        None => load::embedded(),
+    }
+}
+
+/// The resolver configuration (`--dns-server`, or the system's) and how the report describes it.
+pub(crate) fn dns_config(
+    s: &ScopeSettings,
+) -> (
+    Result<hickory_resolver::config::ResolverConfig, String>,
+    DnsInfo,
+) {
+    let (config, source) = match &s.dns_servers {
+        Some(servers) => (Ok(resolve::servers_config(servers)), "option"),
+        None => (resolve::system_config(), "system"),
+    };
+    let servers = config.as_ref().map(resolve::servers_of).unwrap_or_default();
+    let info = DnsInfo {
+        servers: servers.iter().map(ToString::to_string).collect(),
+        source: source.into(),
+        error: config.as_ref().err().cloned(),
+        checks: Vec::new(),
+    };
+    (config, info)
+}
+
+pub(crate) fn scope(s: &ScopeSettings, dns: &DnsInfo) -> Scope {
+    Scope {
+        platform: s.platform,
+        vnet: s.vnet,
+        cloud: s.cloud,
+        values: s.values.clone(),
+        dns_servers: dns.servers.iter().filter_map(|a| a.parse().ok()).collect(),
+        only: s.only.clone(),
+        skip: s.skip.clone(),
+    }
+}
+
+pub(crate) fn report_settings(
+    s: &ScopeSettings,
+    timeout_ms: Option<u64>,
+    strict: bool,
+) -> ReportSettings {
+    ReportSettings {
+        platform: s.platform,
+        vnet: s.vnet,
+        cloud: s.cloud,
+        region: s.region.clone(),
+        timeout_ms,
+        strict,
+    }
+}
+
+/// A reader that went away (`| head`) is not an error.
+pub(crate) fn ignore_broken_pipe(r: io::Result<()>) {
+    if let Err(e) = r
+        && e.kind() != io::ErrorKind::BrokenPipe
+    {
+        eprintln!("apim-probe: cannot write the report: {e}");
+    }
+}

@@ -1,0 +1,6 @@
+//! `--redact` (stub: being written).
+
+use super::model::Report;
+
+/// Replaces identifying values with stable placeholders (stub).
+pub fn redact(_report: &mut Report) {}
