@@ -62,13 +62,14 @@ impl Lab {
             .stdin(Stdio::null())
             .stdout(std::fs::File::create(&out_path).expect("run stdout"))
             .stderr(std::fs::File::create(&err_path).expect("run stderr"))
-            .env_remove("SSL_CERT_DIR")
-            .envs(env.iter().copied());
+            .env_remove("SSL_CERT_DIR");
         for (key, _) in std::env::vars_os() {
             if key.to_string_lossy().starts_with("APIM_PROBE_") {
                 cmd.env_remove(key);
             }
         }
+        // IMDS stays off unless a scenario turns it on (with its own fake IMDS in `subnet`).
+        cmd.env("APIM_PROBE_NO_IMDS", "true").envs(env.iter().copied());
         let start = Instant::now();
         let mut child = cmd.spawn().expect("start apim-probe in the lab");
         let status = loop {
