@@ -34,6 +34,11 @@ pub fn check(args: &CheckArgs) -> Result<u8, UsageError> {
         check_writable(path).map_err(|err| report_file_error(path, err))?;
     }
     let trust = Arc::new(Trust::load(&s.expect_ca).map_err(UsageError::Trust)?);
+    let trust_warnings: Vec<String> = trust
+        .load_errors
+        .iter()
+        .map(|e| format!("trust store: {e}"))
+        .collect();
     let endpoints = s
         .dependencies
         .as_deref()
@@ -72,6 +77,7 @@ pub fn check(args: &CheckArgs) -> Result<u8, UsageError> {
     progress.clear();
     let mut report = build_report(&s, &plan, run.outcomes, dns, started_at, start.elapsed());
     report.interrupted = run.interrupted;
+    report.warnings.extend(trust_warnings);
     report.host.azure = azure;
     if let Some(entries) = &apim_status {
         status::attach(&mut report, entries);

@@ -69,7 +69,7 @@ pub async fn resolve(
         Err(_) => {
             let list: Vec<String> = ctx.dns.servers().iter().map(ToString::to_string).collect();
             let detail = format!(
-                "no DNS answer for {} within {} (asked {})",
+                "no DNS answer for {} within {} (asked {}; UDP 53 dropped? the report's dns section shows each server over UDP and TCP)",
                 target.host,
                 human(ctx.timeout),
                 list.join(", ")

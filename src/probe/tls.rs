@@ -287,7 +287,6 @@ fn no_certificate(
         format!("{detail} (TLS phase {tls_ms} ms)"),
     );
     o.evidence = Some(reply(understood));
-    o.warnings.clone_from(&ctx.trust.load_errors);
     o
 }
 
@@ -319,11 +318,9 @@ fn judge(
     verdict(&ev.chain, seen.verdict.as_ref().err(), expected, &ev.sni)
 }
 
-/// Warnings for a handshake that reached the certificate: a leaf expiring soon, and trust store
-/// problems (for TLS-wrapped checks to add to their own outcome).
-pub fn warnings(ev: &TlsEvidence, ctx: &Context) -> Vec<String> {
+/// Warnings for a handshake that reached the certificate: a leaf expiring soon (for TLS-wrapped
+/// checks to add to their own outcome). Trust store problems are reported once, for the run.
+pub fn warnings(ev: &TlsEvidence, _ctx: &Context) -> Vec<String> {
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let mut w: Vec<String> = expiry_warning(ev, now).into_iter().collect();
-    w.extend(ctx.trust.load_errors.iter().cloned());
-    w
+    expiry_warning(ev, now).into_iter().collect()
 }
