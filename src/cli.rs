@@ -98,7 +98,10 @@ pub struct CheckArgs {
         env = "APIM_PROBE_TIMEOUT"
     )]
     pub timeout: String,
-    /// Probes in flight at once [default: 256].
+    /// Bound the whole run: probes not finished by then are reported as `timeout`, e.g. `30s`.
+    #[arg(long, value_name = "DURATION", env = "APIM_PROBE_DEADLINE")]
+    pub deadline: Option<String>,
+    /// Probes in flight at once [default: 256, fewer when the open-file limit is low].
     #[arg(long, value_name = "N")]
     pub concurrency: Option<usize>,
     /// Output format.

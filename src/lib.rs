@@ -9,6 +9,7 @@ pub mod azure;
 pub mod catalog;
 pub mod cli;
 pub mod exit;
+pub mod limits;
 pub mod probe;
 pub mod report;
 pub mod runner;

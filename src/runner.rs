@@ -19,22 +19,31 @@ use crate::probe::{self, Context, Outcome, Phase, Status, Target};
 /// How long past its deadline a probe may run before the runner cuts it.
 pub const SLACK: Duration = Duration::from_millis(100);
 
+/// Why a run stopped before every probe finished.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    /// Ctrl-C or SIGTERM: unfinished probes are listed as `skipped`.
+    Interrupted,
+    /// The whole-run `--deadline` passed: unfinished probes are `timeout`, saying so.
+    Deadline(Duration),
+}
+
 /// What a run produced: one outcome per plan entry, in plan order, and whether it was cut short.
 #[derive(Debug)]
 pub struct RunResult {
     /// One outcome per entry of the plan, in plan order.
     pub outcomes: Vec<Outcome>,
-    /// Whether `stop` fired before every probe finished.
-    pub interrupted: bool,
+    /// Why the run stopped early, if it did.
+    pub stopped: Option<Stop>,
 }
 
-/// Runs every entry of `plan` until done or until `stop` completes (Ctrl-C). Probes still
-/// running when it does are abandoned and listed as `skipped`, saying so.
+/// Runs every entry of `plan` until done or until `stop` completes. Probes still running then
+/// are abandoned, and their entries say why.
 pub async fn run(
     plan: &Plan,
     ctx: &Context,
     concurrency: usize,
-    stop: impl Future<Output = ()>,
+    stop: impl Future<Output = Stop>,
     on_done: &dyn Fn(usize),
 ) -> RunResult {
     let slots = Arc::new(Semaphore::new(concurrency.max(1)));
@@ -63,13 +72,13 @@ pub async fn run(
         });
         index_of.insert(handle.id(), i);
     }
-    let mut interrupted = false;
+    let mut stopped = None;
     tokio::pin!(stop);
     loop {
         let joined = tokio::select! {
             joined = tasks.join_next_with_id() => joined,
-            () = &mut stop, if !interrupted => {
-                interrupted = true;
+            why = &mut stop, if stopped.is_none() => {
+                stopped = Some(why);
                 tasks.abort_all();
                 continue;
             }
@@ -86,14 +95,22 @@ pub async fn run(
             }
         }
     }
+    let unfinished = |why: Option<Stop>| match why {
+        Some(Stop::Deadline(d)) => Outcome::new(
+            Status::Timeout,
+            Phase::Connect,
+            format!(
+                "not finished when the run's --deadline of {} passed",
+                probe::human(d)
+            ),
+        ),
+        _ => Outcome::skipped("not finished: the run was interrupted"),
+    };
     let outcomes = results
         .into_iter()
-        .map(|r| r.unwrap_or_else(|| Outcome::skipped("not finished: the run was interrupted")))
+        .map(|r| r.unwrap_or_else(|| unfinished(stopped)))
         .collect();
-    RunResult {
-        outcomes,
-        interrupted,
-    }
+    RunResult { outcomes, stopped }
 }
 
 fn target_of(p: &Probe) -> Option<Target> {

@@ -53,8 +53,10 @@ pub struct CheckSettings {
     pub scope: ScopeSettings,
     /// Limit for each probe.
     pub timeout: Duration,
-    /// Probes in flight at once.
-    pub concurrency: usize,
+    /// Probes in flight at once, when given (the open-file limit may lower it).
+    pub concurrency: Option<usize>,
+    /// Bound on the whole run.
+    pub deadline: Option<Duration>,
     /// Output format.
     pub output: OutputFormat,
     /// Where to write the JSON report too.
@@ -93,6 +95,11 @@ impl TryFrom<&CheckArgs> for CheckSettings {
             scope: ScopeSettings::try_from(&a.scope)?,
             timeout: validate_timeout(&a.timeout)?,
             concurrency: validate_concurrency(a.concurrency)?,
+            deadline: a
+                .deadline
+                .as_deref()
+                .map(|d| validate_duration("--deadline", d))
+                .transpose()?,
             output: a.output,
             report_file: a.report_file.clone(),
             strict: a.strict,
@@ -182,13 +189,12 @@ pub fn validate_duration(option: &str, text: &str) -> Result<Duration, SettingsE
     Ok(Duration::from_secs_f64(secs))
 }
 
-fn validate_concurrency(n: Option<usize>) -> Result<usize, SettingsError> {
+fn validate_concurrency(n: Option<usize>) -> Result<Option<usize>, SettingsError> {
     match n {
-        None => Ok(DEFAULT_CONCURRENCY),
         Some(0) => Err(SettingsError(
             "--concurrency 0: at least one probe must run".into(),
         )),
-        Some(n) => Ok(n),
+        other => Ok(other),
     }
 }
 

@@ -371,3 +371,84 @@ fn sigint_prints_the_partial_report_and_exits_130() {
     assert!(waiting["detail"].as_str().unwrap().contains("interrupted"));
     drop(silent);
 }
+
+#[test]
+fn the_whole_run_deadline_turns_unfinished_probes_into_timeouts() {
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let waiting =
+        row("waiting", true, "127.0.0.1", port).replace("check = \"tcp\"", "check = \"tls\"");
+    let (_dir, cat) = catalog(&[waiting, row("fast", false, "127.0.0.1", closed_port())]);
+    let args = [
+        "--catalog",
+        cat.to_str().unwrap(),
+        "--dns-server",
+        "127.0.0.1:9",
+        "--timeout",
+        "30s",
+        "--deadline",
+        "500ms",
+    ];
+    let (code, report) = check_json(&args);
+    assert_eq!(code, 1, "a required probe did not finish");
+    assert_eq!(report["interrupted"], false);
+    let w = result(&report, "waiting");
+    assert_eq!(w["status"], "timeout");
+    assert!(
+        w["detail"]
+            .as_str()
+            .unwrap()
+            .contains("--deadline of 500ms"),
+        "{w}"
+    );
+    assert_eq!(result(&report, "fast")["status"], "refused");
+}
+
+#[test]
+fn a_tiny_open_file_limit_slows_the_run_but_loses_and_misreports_nothing() {
+    // 1,000 probes of 127.0.0.1:21000-21999 under `ulimit -n 64`: two ports listen, the rest are closed.
+    let open: Vec<TcpListener> = [21_100u16, 21_900]
+        .iter()
+        .filter_map(|p| TcpListener::bind(("127.0.0.1", *p)).ok())
+        .collect();
+    let open_ports: Vec<u16> = open
+        .iter()
+        .map(|l| l.local_addr().unwrap().port())
+        .collect();
+    let rows =
+        row("range", true, "127.0.0.1", 1).replace("ports = [1]", "ports = [\"21000-21999\"]");
+    let (_dir, cat) = catalog(&[rows]);
+    let bin = assert_cmd::cargo::cargo_bin("apim-probe");
+    let script = format!(
+        "ulimit -n 64 && exec '{}' check -o json --catalog '{}' --dns-server 127.0.0.1:9 --timeout 5s",
+        bin.display(),
+        cat.display()
+    );
+    let out = std::process::Command::new("sh")
+        .args(["-c", &script])
+        .env("APIM_PROBE_NO_IMDS", "true")
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let results = report["results"].as_array().unwrap();
+    assert_eq!(results.len(), 1000);
+    for r in results {
+        let port = u16::try_from(r["port"].as_u64().unwrap()).unwrap();
+        let want = if open_ports.contains(&port) {
+            "ok"
+        } else {
+            "refused"
+        };
+        assert_eq!(r["status"], want, "{r}");
+    }
+    assert!(
+        report["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("open-file limit")),
+        "{}",
+        report["warnings"]
+    );
+}

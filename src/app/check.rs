@@ -10,6 +10,7 @@ use crate::azure::{self, dependencies, imds, status};
 use crate::catalog::plan::{self, Plan};
 use crate::cli::{CheckArgs, OutputFormat};
 use crate::exit;
+use crate::limits;
 use crate::probe::tls::Trust;
 use crate::probe::{Context, Outcome, resolve};
 use crate::report::model::{
@@ -19,8 +20,9 @@ use crate::report::{
     Style, check_writable, compact, hints, json, junit, markdown, redact, table,
     write_file_atomically,
 };
-use crate::runner;
+use crate::runner::{self, Stop};
 use crate::settings::CheckSettings;
+use crate::settings::DEFAULT_CONCURRENCY;
 
 /// How long IMDS may take before the tool decides it is not on an Azure VM.
 const IMDS_TIMEOUT: Duration = Duration::from_secs(1);
@@ -62,6 +64,8 @@ pub fn check(args: &CheckArgs) -> Result<u8, UsageError> {
     let started_at = now_rfc3339();
     let start = Instant::now();
     let progress = Progress::new(!s.quiet && io::stderr().is_terminal(), plan.probes.len());
+    let (concurrency, capped) =
+        limits::concurrency(s.concurrency, DEFAULT_CONCURRENCY, limits::raise_nofile());
     let run = runtime.block_on(async {
         let ctx = Context {
             dns: Arc::new(resolve::Dns::new(config, s.timeout)),
@@ -69,14 +73,19 @@ pub fn check(args: &CheckArgs) -> Result<u8, UsageError> {
             trust,
             max_clock_skew: s.max_clock_skew,
         };
-        runner::run(&plan, &ctx, s.concurrency, stop_signal(), &|done| {
+        runner::run(&plan, &ctx, concurrency, stop(s.deadline), &|done| {
             progress.show(done);
         })
         .await
     });
     progress.clear();
     let mut report = build_report(&s, &plan, run.outcomes, dns, started_at, start.elapsed());
-    report.interrupted = run.interrupted;
+    report.interrupted = run.stopped == Some(Stop::Interrupted);
+    if capped {
+        report.warnings.push(format!(
+            "only {concurrency} probes ran at once: the open-file limit allows no more (raise `ulimit -n`)"
+        ));
+    }
     report.warnings.extend(trust_warnings);
     report.host.azure = azure;
     if let Some(entries) = &apim_status {
@@ -236,6 +245,18 @@ fn now_rfc3339() -> String {
     time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
+}
+
+/// Completes when the run must stop early: a signal, or the whole-run deadline.
+async fn stop(deadline: Option<Duration>) -> Stop {
+    let Some(d) = deadline else {
+        stop_signal().await;
+        return Stop::Interrupted;
+    };
+    tokio::select! {
+        () = stop_signal() => Stop::Interrupted,
+        () = tokio::time::sleep(d) => Stop::Deadline(d),
+    }
 }
 
 /// Completes on Ctrl-C (SIGINT) or, on Unix, SIGTERM; never when neither can be listened for.

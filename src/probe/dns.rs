@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 use hickory_resolver::proto::op::{Message, Query, ResponseCode};
 use hickory_resolver::proto::rr::{Name, RecordType};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpStream, UdpSocket};
+use tokio::net::UdpSocket;
 use tokio::time::{Instant, timeout_at};
 
 use super::outcome::{Evidence, millis};
@@ -87,7 +87,9 @@ async fn ask_udp(server: SocketAddr, query: &[u8]) -> io::Result<Vec<u8>> {
         "[::]:0".parse()
     }
     .expect("literal");
-    let sock = UdpSocket::bind(bind).await?;
+    let sock = super::fds::retry(|| std::net::UdpSocket::bind(bind)).await?;
+    sock.set_nonblocking(true)?;
+    let sock = UdpSocket::from_std(sock)?;
     sock.connect(server).await?;
     sock.send(query).await?;
     let mut buf = vec![0u8; 4096];
@@ -97,7 +99,7 @@ async fn ask_udp(server: SocketAddr, query: &[u8]) -> io::Result<Vec<u8>> {
 }
 
 async fn ask_tcp(server: SocketAddr, query: &[u8]) -> io::Result<Vec<u8>> {
-    let mut s = TcpStream::connect(server).await?;
+    let mut s = tcp::connect_one(server).await.map_err(|f| f.err)?;
     let len = u16::try_from(query.len()).map_err(|_| io::Error::other("query too long"))?;
     let mut framed = len.to_be_bytes().to_vec();
     framed.extend_from_slice(query);

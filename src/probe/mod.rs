@@ -5,6 +5,7 @@
 pub mod amqp;
 pub mod dns;
 pub mod exchange;
+pub mod fds;
 pub mod http;
 pub mod icmp;
 pub mod ntp;

@@ -80,7 +80,11 @@ async fn ask(server: SocketAddr, deadline: Instant) -> Result<NtpResult, Failure
     } else {
         [0u16; 8].into()
     };
-    let sock = UdpSocket::bind((any, 0)).await.map_err(Failure::Io)?;
+    let sock = super::fds::retry(|| std::net::UdpSocket::bind((any, 0)))
+        .await
+        .and_then(|s| s.set_nonblocking(true).map(|()| s))
+        .and_then(UdpSocket::from_std)
+        .map_err(Failure::Io)?;
     sock.connect(server).await.map_err(Failure::Io)?;
     let sock = Connected {
         sock,

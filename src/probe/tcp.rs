@@ -14,6 +14,7 @@ use tokio::net::{TcpSocket, TcpStream};
 use tokio::task::JoinSet;
 use tokio::time::{Instant, sleep, timeout_at};
 
+use super::fds;
 use super::icmp::{self, IcmpReport};
 use super::outcome::millis;
 use super::{Context, Outcome, Phase, Status, Target, human};
@@ -210,10 +211,12 @@ impl Failure {
 /// One TCP handshake to `addr`, with the ICMP error queue enabled so a failure can say who
 /// rejected it. A duplicate of the socket outlives tokio's `connect`, which drops its socket on
 /// failure, so the queue can still be read.
-async fn connect_one(addr: SocketAddr) -> Result<TcpStream, Failure> {
+pub async fn connect_one(addr: SocketAddr) -> Result<TcpStream, Failure> {
     let plain = |err| Failure { err, icmp: None };
     let sock =
-        Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP)).map_err(plain)?;
+        fds::retry(|| Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP)))
+            .await
+            .map_err(plain)?;
     icmp::enable(&sock, addr.is_ipv6());
     sock.set_nonblocking(true).map_err(plain)?;
     let witness = sock.try_clone().ok();
@@ -254,6 +257,10 @@ pub fn classify(e: &io::Error) -> (Status, String) {
         _ if e.raw_os_error() == Some(libc::EINVAL) => {
             (Status::Unreachable, "no usable route (blackhole route?)")
         }
+        _ if super::fds::is_shortage(e) => (
+            Status::Error,
+            "local: this machine ran out of file descriptors (raise `ulimit -n`, or lower --concurrency)",
+        ),
         _ if e.raw_os_error() == Some(libc::EPERM) => {
             (Status::Unreachable, "blocked by a local firewall (EPERM)")
         }
