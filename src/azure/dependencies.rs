@@ -1,26 +1,266 @@
-//! APIM's `outboundNetworkDependenciesEndpoints` as input (stub: being written).
+//! APIM's `outboundNetworkDependenciesEndpoints` as input (`--dependencies FILE`): the
+//! instance's real hosts, mapped onto the catalog's rows so that they are probed the way the row
+//! says, in place of the row's unfilled placeholders.
 
 use std::path::Path;
+use std::sync::Arc;
 
-use super::InputError;
+use serde::Deserialize;
+
+use super::{InputError, read_json};
 use crate::catalog::Catalog;
-use crate::catalog::plan::Plan;
+use crate::catalog::model::{CheckKind, Dependency, Transport};
+use crate::catalog::plan::{Plan, Probe};
 use crate::settings::ScopeSettings;
 
-/// One endpoint APIM says it needs (stub).
+/// One endpoint APIM says it needs: a (category, host, port) of the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApimEndpoint {}
-
-/// Reads the JSON file (stub).
-pub fn load(_path: &Path) -> Result<Vec<ApimEndpoint>, InputError> {
-    Ok(Vec::new())
+pub struct ApimEndpoint {
+    /// APIM's category (`Azure SQL`, `Azure Storage` …).
+    pub category: String,
+    /// The host, lowercase.
+    pub host: String,
+    /// The port.
+    pub port: u16,
+    /// APIM's region for it (`West US`, `Global`), if given.
+    pub region: Option<String>,
 }
 
-/// Adds probes for the endpoints to the plan (stub).
+#[derive(Deserialize)]
+struct Doc {
+    value: Vec<Category>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Category {
+    category: String,
+    endpoints: Vec<Endpoint>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Endpoint {
+    domain_name: String,
+    endpoint_details: Vec<Detail>,
+}
+
+#[derive(Deserialize)]
+struct Detail {
+    port: u16,
+    #[serde(default)]
+    region: Option<String>,
+}
+
+/// Reads the JSON file; a malformed one names the file and the JSON path.
+pub fn load(path: &Path) -> Result<Vec<ApimEndpoint>, InputError> {
+    let doc: Doc = read_json(path)?;
+    let mut out = Vec::new();
+    for cat in doc.value {
+        for ep in cat.endpoints {
+            let host = ep
+                .domain_name
+                .trim()
+                .trim_end_matches('.')
+                .to_ascii_lowercase();
+            for d in ep.endpoint_details {
+                out.push(ApimEndpoint {
+                    category: cat.category.clone(),
+                    host: host.clone(),
+                    port: d.port,
+                    region: d.region,
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The catalog ids an APIM category maps onto (empty: unknown category).
+fn ids_for(category: &str) -> &'static [&'static str] {
+    match category.trim().to_ascii_lowercase().as_str() {
+        "azure sql" => &["sql", "sql-redirect"],
+        "azure storage" => &["storage", "file-share"],
+        "azure event hub" => &["event-hub"],
+        "ssl certificate verification" => &["tls-chain", "tls-chain-newer"],
+        "azure monitor" => &["azure-monitor", "azure-monitor-metrics"],
+        "portal captcha" => &["portal-captcha"],
+        "azure active directory" => &["entra"],
+        "azure smtp" => &["smtp-relay"],
+        _ => &[],
+    }
+}
+
+/// Whether the user's selection and the platform/VNet filters keep a row.
+fn selected(dep: &Dependency, scope: &ScopeSettings) -> bool {
+    let id = dep.id.get_ref();
+    (scope.only.is_empty() || scope.only.contains(id))
+        && !scope.skip.contains(id)
+        && dep.platforms.contains(&scope.platform)
+        && dep.vnet.contains(&scope.vnet)
+}
+
+/// Where an endpoint goes: a row of the plan (its `Arc`), a new probe of it, or nowhere.
+enum Target {
+    Row(Arc<Dependency>, CheckKind),
+    Synthetic,
+    Dropped,
+}
+
+fn target(plan: &Plan, catalog: &Catalog, scope: &ScopeSettings, ep: &ApimEndpoint) -> Target {
+    let ids = ids_for(&ep.category);
+    let in_plan = |p: &&Probe| ids.contains(&p.dep.id.get_ref().as_str());
+    if let Some(p) = plan
+        .probes
+        .iter()
+        .filter(in_plan)
+        .find(|p| p.port == Some(ep.port))
+    {
+        return Target::Row(Arc::clone(&p.dep), p.check);
+    }
+    let rows: Vec<&Dependency> = catalog
+        .dependencies
+        .iter()
+        .filter(|d| ids.contains(&d.id.get_ref().as_str()))
+        .collect();
+    if rows.is_empty() {
+        // A category this catalog has no row for: probed anyway, so nothing APIM lists is lost.
+        return if scope.only.is_empty() {
+            Target::Synthetic
+        } else {
+            Target::Dropped
+        };
+    }
+    let has_port = |d: &&&Dependency| {
+        d.ports
+            .iter()
+            .flat_map(|p| p.expand())
+            .any(|p| p == Some(ep.port))
+    };
+    if rows.iter().filter(has_port).any(|d| !selected(d, scope)) {
+        return Target::Dropped;
+    }
+    // The category's row is planned, but not for this port: a TCP handshake on that row.
+    match plan.probes.iter().find(in_plan) {
+        Some(p) => Target::Row(Arc::clone(&p.dep), CheckKind::Tcp),
+        None => Target::Dropped,
+    }
+}
+
+/// A row for endpoints of a category the catalog does not know.
+fn synthetic_row(category: &str) -> Arc<Dependency> {
+    let slug: String = category
+        .to_ascii_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect::<String>()
+        .split('-')
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
+    let toml = format!(
+        "id = {id}\npurpose = {purpose}\ndirection = \"outbound\"\nsource = \"VirtualNetwork\"\n\
+         destination = \"Internet\"\nrequired = false\nplatforms = [\"stv2\", \"stv1\"]\n\
+         vnet = [\"external\", \"internal\"]\ntransport = \"tcp\"\nports = [\"*\"]\ncheck = \"tcp\"\n\
+         reference = \"APIM's outboundNetworkDependenciesEndpoints (category not in the catalog)\"\n",
+        id = toml_str(&format!("apim-{slug}")),
+        purpose = toml_str(&format!("{category} (listed by APIM, not in the catalog)")),
+    );
+    Arc::new(toml::from_str(&toml).expect("synthetic row is valid TOML"))
+}
+
+fn toml_str(s: &str) -> String {
+    toml::Value::String(s.to_owned()).to_string()
+}
+
+/// Whether a skipped entry's template (`{storage_account}.blob.core.windows.net`) covers `host`.
+fn template_covers(template: &str, host: &str) -> bool {
+    let (t, h): (Vec<&str>, Vec<&str>) = (template.split('.').collect(), host.split('.').collect());
+    t.len() == h.len()
+        && t.iter()
+            .zip(&h)
+            .all(|(t, h)| t.contains('{') || t.eq_ignore_ascii_case(h))
+}
+
+/// Adds probes for APIM's endpoints to the plan: each on the catalog row of its category, with
+/// that row's check for its port, in place of the row's entries skipped for an unfilled
+/// placeholder that the real host fills; endpoints already planned are not repeated; endpoints
+/// of unknown categories become optional TCP probes at the end.
 pub fn extend_plan(
-    _plan: &mut Plan,
-    _catalog: &Catalog,
-    _scope: &ScopeSettings,
-    _endpoints: &[ApimEndpoint],
+    plan: &mut Plan,
+    catalog: &Catalog,
+    scope: &ScopeSettings,
+    endpoints: &[ApimEndpoint],
 ) {
+    let mut new: Vec<Probe> = Vec::new();
+    let mut synthetic: Vec<Probe> = Vec::new();
+    let mut rows: Vec<(String, Arc<Dependency>)> = Vec::new();
+    let planned = |probes: &[Probe], host: &str, port: u16| {
+        probes.iter().any(|p| {
+            p.skip.is_none()
+                && p.port == Some(port)
+                && p.transport == Transport::Tcp
+                && p.host
+                    .as_deref()
+                    .is_some_and(|h| h.eq_ignore_ascii_case(host))
+        })
+    };
+    for ep in endpoints {
+        if planned(&plan.probes, &ep.host, ep.port)
+            || planned(&new, &ep.host, ep.port)
+            || planned(&synthetic, &ep.host, ep.port)
+        {
+            continue;
+        }
+        let (dep, check, out) = match target(plan, catalog, scope, ep) {
+            Target::Dropped => continue,
+            Target::Row(dep, check) => (dep, check, &mut new),
+            Target::Synthetic => {
+                let dep = if let Some((_, d)) = rows.iter().find(|(c, _)| *c == ep.category) {
+                    Arc::clone(d)
+                } else {
+                    let d = synthetic_row(&ep.category);
+                    rows.push((ep.category.clone(), Arc::clone(&d)));
+                    d
+                };
+                (dep, CheckKind::Tcp, &mut synthetic)
+            }
+        };
+        out.push(Probe {
+            dep,
+            host: Some(ep.host.clone()),
+            port: Some(ep.port),
+            transport: Transport::Tcp,
+            check,
+            skip: None,
+            stands_for: None,
+        });
+    }
+    let old = std::mem::take(&mut plan.probes);
+    let mut placed = vec![false; new.len()];
+    for (i, p) in old.iter().enumerate() {
+        let mine: Vec<usize> = (0..new.len())
+            .filter(|&n| !placed[n] && Arc::ptr_eq(&new[n].dep, &p.dep))
+            .collect();
+        let replaced = p.skip.is_some()
+            && p.host.as_deref().is_none_or(|t| {
+                t.contains('{')
+                    && new.iter().any(|n| {
+                        Arc::ptr_eq(&n.dep, &p.dep)
+                            && n.host.as_deref().is_some_and(|h| template_covers(t, h))
+                    })
+            })
+            && new.iter().any(|n| Arc::ptr_eq(&n.dep, &p.dep));
+        if !replaced {
+            plan.probes.push(p.clone());
+        }
+        let last_of_row = !old[i + 1..].iter().any(|q| Arc::ptr_eq(&q.dep, &p.dep));
+        if replaced || last_of_row {
+            for n in mine {
+                placed[n] = true;
+                plan.probes.push(new[n].clone());
+            }
+        }
+    }
+    plan.probes.extend(synthetic);
 }
