@@ -28,13 +28,19 @@ pub fn raise_nofile() -> Option<u64> {
     None
 }
 
+/// Probes in flight by default where the open-file limit is unknown (not Linux).
+pub const UNKNOWN_LIMIT_DEFAULT: usize = 256;
+
 /// The concurrency to use: what was asked (or `default`), capped by the descriptor budget.
 /// Returns the value and whether the cap applied.
 pub fn concurrency(asked: Option<usize>, default: usize, nofile: Option<u64>) -> (usize, bool) {
-    let wanted = asked.unwrap_or(default).max(1);
     let Some(limit) = nofile else {
-        return (wanted, false);
+        return (
+            asked.unwrap_or(default.min(UNKNOWN_LIMIT_DEFAULT)).max(1),
+            false,
+        );
     };
+    let wanted = asked.unwrap_or(default).max(1);
     let budget = usize::try_from(limit.saturating_sub(RESERVED_FDS) / FDS_PER_PROBE)
         .unwrap_or(usize::MAX)
         .max(1);
@@ -51,7 +57,8 @@ mod tests {
 
     #[test]
     fn sizing() {
-        assert_eq!(concurrency(None, 256, None), (256, false));
+        assert_eq!(concurrency(None, 4096, None), (256, false));
+        assert_eq!(concurrency(Some(9), 4096, None), (9, false));
         assert_eq!(concurrency(None, 256, Some(1_048_576)), (256, false));
         assert_eq!(concurrency(None, 256, Some(64)), (8, true));
         assert_eq!(concurrency(Some(1000), 256, Some(1024)), (248, true));
