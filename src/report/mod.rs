@@ -8,6 +8,7 @@ pub mod list;
 pub mod markdown;
 pub mod model;
 pub mod redact;
+pub mod rows;
 pub mod table;
 
 /// How a terminal format may dress its text.

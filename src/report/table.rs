@@ -7,15 +7,13 @@ use std::time::Duration;
 
 use crate::probe::Status;
 
+use super::Style;
 use super::model::{Report, ResultEntry};
+use super::rows::{self, Preset, lower, paint};
 
-/// Writes the table report with a style (stub: colour is being written).
-pub fn write_styled(r: &Report, out: &mut dyn Write, _style: super::Style) -> io::Result<()> {
-    write(r, out)
-}
-
-/// Writes the table report.
-pub fn write(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+/// Writes the table report, coloured when `style.colour`: status words (green `ok`, red
+/// failures, yellow `skipped`) and the verdict line. Without colour, the bytes of [`write`].
+pub fn write_styled(r: &Report, out: &mut dyn Write, style: Style) -> io::Result<()> {
     let s = &r.settings;
     let region = s.region.as_deref().unwrap_or("(none)");
     writeln!(
@@ -30,41 +28,15 @@ pub fn write(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         r.dns.servers.join(", ")
     )?;
     writeln!(out)?;
-    let w_id = r
-        .results
-        .iter()
-        .map(|e| e.facts.id.len())
-        .max()
-        .unwrap_or(2)
-        .max(2);
-    let w_target = r
-        .results
-        .iter()
-        .map(|e| e.target().len())
-        .max()
-        .unwrap_or(6)
-        .max(6);
-    writeln!(
+    rows::write_results(
+        r,
         out,
-        "{:<15} {:<3} {:<w_id$} {:<w_target$} {:>9}",
-        "STATUS", "REQ", "ID", "TARGET", "TIME"
+        Preset::Terminal {
+            colour: style.colour,
+        },
     )?;
-    for e in &r.results {
-        let time = e
-            .timings_ms
-            .total
-            .map_or("-".to_owned(), |t| format!("{t:.0} ms"));
-        let req = if e.facts.required { "req" } else { "opt" };
-        writeln!(
-            out,
-            "{:<15} {req:<3} {:<w_id$} {:<w_target$} {time:>9}",
-            e.status.as_str(),
-            e.facts.id,
-            e.target()
-        )?;
-    }
     write_skipped(r, out)?;
-    write_failures(r, out)?;
+    write_failures(r, out, style.colour)?;
     writeln!(out)?;
     let m = &r.summary;
     writeln!(
@@ -77,7 +49,17 @@ pub fn write(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         m.skipped,
         Duration::from_millis(r.duration_ms).as_secs_f64()
     )?;
-    writeln!(out, "{}", verdict(r))
+    let verdict_status = if r.passed() {
+        Status::Ok
+    } else {
+        Status::Error
+    };
+    writeln!(out, "{}", paint(&verdict(r), verdict_status, style.colour))
+}
+
+/// Writes the table report without colour.
+pub fn write(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+    write_styled(r, out, Style::default())
 }
 
 fn write_skipped(r: &Report, out: &mut dyn Write) -> io::Result<()> {
@@ -98,7 +80,7 @@ fn write_skipped(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-fn write_failures(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+fn write_failures(r: &Report, out: &mut dyn Write, colour: bool) -> io::Result<()> {
     let failed: Vec<&ResultEntry> = r.results.iter().filter(|e| e.status.is_failure()).collect();
     if failed.is_empty() {
         return Ok(());
@@ -119,7 +101,7 @@ fn write_failures(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             "  ✗ {} ({req}) {} — {}",
             e.facts.id,
             e.target(),
-            e.status.as_str()
+            paint(e.status.as_str(), e.status, colour)
         )?;
         writeln!(out, "      {}", e.detail)?;
         if let Some(h) = &e.hint {
@@ -156,12 +138,4 @@ pub fn verdict(r: &Report) -> String {
             required.join(", ")
         )
     }
-}
-
-/// The serde (lowercase) name of a settings enum.
-fn lower(v: impl serde::Serialize) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|j| j.as_str().map(str::to_owned))
-        .unwrap_or_default()
 }
