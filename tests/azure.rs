@@ -255,7 +255,16 @@ fn apim_status_agrees_on_a_failure_and_accepts_one_location() {
     let r = entries(&report, "login.microsoftonline.com");
     assert_eq!(r[0]["apim_status"]["agrees"], true);
     assert_eq!(r[0]["apim_status"]["error"], "timeout");
-    assert_eq!(report["warnings"], serde_json::json!([]));
+    // APIM resolves through Azure DNS, this run through the loopback responder: said once.
+    let warnings = report["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 1, "{warnings:#?}");
+    assert!(
+        warnings[0]
+            .as_str()
+            .unwrap()
+            .starts_with("APIM resolves through 168.63.129.16 but this run asked 127.0.0.1"),
+        "{warnings:#?}"
+    );
 }
 
 fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> PathBuf {
@@ -378,5 +387,45 @@ fn malformed_apim_status_is_a_usage_error() {
         "--apim-status",
         &write(&dir, "other.json", r#"{"value":[]}"#),
         &["at $", "networkStatus"],
+    );
+}
+
+#[test]
+fn several_apim_locations_each_have_their_say() {
+    let dir = tempfile::tempdir().unwrap();
+    let loc = |name: &str, status: &str| {
+        format!(
+            r#"{{"location":"{name}","networkStatus":{{"dnsServers":[],"connectivityStatus":[
+                {{"name":"login.microsoftonline.com","status":"{status}","error":"","lastUpdated":"t",
+                  "resourceType":"AzureActiveDirectory","isOptional":false}}]}}}}"#
+        )
+    };
+    let file = write(
+        &dir,
+        "status.json",
+        &format!(
+            "[{},{}]",
+            loc("West US", "success"),
+            loc("North Europe", "failure")
+        ),
+    );
+    let dns = DnsResponder::start(&[]);
+    let (_, report) = check(
+        &dns,
+        &["--only", "entra", "--apim-status", file.to_str().unwrap()],
+    );
+    let r = entries(&report, "login.microsoftonline.com");
+    assert_eq!(
+        r[0]["apim_status"]["agrees"], false,
+        "the disagreeing location is kept"
+    );
+    let warnings = report["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 1, "{warnings:#?}");
+    assert!(
+        warnings[0]
+            .as_str()
+            .unwrap()
+            .starts_with("APIM says login.microsoftonline.com (from West US) is reachable"),
+        "{warnings:#?}"
     );
 }

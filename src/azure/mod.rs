@@ -25,7 +25,8 @@ pub struct InputError {
 }
 
 impl InputError {
-    fn new(file: &Path, path: impl Into<String>, message: impl Into<String>) -> Self {
+    /// An error in `file` at the JSON `path`.
+    pub fn new(file: &Path, path: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             file: file.display().to_string(),
             path: path.into(),

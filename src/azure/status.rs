@@ -30,6 +30,8 @@ pub struct ApimStatusEntry {
     pub resource_type: String,
     /// Whether APIM counts it optional.
     pub is_optional: bool,
+    /// The DNS servers APIM's location resolves through.
+    pub dns_servers: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -44,7 +46,6 @@ struct ByLocation {
 #[serde(rename_all = "camelCase")]
 struct NetworkStatus {
     #[serde(default)]
-    #[expect(dead_code, reason = "read for validation; not used yet")]
     dns_servers: Vec<String>,
     connectivity_status: Vec<Connectivity>,
 }
@@ -102,6 +103,7 @@ pub fn load(path: &Path) -> Result<Vec<ApimStatusEntry>, InputError> {
                 last_updated: c.last_updated.unwrap_or_default(),
                 resource_type: c.resource_type.unwrap_or_default(),
                 is_optional: c.is_optional,
+                dns_servers: loc.network_status.dns_servers.clone(),
             });
         }
     }
@@ -151,8 +153,12 @@ fn matches(entry: &ApimStatusEntry, r: &ResultEntry) -> bool {
 /// Puts APIM's view beside ours: `apim_status` on each probed result APIM names, a warning for
 /// each disagreement, and one warning listing what APIM checks that this run did not probe.
 pub fn attach(report: &mut Report, entries: &[ApimStatusEntry]) {
-    let mut warnings = Vec::new();
+    let mut warnings: Vec<String> = dns_difference(report, entries).into_iter().collect();
     let mut unprobed = Vec::new();
+    let mut locations: Vec<&str> = entries.iter().map(|e| e.location.as_str()).collect();
+    locations.sort_unstable();
+    locations.dedup();
+    let several = locations.len() > 1;
     for entry in entries {
         let mut found = false;
         for r in &mut report.results {
@@ -163,14 +169,18 @@ pub fn attach(report: &mut Report, entries: &[ApimStatusEntry]) {
             let apim_ok = entry.status == "success";
             let ours_ok = r.status == Status::Ok;
             let agrees = apim_ok == ours_ok;
-            r.apim_status = Some(ApimStatus {
-                status: entry.status.clone(),
-                error: entry.error.clone(),
-                resource_type: entry.resource_type.clone(),
-                last_updated: entry.last_updated.clone(),
-                agrees,
-            });
-            if let Some(w) = disagreement(entry, r, agrees) {
+            if r.apim_status.as_ref().is_some_and(|s| !s.agrees) {
+                // Another location of APIM already disagrees: keep that one.
+            } else {
+                r.apim_status = Some(ApimStatus {
+                    status: entry.status.clone(),
+                    error: entry.error.clone(),
+                    resource_type: entry.resource_type.clone(),
+                    last_updated: entry.last_updated.clone(),
+                    agrees,
+                });
+            }
+            if let Some(w) = disagreement(entry, r, agrees, several) {
                 warnings.push(w);
             }
         }
@@ -192,10 +202,51 @@ pub fn attach(report: &mut Report, entries: &[ApimStatusEntry]) {
     report.warnings.extend(warnings);
 }
 
-fn disagreement(entry: &ApimStatusEntry, r: &ResultEntry, agrees: bool) -> Option<String> {
+/// A warning when APIM resolves through other DNS servers than this run: answers may differ.
+fn dns_difference(report: &Report, entries: &[ApimStatusEntry]) -> Option<String> {
+    let mut apim: Vec<&str> = entries
+        .iter()
+        .flat_map(|e| e.dns_servers.iter().map(String::as_str))
+        .collect();
+    apim.sort_unstable();
+    apim.dedup();
+    let ours: Vec<String> = report
+        .dns
+        .servers
+        .iter()
+        .map(|s| match s.parse::<std::net::SocketAddr>() {
+            Ok(a) => a.ip().to_string(),
+            Err(_) => s.clone(),
+        })
+        .collect();
+    if apim.is_empty() || apim.iter().all(|a| ours.iter().any(|o| o == a)) {
+        return None;
+    }
+    Some(format!(
+        "APIM resolves through {} but this run asked {}: names may resolve differently here",
+        apim.join(", "),
+        if ours.is_empty() {
+            "no DNS server".to_owned()
+        } else {
+            ours.join(", ")
+        }
+    ))
+}
+
+fn disagreement(
+    entry: &ApimStatusEntry,
+    r: &ResultEntry,
+    agrees: bool,
+    several: bool,
+) -> Option<String> {
     if agrees {
         return None;
     }
+    let from = if several && !entry.location.is_empty() {
+        format!(" (from {})", entry.location)
+    } else {
+        String::new()
+    };
     let when = if entry.last_updated.is_empty() {
         String::new()
     } else {
@@ -203,17 +254,17 @@ fn disagreement(entry: &ApimStatusEntry, r: &ResultEntry, agrees: bool) -> Optio
     };
     match entry.status.as_str() {
         "success" => Some(format!(
-            "APIM says {} is reachable but this probe found {} for {} — APIM checks from its own \
-             instances: compare this machine's subnet, NSG, route table and DNS with APIM's, or \
-             APIM's status is stale{when}",
+            "APIM says {}{from} is reachable but this probe found {} for {} — APIM checks from its \
+             own instances: compare this machine's subnet, NSG, route table and DNS with APIM's, \
+             or APIM's status is stale{when}",
             entry.name,
             r.status.as_str(),
             r.target()
         )),
         "failure" => Some(format!(
-            "APIM says {} is unreachable{} but this probe found {} ok — the difference is on APIM's \
-             side of the network (its subnet's NSG, route table, firewall or DNS), or APIM's \
-             status is stale{when}",
+            "APIM says {}{from} is unreachable{} but this probe found {} ok — the difference is on \
+             APIM's side of the network (its subnet's NSG, route table, firewall or DNS), or \
+             APIM's status is stale{when}",
             entry.name,
             if entry.error.is_empty() {
                 String::new()
