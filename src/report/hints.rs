@@ -1,5 +1,5 @@
-//! What to change, for a failed result: built from the catalog row and the status, in the words
-//! of the NSG rule or firewall setting a network engineer would touch.
+//! What to change, for a failed result: built from the catalog row, the status and the detail, in
+//! the words of the NSG rule or firewall setting a network engineer would touch.
 
 use crate::catalog::model::Direction;
 use crate::probe::Status;
@@ -9,50 +9,135 @@ use super::model::ResultEntry;
 /// Service tags that have regional variants the NSG may use instead (reference, "Regional service tags").
 const REGIONAL_TAGS: &[&str] = &["Storage", "Sql", "EventHub"];
 
+/// Where a silent drop may also happen, besides the NSG.
+const ON_THE_ROUTE: &str = "and any firewall/NVA on the route (check the subnet's UDR)";
+
 /// The hint for one result, or `None` when there is nothing to change.
+///
+/// A result that is `ok` gets one only when a warning says the clock is off: that breaks TLS and
+/// tokens even though the network is fine.
 pub fn hint(r: &ResultEntry, region: Option<&str>) -> Option<String> {
-    if r.facts.direction != Direction::Outbound {
+    match r.status {
+        Status::Skipped => return None,
+        Status::Ok => return clock_hint(r),
+        _ => {}
+    }
+    if r.facts.direction == Direction::Inbound {
         return None;
     }
     let proto = r.facts.transport.as_str().to_uppercase();
     let port = r.facts.port.map_or("*".to_owned(), |p| p.to_string());
-    let tag = match region {
-        Some(region) if REGIONAL_TAGS.contains(&r.facts.service_tag.as_str()) => {
-            format!(
-                "service tag {} (or {}.{region})",
-                r.facts.service_tag, r.facts.service_tag
-            )
-        }
-        _ => format!("service tag {}", r.facts.service_tag),
-    };
-    let rule = format!("allow outbound {proto} {port} to {tag} in the subnet's NSG");
+    let rule = nsg_rule(r, region, &proto, &port);
     let host = r.facts.host.as_deref().unwrap_or("the host");
     Some(match r.status {
         Status::Ok | Status::Skipped => return None,
-        Status::DnsFailed => format!(
-            "make {host} resolvable from the subnet: custom DNS servers must forward to Azure DNS (168.63.129.16), and outbound UDP/TCP 53 to them must be allowed"
-        ),
-        Status::Timeout => format!(
-            "{rule}, and in any firewall/NVA on the route (check the subnet's route table/UDR)"
-        ),
+        Status::DnsFailed => dns_hint(r, host),
+        Status::Timeout => format!("{rule}, {ON_THE_ROUTE}"),
         Status::Refused => format!(
-            "a reset came back: {rule}; if it is allowed, a firewall/NVA on the route rejects it, or {host} resolves to an address where nothing listens (private endpoint or DNS override?)"
+            "a reset came back: {rule}; if it is allowed, a firewall/NVA on the route rejects it (check the subnet's UDR), or {host} resolves to an address where nothing listens (private endpoint or DNS override?)"
         ),
-        Status::Unreachable => format!(
-            "{rule}; check the subnet's route table (UDR) and the firewall/NVA that sent the ICMP error"
+        Status::Unreachable => unreachable_hint(r, &rule),
+        Status::FirewallDenied => format!(
+            "add an application rule allowing {host} ({} {port}) from the subnet to the firewall that denied it (or a network rule for service tag {})",
+            if r.facts.port == Some(80) { "HTTP" } else { "HTTPS" },
+            r.facts.service_tag
         ),
-        Status::FirewallDenied => {
-            format!("add an application rule for {host} to the firewall that denied it")
-        }
-        Status::TlsIntercepted => format!("exclude {host} from TLS inspection on the firewall"),
-        Status::TlsUntrusted => {
-            format!("check the certificate {host} presents, and any TLS inspection on the route")
-        }
+        Status::TlsIntercepted => format!(
+            "exclude this FQDN ({host}) from TLS inspection on the firewall/proxy: APIM expects the service's own certificate chain"
+        ),
+        Status::TlsUntrusted => format!(
+            "check the certificate {host} presents (issuer in the detail); if a firewall/proxy re-signs it, exclude this FQDN from TLS inspection"
+        ),
         Status::ProtocolError => format!(
-            "something accepted the connection but is not the service: a firewall/NVA or proxy on the route may terminate {proto} {port}"
+            "something accepted the connection but is not the service: a firewall/NVA or proxy on the route (check the subnet's UDR) may terminate {proto} {port}; {rule}"
         ),
         Status::Error => {
-            "a local problem on this machine prevented the probe; see detail".to_owned()
+            "a local problem on this machine prevented the probe (see the detail); fix it and run again"
+                .to_owned()
         }
     })
+}
+
+/// The NSG rule that lets this result through, with the regional tag where the reference allows.
+fn nsg_rule(r: &ResultEntry, region: Option<&str>, proto: &str, port: &str) -> String {
+    let tag_name = r.facts.service_tag.as_str();
+    let tag = match region {
+        Some(region) if REGIONAL_TAGS.contains(&tag_name) => {
+            format!("service tag {tag_name} (or {tag_name}.{region})")
+        }
+        _ => format!("service tag {tag_name}"),
+    };
+    if r.facts.direction == Direction::Peer {
+        format!(
+            "allow {proto} {port} inbound and outbound between VirtualNetwork and VirtualNetwork in the subnet's NSG"
+        )
+    } else {
+        format!("allow outbound {proto} {port} to {tag} in the subnet's NSG")
+    }
+}
+
+/// DNS: which resolver must be fixed, and how.
+fn dns_hint(r: &ResultEntry, host: &str) -> String {
+    let forward = "custom DNS servers must forward Azure names to Azure DNS (168.63.129.16)";
+    if r.detail.contains("NXDOMAIN") {
+        format!(
+            "{host} does not exist for this subnet's resolver: {forward}, and any private DNS zone that overrides it must hold the record"
+        )
+    } else {
+        format!(
+            "make {host} resolvable from the subnet: {forward}; allow outbound UDP and TCP 53 to those servers in the NSG {ON_THE_ROUTE}"
+        )
+    }
+}
+
+/// Unreachable: an ICMP error names who sent it; a local route (blackhole) or local firewall
+/// has no sender, and saying "the firewall that sent the ICMP error" would mislead.
+fn unreachable_hint(r: &ResultEntry, rule: &str) -> String {
+    match icmp_sender(&r.detail) {
+        Some(from) => format!(
+            "{rule}; {from} answered with an ICMP error: check its rules if it is a firewall/NVA, and the subnet's UDR that sends traffic to it"
+        ),
+        None if r.detail.contains("ICMP") => format!(
+            "{rule}; a router or firewall/NVA on the route answered with an ICMP error: check the subnet's UDR and that device"
+        ),
+        None => format!(
+            "this machine has no usable route or a local firewall blocks it (see the detail; `ip route get` shows the route): check the subnet's UDR and the VM's own firewall; {rule}"
+        ),
+    }
+}
+
+/// The address after `… (type N code M) from ADDR: …` in a detail, when an ICMP sender is known.
+fn icmp_sender(detail: &str) -> Option<&str> {
+    let after = detail.split_once("ICMP")?.1;
+    let from = after.split_once(") from ")?.1;
+    let end = from
+        .find(": ")
+        .or_else(|| from.find(' '))
+        .unwrap_or(from.len());
+    Some(&from[..end]).filter(|s| !s.is_empty())
+}
+
+/// The clock-skew warning of an `ok` NTP result, turned into what to fix.
+fn clock_hint(r: &ResultEntry) -> Option<String> {
+    r.warnings.iter().any(|w| w.contains("clock")).then(|| {
+        "fix this machine's clock: enable time sync (chrony/ntpd or the Azure host time source) and allow outbound UDP 123 to the NTP server; TLS and token validation fail with a wrong clock"
+            .to_owned()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::icmp_sender;
+
+    #[test]
+    fn finds_the_icmp_sender_only_when_one_is_named() {
+        let d = "ICMP host unreachable (type 3 code 1) from 10.0.2.4: a router said so [x]";
+        assert_eq!(icmp_sender(d), Some("10.0.2.4"));
+        let v6 = "ICMPv6 admin prohibited (type 1 code 1) from fd00::1: no [x]";
+        assert_eq!(icmp_sender(v6), Some("fd00::1"));
+        assert_eq!(
+            icmp_sender("no usable route (blackhole route?) [EINVAL]"),
+            None
+        );
+    }
 }
