@@ -1,0 +1,309 @@
+//! The output formats on one fixed, realistic report (tests/fixtures/report-sample.json): insta
+//! snapshots of each, and the properties each format promises (compact's byte budget, JUnit's
+//! counts and escaping, Markdown's order, the table's colour switch). Then the binary end to end
+//! against a closed port on 127.0.0.1.
+
+mod support;
+
+use apim_probe::report::model::{Report, ResultEntry, Summary};
+use apim_probe::report::{Style, compact, hints, json, junit, markdown, table};
+use test_case::test_case;
+
+use support::{bin, catalog, closed_port, row};
+
+/// The sample report, with hints and counts recomputed by the code under test.
+fn sample() -> Report {
+    let text = std::fs::read_to_string("tests/fixtures/report-sample.json").unwrap();
+    let mut r: Report = serde_json::from_str(&text).unwrap();
+    refresh(&mut r);
+    r
+}
+
+fn refresh(r: &mut Report) {
+    let region = r.settings.region.clone();
+    for e in &mut r.results {
+        e.hint = hints::hint(e, region.as_deref());
+    }
+    r.summary = Summary::of(&r.results);
+}
+
+fn render(f: fn(&Report, &mut dyn std::io::Write) -> std::io::Result<()>, r: &Report) -> String {
+    let mut out = Vec::new();
+    f(r, &mut out).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+fn result(r: &Report, id: &str) -> ResultEntry {
+    r.results.iter().find(|e| e.facts.id == id).unwrap().clone()
+}
+
+#[test_case("table", table::write)]
+#[test_case("markdown", markdown::write)]
+#[test_case("compact", compact::write)]
+#[test_case("junit", junit::write)]
+#[test_case("json", json::write)]
+fn snapshot(name: &str, f: fn(&Report, &mut dyn std::io::Write) -> std::io::Result<()>) {
+    let text = render(f, &sample());
+    insta::assert_snapshot!(name, text);
+}
+
+#[test]
+fn snapshot_table_in_colour() {
+    let mut out = Vec::new();
+    table::write_styled(&sample(), &mut out, Style { colour: true }).unwrap();
+    let text = String::from_utf8(out).unwrap().replace('\x1b', "<ESC>");
+    insta::assert_snapshot!("table-colour", text);
+}
+
+#[test]
+fn table_without_colour_has_no_escapes_and_ends_with_the_verdict() {
+    let plain = render(table::write, &sample());
+    assert!(!plain.contains('\x1b'));
+    let mut styled = Vec::new();
+    table::write_styled(&sample(), &mut styled, Style::default()).unwrap();
+    assert_eq!(plain.as_bytes(), styled);
+    assert!(plain.lines().last().unwrap().starts_with("VERDICT: FAIL"));
+}
+
+#[test]
+fn coloured_table_paints_status_words_and_the_verdict() {
+    let mut out = Vec::new();
+    table::write_styled(&sample(), &mut out, Style { colour: true }).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains("\x1b[32mok "), "green ok");
+    assert!(text.contains("\x1b[31mtimeout"), "red failure");
+    assert!(text.contains("\x1b[33mskipped"), "yellow skipped");
+    assert!(
+        text.lines()
+            .last()
+            .unwrap()
+            .starts_with("\x1b[31mVERDICT: FAIL")
+    );
+}
+
+/// A report of `n` required failures with long, hostile details.
+fn many_failures(n: usize) -> Report {
+    let mut r = sample();
+    let template = result(&r, "sql");
+    r.results = (0..n)
+        .map(|i| {
+            let mut e = template.clone();
+            e.facts.id = format!("dependency-number-{i}");
+            e.facts.required = i % 3 != 0;
+            e.detail = format!("{} — é\n\x1b[2J{}", "x".repeat(300), i);
+            e
+        })
+        .collect();
+    refresh(&mut r);
+    r
+}
+
+#[test]
+fn compact_stays_within_run_command_output_with_500_failures() {
+    let text = render(compact::write, &many_failures(500));
+    assert!(text.len() <= 4096, "{} bytes", text.len());
+    assert!(text.len() <= compact::BUDGET);
+    assert!(text.is_ascii());
+    assert!(!text.contains('\x1b'));
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines.last().unwrap().starts_with("VERDICT: FAIL"), "{text}");
+    assert!(lines.iter().all(|l| l.len() <= 400), "{text}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with('+') && l.contains("more")),
+        "{text}"
+    );
+    // Required failures come before optional ones.
+    let first_opt = lines.iter().position(|l| l.starts_with("FAIL opt"));
+    assert!(
+        first_opt.is_none() || lines.iter().rposition(|l| l.starts_with("FAIL req")) < first_opt
+    );
+}
+
+#[test]
+fn compact_orders_required_then_by_severity_and_ends_with_the_verdict() {
+    let text = render(compact::write, &sample());
+    let fails: Vec<&str> = text.lines().filter(|l| l.starts_with("FAIL ")).collect();
+    assert_eq!(fails.len(), sample().summary.failed, "{text}");
+    assert!(
+        fails[0].starts_with("FAIL req dns_failed key-vault"),
+        "{text}"
+    );
+    assert!(fails[4].starts_with("FAIL opt "), "{text}");
+    assert!(text.contains("WARN ntp"), "{text}");
+    assert!(text.lines().last().unwrap().starts_with("VERDICT: FAIL"));
+    assert!(!text.lines().any(|l| l.starts_with('+')), "nothing cut: {text}");
+}
+
+#[test]
+fn junit_parses_and_its_counts_match_the_summary() {
+    let r = sample();
+    let xml = render(junit::write, &r);
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let suite = doc.root_element();
+    assert_eq!(suite.tag_name().name(), "testsuite");
+    let attr = |n: &str| suite.attribute(n).unwrap().parse::<usize>().unwrap();
+    assert_eq!(attr("tests"), r.summary.total);
+    assert_eq!(attr("failures"), r.summary.failed);
+    assert_eq!(attr("skipped"), r.summary.skipped);
+    let count = |tag: &str| doc.descendants().filter(|n| n.has_tag_name(tag)).count();
+    assert_eq!(count("testcase"), r.summary.total);
+    assert_eq!(count("failure"), r.summary.failed);
+    assert_eq!(count("skipped"), r.summary.skipped);
+    let redis = doc
+        .descendants()
+        .find(|n| n.attribute("classname") == Some("redis"))
+        .unwrap();
+    assert_eq!(redis.attribute("name"), Some("10.0.1.5:6380/tcp tcp"));
+    let failure = redis.first_element_child().unwrap();
+    assert_eq!(failure.attribute("type"), Some("protocol_error"));
+    let body = failure.text().unwrap();
+    assert!(body.contains(r#"<EOF> & "nothing" said 'here'"#), "{body}");
+    assert!(body.contains("\nhint: "), "{body}");
+}
+
+#[test]
+fn junit_survives_every_control_character_and_markup() {
+    let mut r = sample();
+    let hostile: String = (0u8..0x20).map(char::from).collect::<String>() + "]]></x>&\"'\u{ffff}";
+    for e in &mut r.results {
+        e.detail.clone_from(&hostile);
+        e.facts.id.clone_from(&hostile);
+    }
+    r.host.hostname.clone_from(&hostile);
+    let xml = render(junit::write, &r);
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let skipped = doc
+        .descendants()
+        .find(|n| n.has_tag_name("skipped"))
+        .unwrap();
+    let message = skipped.attribute("message").unwrap();
+    assert!(message.starts_with("\u{fffd}"), "{message:?}");
+    assert!(message.contains("\t\n\u{fffd}\u{fffd}\r"), "{message:?}");
+    assert!(message.ends_with("]]></x>&\"'\u{fffd}"), "{message:?}");
+}
+
+#[test]
+fn markdown_puts_failures_first_then_the_full_table_then_the_command() {
+    let text = render(markdown::write, &sample());
+    assert!(text.starts_with("# apim-probe check: FAIL\n"), "{text}");
+    let at = |s: &str| {
+        text.find(s)
+            .unwrap_or_else(|| panic!("{s} missing:\n{text}"))
+    };
+    assert!(at("## Environment") < at("## Failures (10)"));
+    assert!(at("### 1. `key-vault` (required): dns_failed") < at("### 5. `smb-files` (optional)"));
+    assert!(at("## Failures") < at("## All results"));
+    assert!(at("## All results") < at("| Status | Req |"));
+    assert!(at("| Status | Req |") < at("## Command"));
+    assert!(text.contains("- Evidence: NTP offset +7312.4 ms"), "{text}");
+    assert!(
+        text.contains("issued by CN=Contoso Egress Inspection CA"),
+        "{text}"
+    );
+    assert!(text.contains(
+        "apim-probe check --platform stv2 --vnet external --cloud public --region westeurope"
+    ));
+}
+
+#[test]
+fn markdown_table_cells_escape_pipes_and_newlines() {
+    let mut r = sample();
+    r.results.truncate(1);
+    r.results[0].detail = "a | b\nc\r\nd".into();
+    refresh(&mut r);
+    let text = render(markdown::write, &r);
+    let row = text.lines().find(|l| l.starts_with("| ok |")).unwrap();
+    assert!(row.ends_with("| a \\| b<br>c<br>d |"), "{row}");
+    let unescaped = row.replace("\\|", "").matches('|').count();
+    assert_eq!(unescaped, 7, "six cells: {row}");
+}
+
+#[test_case("sql", &["allow outbound TCP 1433", "Sql.westeurope", "firewall/NVA on the route", "UDR"] ; "timeout names the regional tag and the route")]
+#[test_case("key-vault", &["168.63.129.16"] ; "dns failure names Azure DNS")]
+#[test_case("azure-monitor", &["exclude this FQDN", "TLS inspection"] ; "interception")]
+#[test_case("entra-id", &["application rule", "login.microsoftonline.com"] ; "firewall deny")]
+#[test_case("smb-files", &["10.0.2.4", "ICMP error", "UDR", "Storage.westeurope"] ; "icmp sender named")]
+#[test_case("app-insights", &["no usable route", "UDR"] ; "local route")]
+#[test_case("ntp", &["clock", "NTP", "UDP 123"] ; "clock skew on an ok result")]
+#[test_case("redis", &["VirtualNetwork", "6380"] ; "peer")]
+#[test_case("event-hub", &["reset", "EventHub.westeurope"] ; "refused")]
+fn hints_say_what_to_change(id: &str, words: &[&str]) {
+    let r = sample();
+    let hint = result(&r, id).hint.unwrap_or_default();
+    for w in words {
+        assert!(hint.contains(w), "{id}: {w:?} not in {hint:?}");
+    }
+}
+
+#[test]
+fn no_icmp_sender_wording_for_a_local_route_and_no_hint_when_nothing_to_change() {
+    let r = sample();
+    let blackhole = result(&r, "app-insights").hint.unwrap();
+    assert!(!blackhole.contains("ICMP"), "{blackhole}");
+    assert!(!blackhole.contains("sent"), "{blackhole}");
+    assert_eq!(result(&r, "dns").hint, None);
+    assert_eq!(result(&r, "sql-server").hint, None);
+    assert!(
+        r.results
+            .iter()
+            .filter(|e| e.status.is_failure())
+            .all(|e| e.hint.is_some())
+    );
+}
+
+fn run_format(format: &str) -> (i32, String) {
+    let (_dir, cat) = catalog(&[row("closed", true, "127.0.0.1", closed_port())]);
+    let out = bin()
+        .args(["check", "-o", format, "--catalog", cat.to_str().unwrap()])
+        .args(["--dns-server", "127.0.0.1:9", "--region", "westeurope"])
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+    )
+}
+
+#[test]
+fn binary_writes_compact() {
+    let (code, text) = run_format("compact");
+    assert_eq!(code, 1, "{text}");
+    assert!(text.starts_with("apim-probe "), "{text}");
+    assert!(
+        text.contains("FAIL req refused closed 127.0.0.1:"),
+        "{text}"
+    );
+    assert!(
+        text.lines().last().unwrap().starts_with("VERDICT: FAIL"),
+        "{text}"
+    );
+    assert!(text.is_ascii());
+}
+
+#[test]
+fn binary_writes_junit() {
+    let (code, xml) = run_format("junit");
+    assert_eq!(code, 1, "{xml}");
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let failure = doc
+        .descendants()
+        .find(|n| n.has_tag_name("failure"))
+        .unwrap();
+    assert_eq!(failure.attribute("message"), Some("refused"));
+    assert_eq!(doc.root_element().attribute("tests"), Some("1"));
+}
+
+#[test]
+fn binary_writes_markdown() {
+    let (code, text) = run_format("markdown");
+    assert_eq!(code, 1, "{text}");
+    assert!(text.starts_with("# apim-probe check: FAIL"), "{text}");
+    assert!(
+        text.contains("### 1. `closed` (required): refused"),
+        "{text}"
+    );
+    assert!(text.contains("- Hint: "), "{text}");
+    assert!(text.contains("--region westeurope"), "{text}");
+}
