@@ -1,6 +1,7 @@
 //! From outcomes to what people read: the report model, hints, and one file per format.
 
 pub mod compact;
+pub mod diff;
 pub mod hints;
 pub mod json;
 pub mod junit;
