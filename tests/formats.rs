@@ -133,7 +133,10 @@ fn compact_orders_required_then_by_severity_and_ends_with_the_verdict() {
     assert!(fails[4].starts_with("FAIL opt "), "{text}");
     assert!(text.contains("WARN ntp"), "{text}");
     assert!(text.lines().last().unwrap().starts_with("VERDICT: FAIL"));
-    assert!(!text.lines().any(|l| l.starts_with('+')), "nothing cut: {text}");
+    assert!(
+        !text.lines().any(|l| l.starts_with('+')),
+        "nothing cut: {text}"
+    );
 }
 
 #[test]
@@ -198,6 +201,10 @@ fn markdown_puts_failures_first_then_the_full_table_then_the_command() {
     assert!(at("## All results") < at("| Status | Req |"));
     assert!(at("| Status | Req |") < at("## Command"));
     assert!(text.contains("- Evidence: NTP offset +7312.4 ms"), "{text}");
+    assert!(
+        text.contains("- Azure: VM apim-probe-vm1 in westeurope, cloud AzurePublicCloud"),
+        "{text}"
+    );
     assert!(
         text.contains("issued by CN=Contoso Egress Inspection CA"),
         "{text}"

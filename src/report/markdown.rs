@@ -2,6 +2,7 @@
 //! how it ran, the failures first with reason, hint and evidence, then every result in a table
 //! (the terminal table's function with the Markdown preset), then the command line.
 
+use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::time::Duration;
 
@@ -49,7 +50,7 @@ fn write_environment(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         md_inline(&addresses)
     )?;
     if let Some(azure) = azure_line(r) {
-        writeln!(out, "- Azure VM: {}", md_inline(&azure))?;
+        writeln!(out, "- Azure: {}", md_inline(&azure))?;
     }
     writeln!(
         out,
@@ -93,24 +94,32 @@ fn write_environment(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)
 }
 
-/// What IMDS said of the VM, as `key value` pairs, whatever fields the model carries.
+/// What IMDS said of the VM: name, location, cloud, and where it sits.
 fn azure_line(r: &Report) -> Option<String> {
-    let value = serde_json::to_value(r.host.azure.as_ref()?).ok()?;
-    let pairs: Vec<String> = value
-        .as_object()?
-        .iter()
-        .filter_map(|(k, v)| match v {
-            serde_json::Value::String(s) => Some(format!("{k} {s}")),
-            serde_json::Value::Number(n) => Some(format!("{k} {n}")),
-            serde_json::Value::Bool(b) => Some(format!("{k} {b}")),
-            _ => None,
-        })
-        .collect();
-    Some(if pairs.is_empty() {
-        "instance metadata answered".to_owned()
-    } else {
-        pairs.join(", ")
-    })
+    let a = r.host.azure.as_ref()?;
+    let or_unknown = |s: &str| {
+        if s.is_empty() {
+            "(unknown)".to_owned()
+        } else {
+            s.to_owned()
+        }
+    };
+    let mut line = format!(
+        "VM {} in {}, cloud {}",
+        or_unknown(&a.name),
+        or_unknown(&a.location),
+        or_unknown(&a.az_environment)
+    );
+    if !a.resource_group_name.is_empty() {
+        let _ = write!(line, ", resource group {}", a.resource_group_name);
+    }
+    if !a.subnets.is_empty() {
+        let _ = write!(line, ", subnet {}", a.subnets.join(", "));
+    }
+    if !a.private_ips.is_empty() {
+        let _ = write!(line, ", private IP {}", a.private_ips.join(", "));
+    }
+    Some(line)
 }
 
 fn write_failures(r: &Report, out: &mut dyn Write) -> io::Result<()> {
