@@ -184,12 +184,13 @@ pub fn attach(report: &mut Report, entries: &[ApimStatusEntry]) {
                 warnings.push(w);
             }
         }
-        if !found {
-            unprobed.push(if entry.resource_type.is_empty() {
-                entry.name.clone()
-            } else {
-                format!("{} ({})", entry.name, entry.resource_type)
-            });
+        let label = if entry.resource_type.is_empty() {
+            entry.name.clone()
+        } else {
+            format!("{} ({})", entry.name, entry.resource_type)
+        };
+        if !found && !unprobed.contains(&label) {
+            unprobed.push(label);
         }
     }
     if !unprobed.is_empty() {
