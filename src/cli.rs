@@ -27,6 +27,17 @@ Examples:
 Exit codes: 0 every required dependency reachable; 1 a required dependency failed (--strict: any);
 2 usage, catalog or configuration error; 130 interrupted.";
 
+const SCRIPT_AFTER_HELP: &str = "\
+TCP ONLY: the script opens a TCP connection to each TCP entry of the plan and closes it; it speaks
+no TLS, HTTP or other protocol and sends no UDP (DNS and NTP rows are listed as not checked).
+
+Examples:
+  apim-probe script --shell bash --region westeurope --set sql_server=apimsql123 > probe.sh
+  apim-probe script --shell powershell --region westeurope > probe.ps1
+
+The script prints one line per failure, the counts, then the verdict as its last line, and exits
+0 (every required TCP dependency reachable) or 1.";
+
 /// The command line.
 #[derive(Debug, Parser)]
 #[command(name = "apim-probe", version, about = ABOUT, long_about = LONG_ABOUT, after_help = AFTER_HELP)]
@@ -46,6 +57,14 @@ pub enum Command {
     List(ListArgs),
     /// Compare two JSON reports: what newly fails, what was fixed, what changed reason.
     Diff(DiffArgs),
+    /// Print a standalone script (bash or PowerShell) that checks the same plan over TCP only,
+    /// for VMs where no binary may be copied.
+    #[command(after_help = SCRIPT_AFTER_HELP)]
+    Script(ScriptArgs),
+    /// Print a shell completion script.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff).
+    Man,
 }
 
 /// Options that choose what to probe; shared by `check` and `list`.
@@ -166,6 +185,33 @@ pub struct DiffArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value = "table")]
     pub output: ListFormat,
+}
+
+/// Options of `script`.
+#[derive(Debug, Args)]
+pub struct ScriptArgs {
+    /// What to check (`--dns-server` here names the VM's DNS servers, checked over TCP 53).
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+    /// The shell of the generated script.
+    #[arg(long, value_enum)]
+    pub shell: crate::script::Shell,
+    /// Limit for each check in the script (resolve and connect each), e.g. `3s`, `500ms`.
+    #[arg(
+        long,
+        default_value = "5s",
+        value_name = "DURATION",
+        env = "APIM_PROBE_TIMEOUT"
+    )]
+    pub timeout: String,
+}
+
+/// Options of `completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// Formats of `list` and `diff`.

@@ -13,4 +13,5 @@ pub mod limits;
 pub mod probe;
 pub mod report;
 pub mod runner;
+pub mod script;
 pub mod settings;

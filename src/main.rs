@@ -23,6 +23,9 @@ fn main() -> ExitCode {
         Command::Check(args) => app::check(args),
         Command::List(args) => app::list(args),
         Command::Diff(args) => app::diff(args),
+        Command::Script(args) => app::script(args),
+        Command::Completions(args) => app::completions(args),
+        Command::Man => app::man(),
     };
     match result {
         Ok(code) => ExitCode::from(code),

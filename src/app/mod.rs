@@ -5,10 +5,14 @@
 mod check;
 mod diff;
 mod list;
+mod meta;
+mod script;
 
 pub use check::check;
 pub use diff::diff;
 pub use list::list;
+pub use meta::{completions, man};
+pub use script::script;
 
 use std::io;
 
