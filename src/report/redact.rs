@@ -156,11 +156,7 @@ impl Redactor {
             if i == 0 || !is_word(hay[i - 1]) {
                 for (value, placeholder) in &self.pairs {
                     let end = i + value.len();
-                    if hay[i..].starts_with(value.as_bytes())
-                        && hay
-                            .get(end)
-                            .is_none_or(|&b| !is_word(b) || ends_word(value, b))
-                    {
+                    if hay[i..].starts_with(value.as_bytes()) && !continues(value, &hay[end..]) {
                         out.extend_from_slice(placeholder.as_bytes());
                         i = end;
                         hit = true;
@@ -205,9 +201,14 @@ fn is_word(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'-' || b == b'_'
 }
 
-/// A byte after an IPv6 value that still ends it (never: `fd00::1` is not `fd00::1:2`).
-fn ends_word(value: &str, b: u8) -> bool {
-    !value.contains(':') && b == b':'
+/// Whether what follows a match of `value` makes it part of something longer: a word byte, or
+/// for an IPv6 value a `:` and a hex digit (`fd00::1` is not `fd00::1:2`, but `fd00::1: …` is).
+fn continues(value: &str, after: &[u8]) -> bool {
+    match after {
+        [b':', next, ..] if value.contains(':') => next.is_ascii_hexdigit() || *next == b':',
+        [b, ..] => is_word(*b),
+        [] => false,
+    }
 }
 
 /// Collects identifying values of the IMDS answer (see the module doc for the keys).
@@ -304,6 +305,10 @@ mod tests {
     fn ipv6_values_do_not_match_a_longer_address() {
         let r = redactor(&[("fd00::1", "private-ip-1")]);
         assert_eq!(r.replace("fd00::1:2"), None);
+        assert_eq!(
+            r.replace("from fd00::1: x").unwrap(),
+            "from private-ip-1: x"
+        );
         assert_eq!(r.replace("[fd00::1]:443").unwrap(), "[private-ip-1]:443");
     }
 
