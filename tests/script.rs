@@ -259,3 +259,23 @@ fn man_page_is_roff() {
     assert!(out.starts_with(".ie") || out.contains(".TH"), "{out}");
     assert!(out.contains("apim-probe"), "{out}");
 }
+
+/// PowerShell cannot run here, so one trap is checked by reading: its variable names ignore
+/// case, and two spellings of one name (`$P`, `$p`) would be one variable.
+#[test]
+fn powershell_variables_do_not_differ_by_case_only() {
+    let text = embedded("powershell");
+    let mut seen: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
+    for (at, _) in text.match_indices('$') {
+        let name: String = text[at + 1..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        if name.is_empty() || text[..at].ends_with('`') {
+            continue;
+        }
+        let spelled = seen.entry(name.to_lowercase()).or_insert(name.clone());
+        assert_eq!(*spelled, name, "two spellings of one PowerShell variable");
+    }
+    assert!(seen.contains_key("timeoutms"), "{seen:?}");
+}

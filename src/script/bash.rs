@@ -101,7 +101,7 @@ pub fn render(t: &Targets, s: &ScriptSettings) -> String {
     }
     let _ = write!(
         out,
-        "\nset -u\nT={}\nP={}\nUDP={}\nSKIPPED={}\n\
+        "\nT={}\nP={}\nUDP={}\nSKIPPED={}\n\
          ID=() REQ=() HOST=() PORT=()\n\
          add() {{ ID+=(\"$1\"); REQ+=(\"$2\"); HOST+=(\"$3\"); PORT+=(\"$4\"); }}\n\
          # add ID REQUIRED HOST PORT\n",

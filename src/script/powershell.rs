@@ -2,7 +2,8 @@
 //! `[System.Net.Dns]::GetHostAddressesAsync` (error → `dns_failed`) and connects with
 //! `System.Net.Sockets.TcpClient.ConnectAsync` and `Wait(timeout)`; both waits are bounded.
 //! Refused, unreachable and timeout are told apart by the `SocketException`'s
-//! `SocketErrorCode`. The checks run in parallel in a runspace pool of `P` runspaces.
+//! `SocketErrorCode`. The checks run in parallel in a runspace pool of `$Parallel` runspaces.
+//! (PowerShell variable names ignore case: no two may differ by case only.)
 
 use std::fmt::Write as _;
 
@@ -47,26 +48,26 @@ $Check = {
 }
 
 Write-Output "apim-probe script (TCP ONLY: no TLS/HTTP/protocol checks, UDP not checked): $($Probes.Count) TCP check(s)"
-$pool = [runspacefactory]::CreateRunspacePool(1, $P)
+$pool = [runspacefactory]::CreateRunspacePool(1, $Parallel)
 $pool.Open()
-$jobs = foreach ($p in $Probes) {
-  $ps = [powershell]::Create().AddScript($Check).AddArgument($p.HostName).AddArgument($p.Port).AddArgument($TimeoutMs)
+$jobs = foreach ($probe in $Probes) {
+  $ps = [powershell]::Create().AddScript($Check).AddArgument($probe.HostName).AddArgument($probe.Port).AddArgument($TimeoutMs)
   $ps.RunspacePool = $pool
-  @{ Probe = $p; PS = $ps; Handle = $ps.BeginInvoke() }
+  @{ Probe = $probe; PS = $ps; Handle = $ps.BeginInvoke() }
 }
 $ok = 0; $failed = 0; $freq = 0; $fopt = 0; $ids = @()
 foreach ($j in $jobs) {
   $r = @($j.PS.EndInvoke($j.Handle))
   $j.PS.Dispose()
   if ($r.Count -lt 2) { $r = @('error', 'no result') }
-  $p = $j.Probe
+  $probe = $j.Probe
   if ($r[0] -eq 'ok') { $ok++; continue }
   $failed++
-  if ($p.Required) {
+  if ($probe.Required) {
     $freq++; $tag = 'FAIL'
-    if ($ids -notcontains $p.Id) { $ids += $p.Id }
+    if ($ids -notcontains $probe.Id) { $ids += $probe.Id }
   } else { $fopt++; $tag = 'WARN' }
-  Write-Output ('{0} {1} {2}:{3}/tcp {4}: {5}' -f $tag, $p.Id, $p.HostName, $p.Port, $r[0], $r[1])
+  Write-Output ('{0} {1} {2}:{3}/tcp {4}: {5}' -f $tag, $probe.Id, $probe.HostName, $probe.Port, $r[0], $r[1])
 }
 $pool.Close()
 Write-Output "TCP only: $($Probes.Count) checked: $ok ok, $failed failed ($freq required); $UDP UDP not checked; $SKIPPED skipped"
@@ -87,7 +88,7 @@ pub fn render(t: &Targets, s: &ScriptSettings) -> String {
     }
     let _ = write!(
         out,
-        "\nSet-StrictMode -Off\n$TimeoutMs = {}\n$P = {}\n$UDP = {}\n$SKIPPED = {}\n$Probes = @(\n",
+        "\nSet-StrictMode -Off\n$TimeoutMs = {}\n$Parallel = {}\n$UDP = {}\n$SKIPPED = {}\n$Probes = @(\n",
         s.timeout.as_millis().max(1),
         s.parallel.max(1),
         t.udp.len(),
