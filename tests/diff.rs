@@ -223,3 +223,33 @@ fn real_check_reports_read_back() {
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     assert_eq!(stdout, "no change (1 unchanged)\n");
 }
+
+#[test]
+fn a_failure_now_skipped_or_decided_elsewhere_is_a_changed_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("old.json")).unwrap()).unwrap();
+    v["results"][1]["status"] = "skipped".into();
+    v["results"][1]["detail"] = "no --set storage_account".into();
+    v["results"][5]["phase"] = "resolve".into();
+    let path = dir.path().join("later.json");
+    std::fs::write(&path, v.to_string()).unwrap();
+    let out = bin()
+        .arg("diff")
+        .arg(fixture("old.json"))
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        text,
+        "\
+Changed
+  storage st.example.net:443/tcp timeout → skipped (required) — no longer probed
+  monitor mon.example.net:443/tcp timeout → timeout — same status; phase connect → resolve
+
+0 regressed (0 required), 0 fixed, 2 changed, 0 new, 0 gone, 4 unchanged
+"
+    );
+}
