@@ -69,7 +69,8 @@ impl Lab {
             }
         }
         // IMDS stays off unless a scenario turns it on (with its own fake IMDS in `subnet`).
-        cmd.env("APIM_PROBE_NO_IMDS", "true").envs(env.iter().copied());
+        cmd.env("APIM_PROBE_NO_IMDS", "true")
+            .envs(env.iter().copied());
         let start = Instant::now();
         let mut child = cmd.spawn().expect("start apim-probe in the lab");
         let status = loop {
