@@ -96,7 +96,7 @@ pub struct DnsInfo {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// Each server asked on its own, per transport (the `dns` rows' results), in `check` only.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub checks: Vec<DnsCheck>,
 }
 

@@ -75,7 +75,7 @@ fn write_skipped(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     }
     writeln!(out, "\nSkipped:")?;
     for (reason, ids) in by_reason {
-        writeln!(out, "  {}: {reason}", ids.join(", "))?;
+        writeln!(out, "  {}: {}", ids.join(", "), printable(reason))?;
     }
     Ok(())
 }
@@ -103,9 +103,9 @@ fn write_failures(r: &Report, out: &mut dyn Write, colour: bool) -> io::Result<(
             e.target(),
             paint(e.status.as_str(), e.status, colour)
         )?;
-        writeln!(out, "      {}", e.detail)?;
+        writeln!(out, "      {}", printable(&e.detail))?;
         if let Some(h) = &e.hint {
-            writeln!(out, "      hint: {h}")?;
+            writeln!(out, "      hint: {}", printable(h))?;
         }
     }
     Ok(())
@@ -137,5 +137,29 @@ pub fn verdict(r: &Report) -> String {
             r.summary.failed_required,
             required.join(", ")
         )
+    }
+}
+
+/// Text a peer supplied (an HTTP body, a banner) may hold control bytes; a terminal must never
+/// receive them raw (escape sequences could rewrite the screen), so each becomes U+FFFD.
+pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.chars().any(char::is_control) {
+        s.chars()
+            .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+            .collect::<String>()
+            .into()
+    } else {
+        s.into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::printable;
+
+    #[test]
+    fn control_bytes_never_reach_the_terminal() {
+        assert_eq!(printable("ok"), "ok");
+        assert_eq!(printable("a\x01b\x1b[2Jc"), "a\u{FFFD}b\u{FFFD}[2Jc");
     }
 }
