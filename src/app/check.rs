@@ -14,7 +14,7 @@ use crate::limits;
 use crate::probe::tls::Trust;
 use crate::probe::{Context, Outcome, resolve};
 use crate::report::model::{
-    DnsCheck, DnsInfo, HostInfo, Report, ResultEntry, SCHEMA, Summary, Tool,
+    DnsCheck, DnsInfo, HostInfo, Report, ReportSettings, ResultEntry, SCHEMA, Summary, Tool,
 };
 use crate::report::{
     Style, check_writable, compact, hints, json, junit, markdown, redact, table,
@@ -209,11 +209,14 @@ fn build_report(
         tool: Tool::default(),
         started_at,
         duration_ms: u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
-        settings: report_settings(
-            &s.scope,
-            u64::try_from(s.timeout.as_millis()).ok(),
-            s.strict,
-        ),
+        settings: ReportSettings {
+            command_line: Some(command_line()),
+            ..report_settings(
+                &s.scope,
+                u64::try_from(s.timeout.as_millis()).ok(),
+                s.strict,
+            )
+        },
         host: host_info(),
         dns,
         summary: Summary::of(&results),
@@ -221,6 +224,16 @@ fn build_report(
         warnings: Vec::new(),
         interrupted: false,
     }
+}
+
+/// The command line as typed, shell-quoted, for the report (Markdown shows it to reproduce).
+fn command_line() -> String {
+    let mut words: Vec<String> = std::env::args().map(|a| markdown::shell_word(&a)).collect();
+    if let Some(first) = words.first_mut() {
+        // The path of the binary says nothing useful and may name a user's folder.
+        *first = "apim-probe".into();
+    }
+    words.join(" ")
 }
 
 fn host_info() -> HostInfo {

@@ -46,10 +46,9 @@ pub fn read_report(path: &Path) -> Result<Report, InputError> {
         message,
     };
     let bytes = std::fs::read(path).map_err(|e| fail("$", format!("cannot read: {e}")))?;
-    let mut value: serde_json::Value =
+    let value: serde_json::Value =
         serde_json::from_slice(&bytes).map_err(|e| fail("$", format!("not JSON: {e}")))?;
     check_schema(&value).map_err(|m| fail("$.schema", m))?;
-    fill_omitted(&mut value);
     let facts_error = flattened_error(&value);
     serde_path_to_error::deserialize(value).map_err(|e| {
         let at = e.path().to_string();
@@ -82,18 +81,6 @@ fn flattened_error(value: &serde_json::Value) -> Option<(usize, String, String)>
             .err()
             .map(|e| (i, e.path().to_string(), e.into_inner().to_string()))
     })
-}
-
-/// Puts back what the writer leaves out when empty but the model requires: `dns.checks` (the
-/// writer skips an empty list; `DnsInfo::checks` has no `#[serde(default)]` yet).
-fn fill_omitted(value: &mut serde_json::Value) {
-    if let Some(dns) = value
-        .get_mut("dns")
-        .and_then(serde_json::Value::as_object_mut)
-    {
-        dns.entry("checks")
-            .or_insert_with(|| serde_json::Value::Array(Vec::new()));
-    }
 }
 
 /// The report's `schema` must be an apim-probe report of the major version this build writes.

@@ -105,6 +105,7 @@ pub(crate) fn report_settings(
         region: s.region.clone(),
         timeout_ms,
         strict,
+        command_line: None,
     }
 }
 

@@ -237,6 +237,11 @@ fn write_command(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     let cmd = cmd.join(" ");
     writeln!(out, "## Command")?;
     writeln!(out)?;
+    if let Some(line) = &s.command_line {
+        writeln!(out, "```sh")?;
+        writeln!(out, "{line}")?;
+        return writeln!(out, "```");
+    }
     writeln!(
         out,
         "Reconstructed from the report's settings (`--set`, `--catalog`, `--only`/`--skip` are not recorded):"
@@ -248,7 +253,7 @@ fn write_command(r: &Report, out: &mut dyn Write) -> io::Result<()> {
 }
 
 /// A value safe to paste into a POSIX shell: kept as is when plain, else single-quoted.
-fn shell_word(s: &str) -> String {
+pub fn shell_word(s: &str) -> String {
     if !s.is_empty()
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_.:/@[]".contains(c))

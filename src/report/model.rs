@@ -71,6 +71,9 @@ pub struct ReportSettings {
     pub timeout_ms: Option<u64>,
     /// Whether optional failures count toward the verdict.
     pub strict: bool,
+    /// The command line that produced the report, shell-quoted (`check` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command_line: Option<String>,
 }
 
 /// The machine that ran the probes.
