@@ -6,6 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 LAB_PACKAGES=(iproute2 procps nftables dnsmasq nginx chrony samba jq)
+# tests/packaging.rs (only with APIM_PROBE_PACKAGING=1): cross linkers, qemu, Wine, archivers.
+if [ "${APIM_PROBE_PACKAGING:-}" = 1 ]; then
+  LAB_PACKAGES+=(musl-tools gcc-aarch64-linux-gnu gcc-mingw-w64-x86-64 qemu-user wine wine64 zip
+    binutils curl)
+fi
 
 missing=()
 for p in "${LAB_PACKAGES[@]}"; do
@@ -26,6 +31,12 @@ if ((${#missing[@]})); then
   else
     echo "!! lab packages missing (${missing[*]}) and not root: lab tests will say LAB SKIPPED" >&2
   fi
+fi
+if [ "${APIM_PROBE_PACKAGING:-}" = 1 ]; then
+  installed=$(rustup target list --installed)
+  for t in x86_64-unknown-linux-musl aarch64-unknown-linux-musl x86_64-pc-windows-gnu; do
+    grep -qx "$t" <<<"$installed" || rustup target add "$t"
+  done
 fi
 # Daemons some images start on their own would hold ports the lab wants; the lab runs its own.
 for d in dnsmasq nginx chronyd smbd nmbd; do pkill -x "$d" 2>/dev/null || true; done
