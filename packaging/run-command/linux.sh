@@ -102,6 +102,6 @@ echo "apim-probe run-command: $BIN sha256 ok; full report: $report"
 "$BIN" check -o "$FORMAT" --report-file "$report" $ARGS >"$out" 2>"$err"
 code=$?
 # stderr first (its last lines only), then the report, so the verdict is the last line.
-if [ -s "$err" ]; then tail -n 5 "$err" | cut -c1-200; fi
+if [ -s "$err" ]; then tail -n 5 "$err" | cut -c1-200; else rm -f "$err"; fi
 cat "$out"
 exit "$code"
