@@ -5,8 +5,9 @@
 //! hard limit at start, and concurrency is sized to what remains, so a low `ulimit -n` slows a
 //! run down instead of failing probes; `probe::fds` retries the rare `EMFILE` that still happens.
 
-/// Descriptors a probe in flight may hold at once (two racing addresses, each with a duplicate).
-pub const FDS_PER_PROBE: u64 = 4;
+/// Descriptors a probe in flight usually holds: its socket and the duplicate kept to read ICMP
+/// errors. A second racing address briefly needs two more; `probe::fds` absorbs that.
+pub const FDS_PER_PROBE: u64 = 2;
 
 /// Descriptors kept for the process itself (stdio, the runtime, the resolver, the report file).
 pub const RESERVED_FDS: u64 = 32;
@@ -60,8 +61,8 @@ mod tests {
         assert_eq!(concurrency(None, 4096, None), (256, false));
         assert_eq!(concurrency(Some(9), 4096, None), (9, false));
         assert_eq!(concurrency(None, 256, Some(1_048_576)), (256, false));
-        assert_eq!(concurrency(None, 256, Some(64)), (8, true));
-        assert_eq!(concurrency(Some(1000), 256, Some(1024)), (248, true));
+        assert_eq!(concurrency(None, 256, Some(64)), (16, true));
+        assert_eq!(concurrency(Some(1000), 256, Some(1024)), (496, true));
         assert_eq!(concurrency(Some(5), 256, Some(10)), (1, true));
     }
 }

@@ -147,7 +147,7 @@ async fn discover(s: &mut CheckSettings) -> Option<azure::AzureContext> {
 }
 
 fn print(report: &Report, format: OutputFormat) {
-    let mut out = io::stdout().lock();
+    let mut out = io::BufWriter::new(io::stdout().lock());
     let colour =
         io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let written = match format {

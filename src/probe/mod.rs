@@ -50,17 +50,20 @@ pub struct Context {
 }
 
 /// Runs one check against one target; ends by `deadline` with an outcome whatever the network does.
+///
+/// Each kind's future is boxed: a spawned probe then holds only the size of the kind it runs
+/// (a TLS handshake's state is large), which keeps 10,000 probes in flight within a few dozen MB.
 pub async fn run(check: CheckKind, target: &Target, ctx: &Context, deadline: Instant) -> Outcome {
     match check {
-        CheckKind::Tcp => tcp::probe(target, ctx, deadline).await,
-        CheckKind::Dns => dns::probe(target, ctx, deadline).await,
-        CheckKind::Ntp => ntp::probe(target, ctx, deadline).await,
-        CheckKind::Tls => tls::probe(target, ctx, deadline).await,
-        CheckKind::Http => http::probe(target, ctx, deadline).await,
-        CheckKind::Tds => tds::probe(target, ctx, deadline).await,
-        CheckKind::Smb => smb::probe(target, ctx, deadline).await,
-        CheckKind::Amqp => amqp::probe(target, ctx, deadline).await,
-        CheckKind::Amqps => amqp::probe_tls(target, ctx, deadline).await,
+        CheckKind::Tcp => Box::pin(tcp::probe(target, ctx, deadline)).await,
+        CheckKind::Dns => Box::pin(dns::probe(target, ctx, deadline)).await,
+        CheckKind::Ntp => Box::pin(ntp::probe(target, ctx, deadline)).await,
+        CheckKind::Tls => Box::pin(tls::probe(target, ctx, deadline)).await,
+        CheckKind::Http => Box::pin(http::probe(target, ctx, deadline)).await,
+        CheckKind::Tds => Box::pin(tds::probe(target, ctx, deadline)).await,
+        CheckKind::Smb => Box::pin(smb::probe(target, ctx, deadline)).await,
+        CheckKind::Amqp => Box::pin(amqp::probe(target, ctx, deadline)).await,
+        CheckKind::Amqps => Box::pin(amqp::probe_tls(target, ctx, deadline)).await,
         // The plan never runs this; an outcome keeps a hand-made catalog from crashing the run.
         CheckKind::None => Outcome::skipped("no protocol to speak"),
     }
