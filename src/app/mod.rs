@@ -9,7 +9,7 @@ mod meta;
 mod script;
 
 pub use check::check;
-pub use diff::diff;
+pub use diff::{diff, read_report};
 pub use list::list;
 pub use meta::{completions, man};
 pub use script::script;

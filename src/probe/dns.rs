@@ -132,7 +132,7 @@ fn failure(server: SocketAddr, transport: Transport, e: &io::Error) -> Outcome {
 }
 
 /// Turns a reply into `ok` (with a warning for a failing response code) or `protocol_error`.
-fn judge(server: SocketAddr, transport: Transport, id: u16, reply: &[u8]) -> Outcome {
+pub fn judge(server: SocketAddr, transport: Transport, id: u16, reply: &[u8]) -> Outcome {
     let t = transport.as_str();
     let msg = match Message::from_vec(reply) {
         Ok(m) if m.metadata.id == id => m,

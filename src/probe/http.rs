@@ -184,7 +184,7 @@ async fn exchange(stream: &mut TcpStream, request: &[u8], deadline: Instant) -> 
 
 /// Whether the reply can be judged: not HTTP, or headers complete and, for the codes whose body
 /// matters (a firewall's deny page), the body as long as `Content-Length` says.
-fn enough(reply: &[u8]) -> bool {
+pub fn enough(reply: &[u8]) -> bool {
     let code = match parse_status_line(reply) {
         StatusLine::NotHttp => return true,
         StatusLine::Incomplete => return false,

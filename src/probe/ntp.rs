@@ -64,7 +64,7 @@ pub async fn probe(target: &Target, ctx: &Context, deadline: Instant) -> Outcome
 
 /// Why an exchange gave no time.
 #[derive(Debug)]
-enum Failure {
+pub enum Failure {
     /// A socket error: refused, unreachable, or local.
     Io(io::Error),
     /// No valid answer by the deadline.
@@ -142,7 +142,7 @@ impl NtpUdpSocket for Connected {
 }
 
 /// A valid answer: `ok`, with a warning when the clocks differ by more than `max_skew`.
-fn judge(server: SocketAddr, host: &str, r: &NtpResult, max_skew: Duration) -> Outcome {
+pub fn judge(server: SocketAddr, host: &str, r: &NtpResult, max_skew: Duration) -> Outcome {
     let skew = Duration::from_micros(r.offset.unsigned_abs());
     let sign = if r.offset < 0 { '-' } else { '+' };
     let evidence = NtpEvidence {
@@ -177,7 +177,7 @@ fn judge(server: SocketAddr, host: &str, r: &NtpResult, max_skew: Duration) -> O
 }
 
 /// A failed exchange, explained.
-fn failure(server: SocketAddr, limit: Duration, f: Failure) -> Outcome {
+pub fn failure(server: SocketAddr, limit: Duration, f: Failure) -> Outcome {
     match f {
         Failure::Io(e) if e.kind() == io::ErrorKind::ConnectionRefused => Outcome::new(
             Status::Refused,
