@@ -15,7 +15,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::time::{Instant, timeout_at};
 
 use super::dns::hex_prefix;
-use super::outcome::{Evidence, millis};
+use super::outcome::Evidence;
 use super::{Context, Outcome, Phase, Status, Target, human, tcp};
 
 /// The most a reply may grow to before it is judged: every handshake here answers in far less.
@@ -73,42 +73,24 @@ async fn probe_over(
     ex: &Exchange<'_>,
     tls: bool,
 ) -> Outcome {
-    let start = Instant::now();
-    let (addrs, dns_ms) = match tcp::resolve(target, ctx, deadline).await {
-        Ok(r) => r,
-        Err(outcome) => return outcome,
-    };
-    let mut out = match tcp::connect(&addrs, target.port, ctx, deadline).await {
-        Ok(conn) => {
-            let (peer, elapsed, notes) = (conn.peer, conn.elapsed, conn.notes);
-            let mut o = if tls {
-                match super::tls::wrap(conn.stream, &target.host, ctx, deadline).await {
-                    Ok((mut stream, ev)) => {
-                        let mut o = run(&mut stream, peer, ctx.timeout, deadline, ex).await;
-                        let version = ev.version.as_deref().unwrap_or("TLS");
-                        o.detail = format!("over {version}: {}", o.detail);
-                        o.warnings.extend(super::tls::warnings(&ev, ctx));
-                        o
-                    }
-                    Err(o) => o,
-                }
-            } else {
-                let mut stream = conn.stream;
-                run(&mut stream, peer, ctx.timeout, deadline, ex).await
-            };
-            if !notes.is_empty() {
-                o.detail = format!("{}; {}", notes.join("; "), o.detail);
-            }
-            o.peer = Some(peer);
-            o.timings.connect = Some(millis(elapsed));
-            o
+    tcp::with_connection(target, ctx, deadline, async |conn| {
+        let peer = conn.peer;
+        if !tls {
+            let mut stream = conn.stream;
+            return run(&mut stream, peer, ctx.timeout, deadline, ex).await;
         }
-        Err(o) => o,
-    };
-    out.addresses = addrs;
-    out.timings.dns = dns_ms;
-    out.timings.total = Some(millis(start.elapsed()));
-    out
+        match super::tls::wrap(conn.stream, &target.host, ctx, deadline).await {
+            Ok((mut stream, ev)) => {
+                let mut o = run(&mut stream, peer, ctx.timeout, deadline, ex).await;
+                let version = ev.version.as_deref().unwrap_or("TLS");
+                o.detail = format!("over {version}: {}", o.detail);
+                o.warnings.extend(super::tls::warnings(&ev, ctx));
+                o
+            }
+            Err(o) => o,
+        }
+    })
+    .await
 }
 
 /// Sends `ex.request` on a connected stream and reads until the decoder decides, the peer stops,

@@ -16,7 +16,7 @@ use tokio::net::TcpStream;
 use tokio::time::{Instant, timeout_at};
 
 use super::dns::hex_prefix;
-use super::outcome::{Evidence, millis};
+use super::outcome::Evidence;
 use super::{Context, Outcome, Phase, Status, Target, human, tcp};
 
 /// The most of a reply read: the status line, headers and the start of a deny page.
@@ -98,29 +98,12 @@ pub fn deny_reason(reply: &[u8]) -> Option<String> {
 
 /// The `http` check.
 pub async fn probe(target: &Target, ctx: &Context, deadline: Instant) -> Outcome {
-    let start = Instant::now();
-    let (addrs, dns_ms) = match tcp::resolve(target, ctx, deadline).await {
-        Ok(r) => r,
-        Err(outcome) => return outcome,
-    };
-    let mut out = match tcp::connect(&addrs, target.port, ctx, deadline).await {
-        Err(o) => o,
-        Ok(mut conn) => {
-            let request = request(&target.host, target.port);
-            let (reply, ended) = exchange(&mut conn.stream, &request, deadline).await;
-            let mut o = judge(&reply, &ended, conn.peer, ctx);
-            if !conn.notes.is_empty() {
-                o.detail = format!("{}; {}", conn.notes.join("; "), o.detail);
-            }
-            o.peer = Some(conn.peer);
-            o.timings.connect = Some(millis(conn.elapsed));
-            o
-        }
-    };
-    out.addresses = addrs;
-    out.timings.dns = dns_ms;
-    out.timings.total = Some(millis(start.elapsed()));
-    out
+    tcp::with_connection(target, ctx, deadline, async |mut conn| {
+        let request = request(&target.host, target.port);
+        let (reply, ended) = exchange(&mut conn.stream, &request, deadline).await;
+        judge(&reply, &ended, conn.peer, ctx)
+    })
+    .await
 }
 
 /// `GET / HTTP/1.1` with Host, a small User-Agent, and `Connection: close`.

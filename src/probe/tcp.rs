@@ -24,6 +24,21 @@ const ATTEMPT_DELAY: Duration = Duration::from_millis(250);
 
 /// The `tcp` check.
 pub async fn probe(target: &Target, ctx: &Context, deadline: Instant) -> Outcome {
+    with_connection(target, ctx, deadline, async |conn| {
+        let detail = format!("TCP handshake with {} completed", conn.peer);
+        Outcome::new(Status::Ok, Phase::Connect, detail)
+    })
+    .await
+}
+
+/// Resolves and connects, lets `speak` judge the connection, and fills in what every TCP-based
+/// check reports the same way: addresses, peer, what happened to the other addresses, timings.
+pub async fn with_connection(
+    target: &Target,
+    ctx: &Context,
+    deadline: Instant,
+    speak: impl AsyncFnOnce(Connected) -> Outcome,
+) -> Outcome {
     let start = Instant::now();
     let (addrs, dns_ms) = match resolve(target, ctx, deadline).await {
         Ok(r) => r,
@@ -31,16 +46,13 @@ pub async fn probe(target: &Target, ctx: &Context, deadline: Instant) -> Outcome
     };
     let mut out = match connect(&addrs, target.port, ctx, deadline).await {
         Ok(conn) => {
-            let mut o = Outcome::new(
-                Status::Ok,
-                Phase::Connect,
-                format!("TCP handshake with {} completed", conn.peer),
-            );
-            if !conn.notes.is_empty() {
-                o.detail = format!("{}; {}", conn.notes.join("; "), o.detail);
+            let (peer, elapsed, notes) = (conn.peer, conn.elapsed, conn.notes.join("; "));
+            let mut o = speak(conn).await;
+            if !notes.is_empty() {
+                o.detail = format!("{notes}; {}", o.detail);
             }
-            o.peer = Some(conn.peer);
-            o.timings.connect = Some(millis(conn.elapsed));
+            o.peer = Some(peer);
+            o.timings.connect = Some(millis(elapsed));
             o
         }
         Err(o) => o,

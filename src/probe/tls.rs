@@ -56,30 +56,13 @@ pub struct TlsEvidence {
 
 /// The `tls` check.
 pub async fn probe(target: &Target, ctx: &Context, deadline: Instant) -> Outcome {
-    let start = Instant::now();
-    let (addrs, dns_ms) = match tcp::resolve(target, ctx, deadline).await {
-        Ok(r) => r,
-        Err(outcome) => return outcome,
-    };
-    let mut out = match tcp::connect(&addrs, target.port, ctx, deadline).await {
-        Err(o) => o,
-        Ok(conn) => {
-            let mut o = match wrap(conn.stream, &target.host, ctx, deadline).await {
-                Ok((_, ev)) => verified(&ev, conn.peer, ctx),
-                Err(o) => o,
-            };
-            if !conn.notes.is_empty() {
-                o.detail = format!("{}; {}", conn.notes.join("; "), o.detail);
-            }
-            o.peer = Some(conn.peer);
-            o.timings.connect = Some(millis(conn.elapsed));
-            o
+    tcp::with_connection(target, ctx, deadline, async |conn| {
+        match wrap(conn.stream, &target.host, ctx, deadline).await {
+            Ok((_, ev)) => verified(&ev, conn.peer, ctx),
+            Err(o) => o,
         }
-    };
-    out.addresses = addrs;
-    out.timings.dns = dns_ms;
-    out.timings.total = Some(millis(start.elapsed()));
-    out
+    })
+    .await
 }
 
 /// The `ok` outcome for a chain that verified and leads to an expected CA.
