@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 runs="${FUZZ_SMOKE_RUNS:-20000}"
-seconds="${FUZZ_SMOKE_SECONDS:-20}"
+seconds="${FUZZ_SMOKE_SECONDS:-10}"
 
 # cargo-fuzz needs a nightly toolchain (-Z flags for the coverage instrumentation).
 if ! rustup run nightly rustc --version >/dev/null 2>&1; then
@@ -20,7 +20,8 @@ if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
     cargo install cargo-fuzz --locked
 fi
 
-fuzz() { cargo +nightly fuzz "$@" --sanitizer none; }
+# The options go before the target and libFuzzer's own arguments.
+fuzz() { cargo +nightly fuzz "$1" --sanitizer none "${@:2}"; }
 
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
