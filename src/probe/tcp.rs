@@ -113,6 +113,34 @@ pub async fn connect(
     deadline: Instant,
 ) -> Result<Connected, Outcome> {
     let start = Instant::now();
+    if let [ip] = addrs {
+        // One address: nothing to race, so no task to spawn (10,000 probes, 10,000 fewer wake-ups).
+        let addr = SocketAddr::new(*ip, port);
+        return match timeout_at(deadline, connect_one(addr)).await {
+            Ok(Ok(stream)) => Ok(Connected {
+                stream,
+                peer: addr,
+                elapsed: start.elapsed(),
+                notes: Vec::new(),
+            }),
+            Ok(Err(f)) => {
+                let (status, why) = f.explain();
+                Err(Outcome::new(
+                    status,
+                    Phase::Connect,
+                    format!("{addr}: {why}"),
+                ))
+            }
+            Err(_) => Err(Outcome::new(
+                Status::Timeout,
+                Phase::Connect,
+                format!(
+                    "no answer from {addr} within {} (silently dropped?)",
+                    human(ctx.timeout)
+                ),
+            )),
+        };
+    }
     let mut attempts = JoinSet::new();
     for (i, ip) in addrs.iter().enumerate() {
         let addr = SocketAddr::new(*ip, port);
