@@ -10,22 +10,19 @@
 //!   `protocol_error` with them in hex; silence or a trickle → `timeout`.
 
 mod judge;
+mod recorded;
 #[cfg(test)]
 mod testcerts;
 mod trust;
 mod verify;
 
-use std::future::poll_fn;
 use std::io;
 use std::net::SocketAddr;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::Poll;
 
 use rustls::ClientConfig;
 use rustls::pki_types::ServerName;
 use serde::Serialize;
-use tokio::io::ReadBuf;
 use tokio::net::TcpStream;
 use tokio::time::{Instant, timeout_at};
 use tokio_rustls::TlsConnector;
@@ -36,6 +33,7 @@ use super::outcome::{Evidence, millis};
 use super::{Context, Outcome, Phase, Status, Target, human, tcp};
 pub use judge::{EXPIRY_WARNING, expiry_warning, looks_like_tls, printable, verdict};
 use judge::{close_word, is_close, lineage, version_name};
+pub use recorded::Recorded;
 pub use trust::{AZURE_ROOTS_PEM, ChainCert, ExpectedCa, Trust, azure_roots, expected_anchor};
 use verify::{Recorder, Seen};
 
@@ -94,7 +92,7 @@ pub async fn wrap(
     host: &str,
     ctx: &Context,
     deadline: Instant,
-) -> Result<(TlsStream<TcpStream>, TlsEvidence), Outcome> {
+) -> Result<(TlsStream<Recorded<TcpStream>>, TlsEvidence), Outcome> {
     let peer = stream
         .peer_addr()
         .map_or_else(|_| host.to_owned(), |a| a.to_string());
@@ -116,11 +114,14 @@ pub async fn wrap(
         .with_custom_certificate_verifier(Arc::clone(&recorder) as _)
         .with_no_client_auth();
     let start = Instant::now();
-    let (result, first) = drive(
-        TlsConnector::from(Arc::new(config)).connect(name, stream),
+    let (stream, first) = Recorded::new(stream);
+    let result = timeout_at(
         deadline,
+        TlsConnector::from(Arc::new(config)).connect(name, stream),
     )
-    .await;
+    .await
+    .ok();
+    let first = first.lock().expect("first-bytes buffer poisoned").clone();
     let tls_ms = millis(start.elapsed());
     let seen = recorder.seen();
     let mut ev = TlsEvidence {
@@ -172,37 +173,6 @@ pub async fn wrap(
     o.warnings = warnings(&ev, ctx);
     o.evidence = Some(Evidence::Tls(ev));
     Err(o)
-}
-
-type HandshakeResult = Option<io::Result<TlsStream<TcpStream>>>;
-
-/// Polls the handshake to completion or the deadline (`None`), peeking at the peer's first
-/// bytes before rustls consumes them: they are the evidence when the peer does not speak TLS.
-/// A reset seen by the peek is the handshake's error (the peek consumed it: rustls then sees EOF).
-async fn drive(
-    mut connect: tokio_rustls::Connect<TcpStream>,
-    deadline: Instant,
-) -> (HandshakeResult, Vec<u8>) {
-    let mut first = Vec::new();
-    let mut peek_error = None;
-    let mut peeked = false;
-    let handshake = poll_fn(|cx| {
-        if !peeked && let Some(io) = connect.get_ref() {
-            let mut buf = [0u8; 64];
-            let mut rb = ReadBuf::new(&mut buf);
-            if let Poll::Ready(r) = io.poll_peek(cx, &mut rb) {
-                first.extend_from_slice(rb.filled());
-                peeked = true;
-                peek_error = r.err();
-            }
-        }
-        Pin::new(&mut connect).poll(cx)
-    });
-    let result = match (timeout_at(deadline, handshake).await.ok(), peek_error) {
-        (Some(Err(_)), Some(e)) => Some(Err(e)),
-        (result, _) => result,
-    };
-    (result, first)
 }
 
 /// The outcome when no certificate arrived: silence, a close, an alert, or not TLS at all.
