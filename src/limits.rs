@@ -1,13 +1,13 @@
 //! The process's open-file limit, and how many probes it allows in flight.
 //!
-//! Each probe in flight holds a few descriptors (a socket per address being tried, a duplicate of
-//! it kept to read ICMP errors, a UDP socket for DNS). The soft `RLIMIT_NOFILE` is raised to the
+//! Each probe in flight holds a descriptor or two (a socket per address being tried, a UDP socket
+//! for DNS). The soft `RLIMIT_NOFILE` is raised to the
 //! hard limit at start, and concurrency is sized to what remains, so a low `ulimit -n` slows a
 //! run down instead of failing probes; `probe::fds` retries the rare `EMFILE` that still happens.
 
-/// Descriptors a probe in flight usually holds: its socket and the duplicate kept to read ICMP
-/// errors. A second racing address briefly needs two more; `probe::fds` absorbs that.
-pub const FDS_PER_PROBE: u64 = 2;
+/// Descriptors a probe in flight usually holds: its socket. A second racing address or a DNS
+/// query briefly needs one more; `probe::fds` absorbs that.
+pub const FDS_PER_PROBE: u64 = 1;
 
 /// Descriptors kept for the process itself (stdio, the runtime, the resolver, the report file).
 pub const RESERVED_FDS: u64 = 32;
@@ -61,8 +61,8 @@ mod tests {
         assert_eq!(concurrency(None, 4096, None), (256, false));
         assert_eq!(concurrency(Some(9), 4096, None), (9, false));
         assert_eq!(concurrency(None, 256, Some(1_048_576)), (256, false));
-        assert_eq!(concurrency(None, 256, Some(64)), (16, true));
-        assert_eq!(concurrency(Some(1000), 256, Some(1024)), (496, true));
+        assert_eq!(concurrency(None, 256, Some(64)), (32, true));
+        assert_eq!(concurrency(Some(1000), 256, Some(1024)), (992, true));
         assert_eq!(concurrency(Some(5), 256, Some(10)), (1, true));
     }
 }

@@ -10,7 +10,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use socket2::{Domain, Protocol, Socket, Type};
-use tokio::net::{TcpSocket, TcpStream};
+use tokio::net::TcpStream;
 use tokio::task::JoinSet;
 use tokio::time::{Instant, sleep, timeout_at};
 
@@ -249,22 +249,58 @@ impl Failure {
 }
 
 /// One TCP handshake to `addr`, with the ICMP error queue enabled so a failure can say who
-/// rejected it. A duplicate of the socket outlives tokio's `connect`, which drops its socket on
-/// failure, so the queue can still be read.
+/// rejected it. The non-blocking connect is done here rather than by tokio's `TcpSocket::connect`,
+/// which closes its socket on failure: keeping the socket lets the queue be read afterwards
+/// without a duplicate descriptor, and saves four system calls per probe (10,000 probes: -40,000).
 pub async fn connect_one(addr: SocketAddr) -> Result<TcpStream, Failure> {
     let plain = |err| Failure { err, icmp: None };
-    let sock =
-        fds::retry(|| Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP)))
-            .await
-            .map_err(plain)?;
-    icmp::enable(&sock, addr.is_ipv6());
-    sock.set_nonblocking(true).map_err(plain)?;
-    let witness = sock.try_clone().ok();
-    let socket = TcpSocket::from_std_stream(std::net::TcpStream::from(sock));
-    socket.connect(addr).await.map_err(|err| Failure {
-        err,
-        icmp: witness.as_ref().and_then(icmp::take),
+    let sock = fds::retry(|| {
+        Socket::new(
+            Domain::for_address(addr),
+            stream_type(),
+            Some(Protocol::TCP),
+        )
     })
+    .await
+    .map_err(plain)?;
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    sock.set_nonblocking(true).map_err(plain)?;
+    icmp::enable(&sock, addr.is_ipv6());
+    match sock.connect(&addr.into()) {
+        Ok(()) => {}
+        Err(e) if in_progress(&e) => {}
+        // Refused at once: a local route (blackhole, prohibit) or a local firewall.
+        Err(err) => {
+            let icmp = icmp::take(&sock);
+            return Err(Failure { err, icmp });
+        }
+    }
+    let stream = TcpStream::from_std(std::net::TcpStream::from(sock)).map_err(plain)?;
+    // Writable means the handshake ended; SO_ERROR says how (what tokio's own connect does).
+    let ended = stream.writable().await.and_then(|()| stream.take_error());
+    match ended {
+        Ok(None) => Ok(stream),
+        Ok(Some(err)) | Err(err) => Err(Failure {
+            icmp: icmp::take(&stream),
+            err,
+        }),
+    }
+}
+
+/// A TCP stream socket type, created non-blocking where the system can do it in one call.
+fn stream_type() -> Type {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    return Type::STREAM.nonblocking();
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    return Type::STREAM;
+}
+
+/// Whether `connect` on a non-blocking socket said "started" (`EINPROGRESS`, or `WSAEWOULDBLOCK`).
+fn in_progress(e: &io::Error) -> bool {
+    #[cfg(unix)]
+    return e.raw_os_error() == Some(libc::EINPROGRESS);
+    #[cfg(not(unix))]
+    return e.kind() == io::ErrorKind::WouldBlock;
 }
 
 /// Maps a connect error to a status and a sentence that explains it.
