@@ -120,7 +120,7 @@ pub struct CheckArgs {
     /// Bound the whole run: probes not finished by then are reported as `timeout`, e.g. `30s`.
     #[arg(long, value_name = "DURATION", env = "APIM_PROBE_DEADLINE")]
     pub deadline: Option<String>,
-    /// Probes in flight at once [default: 4096, fewer when the open-file limit is low].
+    /// Probes in flight at once [default: 16384, fewer when the open-file limit is low].
     #[arg(long, value_name = "N")]
     pub concurrency: Option<usize>,
     /// Output format.
