@@ -14,7 +14,7 @@ use rustls::crypto::CryptoProvider;
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
+
 use x509_parser::extensions::ParsedExtension;
 use x509_parser::prelude::{FromDer, X509Certificate, X509Name};
 
@@ -100,7 +100,7 @@ impl ChainCert {
             subject: c.subject().to_string(),
             issuer: c.issuer().to_string(),
             not_after: rfc3339(not_after_unix),
-            sha256: hex(&Sha256::digest(der)),
+            sha256: hex(ring::digest::digest(&ring::digest::SHA256, der).as_ref()),
             not_after_unix,
             subject_short: short(c.subject()),
             issuer_short: short(c.issuer()),
