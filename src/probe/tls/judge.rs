@@ -29,10 +29,17 @@ pub fn verdict(
     match (expected_anchor(chain, expected), failure) {
         (Some(_), None) => Ok(()),
         (None, failure) => {
-            let trusted = match failure {
+            let mut trusted = match failure {
                 None => "this machine trusts it".to_owned(),
                 Some(e) => format!("this machine does not trust it either: {}", reason(e, leaf)),
             };
+            // A lone leaf from an unknown signer is also what a server that forgets its
+            // intermediate sends: say so rather than accuse a firewall outright.
+            if chain.len() == 1 && failure.is_some_and(is_unknown_issuer) {
+                trusted.push_str(
+                    "; only the leaf was sent, so a server with an incomplete chain would look the same",
+                );
+            }
             Err((
                 Status::TlsIntercepted,
                 format!(
@@ -50,6 +57,14 @@ pub fn verdict(
             ),
         )),
     }
+}
+
+/// Whether webpki found no path to a trusted root.
+fn is_unknown_issuer(e: &rustls::Error) -> bool {
+    matches!(
+        e,
+        rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer)
+    )
 }
 
 /// `CN=A`, or `CN=A under CN=B` when the chain goes higher than the signer.
@@ -186,6 +201,17 @@ mod tests {
             why.contains("does not trust it either: unknown issuer"),
             "{why}"
         );
+        assert!(
+            why.contains("only the leaf was sent, so a server with an incomplete chain"),
+            "{why}"
+        );
+        // With the signer's certificate sent along, nothing is missing: no such caveat.
+        let mid = fw.intermediate("Contoso Firewall Issuing CA");
+        let chain = [mid.leaf("svc.test"), mid.cert()];
+        let (status, why) =
+            verdict(&chain, Some(&unknown), &[azure.expected()], "svc.test").unwrap_err();
+        assert_eq!(status, Status::TlsIntercepted);
+        assert!(!why.contains("only the leaf"), "{why}");
     }
 
     #[test]
