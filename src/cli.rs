@@ -173,6 +173,10 @@ pub struct ListArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value = "table")]
     pub output: ListFormat,
+    /// APIM's own `outboundNetworkDependenciesEndpoints` JSON: list the real hosts that
+    /// `check --dependencies` would probe, before probing them.
+    #[arg(long, value_name = "FILE")]
+    pub dependencies: Option<PathBuf>,
 }
 
 /// Options of `diff`.

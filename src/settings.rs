@@ -87,6 +87,8 @@ pub struct ListSettings {
     pub scope: ScopeSettings,
     /// Output format.
     pub output: ListFormat,
+    /// `--dependencies` file.
+    pub dependencies: Option<PathBuf>,
 }
 
 impl TryFrom<&CheckArgs> for CheckSettings {
@@ -121,6 +123,7 @@ impl TryFrom<&ListArgs> for ListSettings {
         Ok(Self {
             scope: ScopeSettings::try_from(&a.scope)?,
             output: a.output,
+            dependencies: a.dependencies.clone(),
         })
     }
 }

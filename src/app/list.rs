@@ -3,6 +3,7 @@
 use std::io::{self, Write};
 
 use super::{UsageError, dns_config, ignore_broken_pipe, load_catalog, report_settings, scope};
+use crate::azure::dependencies;
 use crate::catalog::plan;
 use crate::cli::{ListArgs, ListFormat};
 use crate::exit;
@@ -13,8 +14,17 @@ use crate::settings::ListSettings;
 pub fn list(args: &ListArgs) -> Result<u8, UsageError> {
     let s = ListSettings::try_from(args)?;
     let catalog = load_catalog(&s.scope)?;
+    let endpoints = s
+        .dependencies
+        .as_deref()
+        .map(dependencies::load)
+        .transpose()?;
     let (config, dns) = dns_config(&s.scope);
-    let plan = plan::build(&catalog, &scope(&s.scope, &dns))?;
+    let mut plan = plan::build(&catalog, &scope(&s.scope, &dns))?;
+    // The same plan `check --dependencies` would run: APIM's real hosts in place of placeholders.
+    if let Some(endpoints) = &endpoints {
+        dependencies::extend_plan(&mut plan, &catalog, &s.scope, endpoints);
+    }
     let report = PlanReport::new(
         &plan,
         report_settings(&s.scope, None, false),
