@@ -197,6 +197,7 @@ fn the_plan_has_the_expected_size_per_platform_and_cloud() {
 #[test_case("missing-field.toml", 1, "", "missing field `reference`")]
 #[test_case("syntax.toml", 12, "", "expected `,`")]
 #[test_case("bad-id.toml", 2, "id", "lowercase letters")]
+#[test_case("reserved-id.toml", 2, "id", "the `apim-` prefix is kept")]
 #[test_case("unknown-cloud.toml", 13, "hosts", "unknown variant `mars`")]
 fn invalid_catalogs_exit_2_naming_file_line_and_field(
     file: &str,

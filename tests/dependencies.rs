@@ -77,3 +77,67 @@ fn list_rejects_a_malformed_file_naming_the_json_path() {
         "{err}"
     );
 }
+
+/// `list -o json` with these arguments: the exit code, the listed ids, and stderr.
+fn list(args: &[&str]) -> (Option<i32>, Vec<String>, String) {
+    let out = bin()
+        .args(["list", "-o", "json", "--dns-server", "127.0.0.1:9"])
+        .args(args)
+        .output()
+        .unwrap();
+    let ids = serde_json::from_slice::<Value>(&out.stdout)
+        .map(|plan| {
+            plan["probes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["id"].as_str().unwrap().to_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    (out.status.code(), ids, err)
+}
+
+#[test]
+fn only_and_skip_can_name_the_rows_of_categories_the_catalog_lacks() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("deps.json");
+    std::fs::write(
+        &file,
+        r#"{"value":[{"category":"Azure Something New","endpoints":[
+            {"domainName":"new.example.test","endpointDetails":[{"port":7000}]}]},
+            {"category":"Azure SQL","endpoints":[
+            {"domainName":"x.database.windows.net","endpointDetails":[{"port":1433}]}]}]}"#,
+    )
+    .unwrap();
+    let deps = file.to_str().unwrap();
+    let (code, ids, err) = list(&["--dependencies", deps, "--only", "apim-azure-something-new"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(ids, ["apim-azure-something-new"]);
+    let (code, ids, err) = list(&[
+        "--dependencies",
+        deps,
+        "--only",
+        "sql,apim-azure-something-new",
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        ids.contains(&"sql".to_owned()) && ids.contains(&"apim-azure-something-new".to_owned())
+    );
+    let (code, ids, err) = list(&["--dependencies", deps, "--skip", "apim-azure-something-new"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(!ids.iter().any(|i| i.starts_with("apim-")), "{ids:?}");
+
+    // A misspelt one is an error that lists what the file makes; without the file, says so.
+    let (code, _, err) = list(&["--dependencies", deps, "--only", "apim-azure-something"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("--only: no dependency has the id `apim-azure-something`")
+            && err.contains("makes apim-azure-something-new"),
+        "{err}"
+    );
+    let (code, _, err) = list(&["--skip", "apim-azure-something-new"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("none was given"), "{err}");
+}

@@ -59,6 +59,7 @@ pub fn check(args: &CheckArgs) -> Result<u8, UsageError> {
     } else {
         runtime.block_on(discover(&mut s))
     };
+    dependencies::check_selection(&s.scope, endpoints.as_deref())?;
     let (config, dns) = dns_config(&s.scope);
     let mut plan = plan::build(&catalog, &scope(&s.scope, &dns))?;
     if let Some(endpoints) = &endpoints {

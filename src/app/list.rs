@@ -19,6 +19,7 @@ pub fn list(args: &ListArgs) -> Result<u8, UsageError> {
         .as_deref()
         .map(dependencies::load)
         .transpose()?;
+    dependencies::check_selection(&s.scope, endpoints.as_deref())?;
     let (config, dns) = dns_config(&s.scope);
     let mut plan = plan::build(&catalog, &scope(&s.scope, &dns))?;
     // The same plan `check --dependencies` would run: APIM's real hosts in place of placeholders.

@@ -9,8 +9,8 @@ use serde::Deserialize;
 
 use super::{InputError, read_json};
 use crate::catalog::Catalog;
-use crate::catalog::model::{CheckKind, Dependency, Transport};
-use crate::catalog::plan::{Plan, Probe};
+use crate::catalog::model::{CheckKind, Dependency, SYNTHETIC_ID_PREFIX, Transport};
+use crate::catalog::plan::{Plan, PlanError, Probe};
 use crate::settings::ScopeSettings;
 
 /// One endpoint APIM says it needs: a (category, host, port) of the file.
@@ -124,8 +124,10 @@ fn target(plan: &Plan, catalog: &Catalog, scope: &ScopeSettings, ep: &ApimEndpoi
         .filter(|d| ids.contains(&d.id.get_ref().as_str()))
         .collect();
     if rows.is_empty() {
-        // A category this catalog has no row for: probed anyway, so nothing APIM lists is lost.
-        return if scope.only.is_empty() {
+        // A category this catalog has no row for: probed anyway, so nothing APIM lists is lost,
+        // unless the selection leaves its `apim-…` row out.
+        let id = synthetic_id(&ep.category);
+        return if (scope.only.is_empty() || scope.only.contains(&id)) && !scope.skip.contains(&id) {
             Target::Synthetic
         } else {
             Target::Dropped
@@ -147,9 +149,9 @@ fn target(plan: &Plan, catalog: &Catalog, scope: &ScopeSettings, ep: &ApimEndpoi
     }
 }
 
-/// A row for endpoints of a category the catalog does not know.
-fn synthetic_row(category: &str) -> Arc<Dependency> {
-    let slug: String = category
+/// The id of the row made for a category the catalog does not know: `apim-<slug>`.
+pub fn synthetic_id(category: &str) -> String {
+    let slug = category
         .to_ascii_lowercase()
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
@@ -158,12 +160,53 @@ fn synthetic_row(category: &str) -> Arc<Dependency> {
         .filter(|s| !s.is_empty())
         .collect::<Vec<_>>()
         .join("-");
+    format!("{SYNTHETIC_ID_PREFIX}{slug}")
+}
+
+/// Checks the `apim-…` ids of `--only`/`--skip`, which the catalog cannot: each must name a
+/// category of the `--dependencies` file that the catalog has no row for.
+pub fn check_selection(
+    scope: &ScopeSettings,
+    endpoints: Option<&[ApimEndpoint]>,
+) -> Result<(), PlanError> {
+    let mut known: Vec<String> = endpoints
+        .unwrap_or_default()
+        .iter()
+        .filter(|ep| ids_for(&ep.category).is_empty())
+        .map(|ep| synthetic_id(&ep.category))
+        .collect();
+    known.sort();
+    known.dedup();
+    for (option, list) in [("--only", &scope.only), ("--skip", &scope.skip)] {
+        if let Some(bad) = list
+            .iter()
+            .find(|i| i.starts_with(SYNTHETIC_ID_PREFIX) && !known.contains(i))
+        {
+            let why = if endpoints.is_none() {
+                "`apim-…` ids name categories of a --dependencies file, and none was given".into()
+            } else if known.is_empty() {
+                "the --dependencies file has no category the catalog lacks".into()
+            } else {
+                format!("the --dependencies file makes {}", known.join(", "))
+            };
+            return Err(PlanError::UnknownApimId {
+                option,
+                id: bad.clone(),
+                why,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// A row for endpoints of a category the catalog does not know.
+fn synthetic_row(category: &str) -> Arc<Dependency> {
     let toml = format!(
         "id = {id}\npurpose = {purpose}\ndirection = \"outbound\"\nsource = \"VirtualNetwork\"\n\
          destination = \"Internet\"\nrequired = false\nplatforms = [\"stv2\", \"stv1\"]\n\
          vnet = [\"external\", \"internal\"]\ntransport = \"tcp\"\nports = [\"*\"]\ncheck = \"tcp\"\n\
          reference = \"APIM's outboundNetworkDependenciesEndpoints (category not in the catalog)\"\n",
-        id = toml_str(&format!("apim-{slug}")),
+        id = toml_str(&synthetic_id(category)),
         purpose = toml_str(&format!("{category} (listed by APIM, not in the catalog)")),
     );
     Arc::new(toml::from_str(&toml).expect("synthetic row is valid TOML"))

@@ -8,7 +8,9 @@ use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use super::model::{CatalogFile, CheckKind, Dependency, Direction, PlaceholderDef, Transport};
+use super::model::{
+    CatalogFile, CheckKind, Dependency, Direction, PlaceholderDef, SYNTHETIC_ID_PREFIX, Transport,
+};
 use super::{BUILTIN_PLACEHOLDERS, Catalog};
 
 /// The catalog compiled into the binary: every file of `probes/`, in name order (the order in
@@ -241,6 +243,15 @@ fn check_row(src: &Source, d: &Dependency) -> Result<(), CatalogError> {
             at,
             Some("id"),
             &format!("id `{id}` must be lowercase letters, digits and dashes"),
+        ));
+    }
+    if id.starts_with(SYNTHETIC_ID_PREFIX) {
+        return Err(src.error(
+            at,
+            Some("id"),
+            &format!(
+                "id `{id}`: the `{SYNTHETIC_ID_PREFIX}` prefix is kept for what --dependencies brings that the catalog lacks"
+            ),
         ));
     }
     if d.ports.is_empty() {

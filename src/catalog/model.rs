@@ -11,6 +11,10 @@ use serde::de::{self, Deserializer, IntoDeserializer, MapAccess, SeqAccess, Visi
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
+/// The id prefix of rows made for `--dependencies` categories the catalog lacks
+/// (`apim-<category>`); catalog ids may not use it, so `--only`/`--skip` can name those rows.
+pub const SYNTHETIC_ID_PREFIX: &str = "apim-";
+
 /// APIM's compute platform; each has its own table in the reference.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]

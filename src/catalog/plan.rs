@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use super::Catalog;
 use super::model::{
-    CheckKind, Cloud, Dependency, Direction, HostEntry, Platform, Transport, VnetMode,
+    CheckKind, Cloud, Dependency, Direction, HostEntry, Platform, SYNTHETIC_ID_PREFIX, Transport,
+    VnetMode,
 };
 
 /// What the plan needs to know of the user's choices.
@@ -68,6 +69,16 @@ pub enum PlanError {
         /// The catalog's ids.
         known: String,
     },
+    /// `--only`/`--skip` named an `apim-…` id that no `--dependencies` category makes.
+    #[error("{option}: no dependency has the id `{id}` ({why})")]
+    UnknownApimId {
+        /// The option that named it.
+        option: &'static str,
+        /// The id given.
+        id: String,
+        /// What `apim-…` ids there are, or why there are none.
+        why: String,
+    },
     /// `--set` named a placeholder the catalog does not declare.
     #[error("--set {key}=…: no catalog host uses `{{{key}}}` (known keys: {known})")]
     UnknownKey {
@@ -102,7 +113,11 @@ fn check_selection(catalog: &Catalog, scope: &Scope) -> Result<(), PlanError> {
         .map(|d| d.id.get_ref().as_str())
         .collect();
     for (option, list) in [("--only", &scope.only), ("--skip", &scope.skip)] {
-        if let Some(bad) = list.iter().find(|i| !ids.contains(&i.as_str())) {
+        // `apim-…` ids name rows --dependencies may add; `azure::dependencies` checks those.
+        if let Some(bad) = list
+            .iter()
+            .find(|i| !ids.contains(&i.as_str()) && !i.starts_with(SYNTHETIC_ID_PREFIX))
+        {
             let mut known = ids.clone();
             known.dedup();
             return Err(PlanError::UnknownId {
