@@ -3,9 +3,11 @@
 //! `probes/*.toml` → [`Catalog`] (validated rows) → [`plan::Plan`] (concrete probes for the
 //! user's settings). Nothing here touches the network.
 
+pub mod hosts;
 pub mod load;
 pub mod model;
 pub mod plan;
+pub mod ports;
 
 use std::collections::BTreeMap;
 
