@@ -164,3 +164,13 @@ pub fn check_json(args: &[&str]) -> (i32, serde_json::Value) {
     });
     (code, report)
 }
+
+/// The result with this id in a `check -o json` report; panics when there is none.
+pub fn result<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == id)
+        .unwrap_or_else(|| panic!("no result {id}"))
+}
