@@ -1,13 +1,15 @@
-//! `list --dependencies`: APIM's own outboundNetworkDependenciesEndpoints previewed as a plan,
-//! the very plan `check --dependencies` runs (checked against a `check` whose every probe stops
-//! at a loopback DNS responder answering NXDOMAIN, so nothing leaves the machine).
+//! `--dependencies` (APIM's own outboundNetworkDependenciesEndpoints) on loopback: each endpoint
+//! probed on its catalog row with that row's check, in place of the placeholders it fills;
+//! unknown categories as `apim-…` rows; `list --dependencies` previewing the very plan `check`
+//! runs; malformed files as usage errors. A DNS responder answers NXDOMAIN for everything, so
+//! every probe stops at DNS and nothing leaves the machine.
 
+mod apim_files;
 mod support;
 
+use apim_files::{DEPS, check, entries, probe_of, rejected, write};
 use serde_json::Value;
 use support::{DnsResponder, bin};
-
-const DEPS: &str = "tests/fixtures/apim-api/outbound-network-dependencies.example.json";
 
 /// `(id, host, port, check)` of every entry that is not skipped, in order.
 fn probed(entries: &[Value]) -> Vec<(String, String, u64, String)> {
@@ -140,4 +142,204 @@ fn only_and_skip_can_name_the_rows_of_categories_the_catalog_lacks() {
     let (code, _, err) = list(&["--skip", "apim-azure-something-new"]);
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("none was given"), "{err}");
+}
+
+#[test]
+fn apim_endpoints_are_probed_on_their_rows() {
+    let dns = DnsResponder::start(&[]);
+    let (code, report) = check(&dns, &["--dependencies", DEPS]);
+    assert_eq!(code, 1, "everything fails at DNS");
+    let want = [
+        ("xxxx1345234.database.windows.net", 1433, "sql", "tds"),
+        (
+            "xxxx32storagedgfbay.blob.core.windows.net",
+            443,
+            "storage",
+            "tls",
+        ),
+        (
+            "xxxx32tst4oto8t0mlesawmm.queue.core.windows.net",
+            443,
+            "storage",
+            "tls",
+        ),
+        (
+            "xxxx32tst4oto8t0mlesawmm.file.core.windows.net",
+            445,
+            "file-share",
+            "smb",
+        ),
+        (
+            "xxxx1362629927eh.servicebus.windows.net",
+            5671,
+            "event-hub",
+            "amqps",
+        ),
+        (
+            "xxxx1362629927eh.servicebus.windows.net",
+            5672,
+            "event-hub",
+            "amqp",
+        ),
+        (
+            "xxxx1362629927eh.servicebus.windows.net",
+            443,
+            "event-hub",
+            "tls",
+        ),
+        ("ocsp.msocsp.com", 80, "tls-chain", "http"),
+        ("crl3.digicert.com", 443, "tls-chain-newer", "tls"),
+        (
+            "gcs.ppe.monitoring.core.windows.net",
+            443,
+            "azure-monitor",
+            "tls",
+        ),
+        (
+            "xxx3-red.prod.microsoftmetrics.com",
+            1886,
+            "azure-monitor-metrics",
+            "tls",
+        ),
+        ("client.xxx.live.com", 443, "portal-captcha", "tls"),
+        ("graph.windows.net", 443, "entra", "tls"),
+        ("smtpi-ch1.msn.com", 25028, "smtp-relay", "tcp"),
+    ];
+    for (host, port, id, kind) in want {
+        assert_eq!(
+            probe_of(&report, host, port),
+            (id.to_owned(), kind.to_owned()),
+            "{host}:{port}"
+        );
+        let r = &entries(&report, host)[0];
+        assert_eq!(r["status"], "dns_failed", "{r:#}");
+    }
+    let results = report["results"].as_array().unwrap();
+    // The placeholders the file fills are gone; those it does not fill stay, saying what to give.
+    let hosts: Vec<&str> = results.iter().filter_map(|r| r["host"].as_str()).collect();
+    for gone in [
+        "{sql_server}.database.windows.net",
+        "{storage_account}.blob.core.windows.net",
+        "{storage_account}.file.core.windows.net",
+        "{event_hub_namespace}.servicebus.windows.net",
+    ] {
+        assert!(!hosts.contains(&gone), "{gone} still in the plan");
+    }
+    assert!(hosts.contains(&"{key_vault}.vault.azure.net"));
+    assert!(hosts.contains(&"{region}.login.microsoft.com"));
+    // The real hosts sit where the placeholders were: storage before sql, as in the catalog.
+    let pos = |host: &str| hosts.iter().position(|h| *h == host).unwrap();
+    assert!(
+        pos("xxxx32storagedgfbay.blob.core.windows.net") < pos("xxxx1345234.database.windows.net")
+    );
+    assert!(pos("xxxx1345234.database.windows.net") < pos("login.microsoftonline.com"));
+    // A host APIM lists that the catalog already probes is not probed twice.
+    assert_eq!(entries(&report, "ocsp.msocsp.com").len(), 2, "80 and 443");
+}
+
+#[test]
+fn without_the_file_the_smtp_relay_is_listed_skipped() {
+    let dns = DnsResponder::start(&[]);
+    let (_, report) = check(&dns, &["--only", "smtp-relay"]);
+    let results = report["results"].as_array().unwrap();
+    assert_eq!(results.len(), 3, "ports 25, 587, 25028: {results:#?}");
+    assert!(results.iter().all(|r| r["status"] == "skipped"));
+    assert!(
+        results[0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("--dependencies")
+    );
+}
+
+#[test]
+fn selection_applies_to_apim_endpoints() {
+    let dns = DnsResponder::start(&[]);
+    let (_, report) = check(&dns, &["--dependencies", DEPS, "--only", "sql,event-hub"]);
+    let ids: Vec<&str> = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        ids.iter()
+            .all(|i| ["sql", "sql-redirect", "event-hub"].contains(i)),
+        "{ids:?}"
+    );
+    assert!(ids.contains(&"event-hub") && ids.contains(&"sql"));
+    let (_, report) = check(&dns, &["--dependencies", DEPS, "--skip", "file-share"]);
+    assert!(entries(&report, "xxxx32tst4oto8t0mlesawmm.file.core.windows.net").is_empty());
+}
+
+#[test]
+fn unknown_categories_become_optional_tcp_probes() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("deps.json");
+    std::fs::write(
+        &file,
+        r#"{"value":[{"category":"Azure Something New","endpoints":[
+            {"domainName":"new.example.test","endpointDetails":[{"port":7000,"region":"West US"}]}]}]}"#,
+    )
+    .unwrap();
+    let dns = DnsResponder::start(&[]);
+    let (_, report) = check(&dns, &["--dependencies", file.to_str().unwrap()]);
+    let r = entries(&report, "new.example.test");
+    assert_eq!(r.len(), 1);
+    assert_eq!(r[0]["check"], "tcp");
+    assert_eq!(r[0]["port"], 7000);
+    assert_eq!(r[0]["required"], false);
+    assert_eq!(r[0]["id"], "apim-azure-something-new");
+}
+
+#[test]
+fn malformed_dependencies_are_usage_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let ep = |port: &str| {
+        format!(r#"{{"domainName":"h.test","endpointDetails":[{{"port":{port},"region":"x"}}]}}"#)
+    };
+    let wrong_type = format!(
+        r#"{{"value":[{{"category":"Azure SQL","endpoints":[{},{},{}]}}]}}"#,
+        ep("1433"),
+        ep("1433"),
+        ep("\"x\"")
+    );
+    rejected(
+        "--dependencies",
+        &write(&dir, "wrong-type.json", &wrong_type),
+        &[
+            "at value[0].endpoints[2].endpointDetails[0].port: invalid type: string \"x\", expected u16",
+        ],
+    );
+    rejected(
+        "--dependencies",
+        &write(
+            &dir,
+            "missing.json",
+            r#"{"value":[{"category":"Azure SQL","endpoints":[{"endpointDetails":[]}]}]}"#,
+        ),
+        &["at value[0].endpoints[0]", "missing field `domainName`"],
+    );
+    rejected(
+        "--dependencies",
+        &write(&dir, "not-json.json", "<html>"),
+        &["at $", "not JSON"],
+    );
+    rejected(
+        "--dependencies",
+        &write(&dir, "empty.json", ""),
+        &["at $", "empty"],
+    );
+    rejected(
+        "--dependencies",
+        &write(
+            &dir,
+            "port.json",
+            &format!(
+                r#"{{"value":[{{"category":"x","endpoints":[{}]}}]}}"#,
+                ep("70000")
+            ),
+        ),
+        &["value[0].endpoints[0].endpointDetails[0].port"],
+    );
 }
