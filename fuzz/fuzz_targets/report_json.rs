@@ -3,41 +3,13 @@
 //! the comparison written in both formats, as `diff` does.
 #![no_main]
 
-use std::path::PathBuf;
-use std::sync::OnceLock;
+mod common;
 
 use apim_probe::app::read_report;
 use apim_probe::report::diff::{self, Diff};
 use apim_probe::report::model::Report;
+use common::{sample, scratch};
 use libfuzzer_sys::fuzz_target;
-
-/// `read_report` reads a file: one per fuzzing process, in memory when /dev/shm exists.
-fn scratch() -> &'static PathBuf {
-    static PATH: OnceLock<PathBuf> = OnceLock::new();
-    PATH.get_or_init(|| {
-        let shm = PathBuf::from("/dev/shm");
-        let dir = if shm.is_dir() {
-            shm
-        } else {
-            std::env::temp_dir()
-        };
-        dir.join(format!(
-            "apim-probe-fuzz-report-{}.json",
-            std::process::id()
-        ))
-    })
-}
-
-fn sample() -> &'static Report {
-    static REPORT: OnceLock<Report> = OnceLock::new();
-    REPORT.get_or_init(|| {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../tests/fixtures/report-sample.json"
-        );
-        read_report(path.as_ref()).expect("the sample report reads")
-    })
-}
 
 fn compare(old: &Report, new: &Report) {
     let d = Diff::of(old, "old.json", new, "new.json");
