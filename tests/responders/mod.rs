@@ -8,28 +8,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::{JoinHandle, spawn};
 use std::time::{Duration, Instant};
 
-use crate::support::{catalog, check_json};
+use crate::support::{catalog, check_json, row_of};
 
 /// A catalog row for one check kind against 127.0.0.1 (no DNS needed).
 pub fn row(id: &str, check: &str, transport: &str, port: u16) -> String {
-    format!(
-        r#"
-[[dependency]]
-id = "{id}"
-purpose = "test row {id}"
-direction = "outbound"
-source = "VirtualNetwork"
-destination = "TestTag"
-required = true
-platforms = ["stv2", "stv1"]
-vnet = ["external", "internal"]
-transport = "{transport}"
-ports = [{port}]
-check = "{check}"
-hosts = ["127.0.0.1"]
-reference = "test"
-"#
-    )
+    row_of(id, true, "127.0.0.1", port, transport, check)
 }
 
 /// Runs `check` over these rows with a 1 s timeout; returns the report and how long it took.

@@ -101,6 +101,18 @@ impl Drop for DnsResponder {
 
 /// One catalog row for tests: an outbound TCP dependency.
 pub fn row(id: &str, required: bool, host: &str, port: u16) -> String {
+    row_of(id, required, host, port, "tcp", "tcp")
+}
+
+/// One catalog row for tests: an outbound dependency with its transport and check kind.
+pub fn row_of(
+    id: &str,
+    required: bool,
+    host: &str,
+    port: u16,
+    transport: &str,
+    check: &str,
+) -> String {
     format!(
         r#"
 [[dependency]]
@@ -112,9 +124,9 @@ destination = "TestTag"
 required = {required}
 platforms = ["stv2", "stv1"]
 vnet = ["external", "internal"]
-transport = "tcp"
+transport = "{transport}"
 ports = [{port}]
-check = "tcp"
+check = "{check}"
 hosts = ["{host}"]
 reference = "test"
 "#
