@@ -64,8 +64,7 @@ fn list_shows_the_plan_check_runs_with_apim_endpoints() {
 #[test]
 fn list_rejects_a_malformed_file_naming_the_json_path() {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("deps.json");
-    std::fs::write(&file, r#"{"value": [{"category": 1}]}"#).unwrap();
+    let file = write(&dir, "deps.json", r#"{"value": [{"category": 1}]}"#);
     let out = bin()
         .args(["list", "--dns-server", "127.0.0.1:9", "--dependencies"])
         .arg(&file)
@@ -104,15 +103,14 @@ fn list(args: &[&str]) -> (Option<i32>, Vec<String>, String) {
 #[test]
 fn only_and_skip_can_name_the_rows_of_categories_the_catalog_lacks() {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("deps.json");
-    std::fs::write(
-        &file,
+    let file = write(
+        &dir,
+        "deps.json",
         r#"{"value":[{"category":"Azure Something New","endpoints":[
             {"domainName":"new.example.test","endpointDetails":[{"port":7000}]}]},
             {"category":"Azure SQL","endpoints":[
             {"domainName":"x.database.windows.net","endpointDetails":[{"port":1433}]}]}]}"#,
-    )
-    .unwrap();
+    );
     let deps = file.to_str().unwrap();
     let (code, ids, err) = list(&["--dependencies", deps, "--only", "apim-azure-something-new"]);
     assert_eq!(code, Some(0), "{err}");
@@ -275,13 +273,12 @@ fn selection_applies_to_apim_endpoints() {
 #[test]
 fn unknown_categories_become_optional_tcp_probes() {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("deps.json");
-    std::fs::write(
-        &file,
+    let file = write(
+        &dir,
+        "deps.json",
         r#"{"value":[{"category":"Azure Something New","endpoints":[
             {"domainName":"new.example.test","endpointDetails":[{"port":7000,"region":"West US"}]}]}]}"#,
-    )
-    .unwrap();
+    );
     let dns = DnsResponder::start(&[]);
     let (_, report) = check(&dns, &["--dependencies", file.to_str().unwrap()]);
     let r = entries(&report, "new.example.test");
