@@ -5,9 +5,11 @@ use std::io::{self, IsTerminal, Write};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::{UsageError, dns_config, ignore_broken_pipe, load_catalog, report_settings, scope};
+use super::{
+    UsageError, build_plan, dns_config, ignore_broken_pipe, load_catalog, report_settings,
+};
 use crate::azure::{self, dependencies, imds, status};
-use crate::catalog::plan::{self, Plan};
+use crate::catalog::plan::Plan;
 use crate::cli::{CheckArgs, OutputFormat};
 use crate::exit;
 use crate::limits;
@@ -59,12 +61,8 @@ pub fn check(args: &CheckArgs) -> Result<u8, UsageError> {
     } else {
         runtime.block_on(discover(&mut s))
     };
-    dependencies::check_selection(&s.scope, endpoints.as_deref())?;
     let (config, dns) = dns_config(&s.scope);
-    let mut plan = plan::build(&catalog, &scope(&s.scope, &dns))?;
-    if let Some(endpoints) = &endpoints {
-        dependencies::extend_plan(&mut plan, &catalog, &s.scope, endpoints);
-    }
+    let plan = build_plan(&catalog, &s.scope, &dns, endpoints.as_deref())?;
     let started_at = now_rfc3339();
     let start = Instant::now();
     let progress = Progress::new(!s.quiet && io::stderr().is_terminal(), plan.probes.len());

@@ -2,9 +2,10 @@
 
 use std::io::{self, Write};
 
-use super::{UsageError, dns_config, ignore_broken_pipe, load_catalog, report_settings, scope};
+use super::{
+    UsageError, build_plan, dns_config, ignore_broken_pipe, load_catalog, report_settings,
+};
 use crate::azure::dependencies;
-use crate::catalog::plan;
 use crate::cli::{ListArgs, ListFormat};
 use crate::exit;
 use crate::report::list::{self as list_fmt, PlanReport};
@@ -19,13 +20,8 @@ pub fn list(args: &ListArgs) -> Result<u8, UsageError> {
         .as_deref()
         .map(dependencies::load)
         .transpose()?;
-    dependencies::check_selection(&s.scope, endpoints.as_deref())?;
     let (config, dns) = dns_config(&s.scope);
-    let mut plan = plan::build(&catalog, &scope(&s.scope, &dns))?;
-    // The same plan `check --dependencies` would run: APIM's real hosts in place of placeholders.
-    if let Some(endpoints) = &endpoints {
-        dependencies::extend_plan(&mut plan, &catalog, &s.scope, endpoints);
-    }
+    let plan = build_plan(&catalog, &s.scope, &dns, endpoints.as_deref())?;
     let report = PlanReport::new(
         &plan,
         report_settings(&s.scope, None, false),

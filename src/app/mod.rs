@@ -16,7 +16,8 @@ pub use script::script;
 
 use std::io;
 
-use crate::catalog::plan::{self, Scope};
+use crate::azure::dependencies::{self, ApimEndpoint};
+use crate::catalog::plan::{self, Plan, PlanError, Scope};
 use crate::catalog::{Catalog, CatalogError, load};
 use crate::probe::resolve;
 use crate::report::model::{DnsInfo, ReportSettings};
@@ -91,6 +92,22 @@ pub(crate) fn scope(s: &ScopeSettings, dns: &DnsInfo) -> Scope {
         only: s.only.clone(),
         skip: s.skip.clone(),
     }
+}
+
+/// The plan `check` runs and `list` shows: the catalog's rows for the scope, with APIM's own
+/// endpoints (`--dependencies`) in place of the placeholders they fill.
+pub(crate) fn build_plan(
+    catalog: &Catalog,
+    s: &ScopeSettings,
+    dns: &DnsInfo,
+    endpoints: Option<&[ApimEndpoint]>,
+) -> Result<Plan, PlanError> {
+    dependencies::check_selection(s, endpoints)?;
+    let mut plan = plan::build(catalog, &scope(s, dns))?;
+    if let Some(endpoints) = endpoints {
+        dependencies::extend_plan(&mut plan, catalog, s, endpoints);
+    }
+    Ok(plan)
 }
 
 pub(crate) fn report_settings(
