@@ -201,7 +201,8 @@ fn a_tiny_open_file_limit_slows_the_run_but_loses_and_misreports_nothing() {
             .as_array()
             .unwrap()
             .iter()
-            .any(|w| w.as_str().unwrap().contains("open-file limit")),
+            .any(|w| w["kind"] == "concurrency"
+                && w["message"].as_str().unwrap().contains("open-file limit")),
         "{}",
         report["warnings"]
     );

@@ -34,7 +34,7 @@ fn render(f: fn(&Report, &mut dyn std::io::Write) -> std::io::Result<()>, r: &Re
 }
 
 fn result(r: &Report, id: &str) -> ResultEntry {
-    r.results.iter().find(|e| e.facts.id == id).unwrap().clone()
+    r.results.iter().find(|e| e.spec.id == id).unwrap().clone()
 }
 
 #[test_case("table", table::write)]
@@ -88,8 +88,8 @@ fn many_failures(n: usize) -> Report {
     r.results = (0..n)
         .map(|i| {
             let mut e = template.clone();
-            e.facts.id = format!("dependency-number-{i}");
-            e.facts.required = i % 3 != 0;
+            e.spec.id = format!("dependency-number-{i}");
+            e.spec.required = i % 3 != 0;
             e.detail = format!("{} — é\n\x1b[2J{}", "x".repeat(300), i);
             e
         })
@@ -172,7 +172,7 @@ fn junit_survives_every_control_character_and_markup() {
     let hostile: String = (0u8..0x20).map(char::from).collect::<String>() + "]]></x>&\"'\u{ffff}";
     for e in &mut r.results {
         e.detail.clone_from(&hostile);
-        e.facts.id.clone_from(&hostile);
+        e.spec.id.clone_from(&hostile);
     }
     r.host.hostname.clone_from(&hostile);
     let xml = render(junit::write, &r);

@@ -243,7 +243,10 @@ fn ntp_ten_minutes_off_is_ok_with_a_warning() {
     let r = result(&run.report, "ntp");
     let offset = r["evidence"]["offset_ms"].as_f64().unwrap();
     assert!((offset - 600_000.0).abs() < 2_000.0, "{offset}");
-    let warning = r["warnings"][0].as_str().unwrap_or_default();
+    assert_eq!(r["warnings"][0]["kind"], "clock_skew", "{r:#}");
+    let skew = r["warnings"][0]["offset_ms"].as_f64().unwrap_or_default();
+    assert!((skew - 600_000.0).abs() < 2_000.0, "{skew}");
+    let warning = r["warnings"][0]["message"].as_str().unwrap_or_default();
     assert!(
         warning.contains("by 10m 0s (this machine is behind)"),
         "{r:#}"

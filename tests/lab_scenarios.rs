@@ -205,6 +205,29 @@ fn nsg_icmp_rejects_are_unreachable() {
         show(&format!("{id} {verdict:?}"), r);
         assert_eq!(r["status"], "unreachable", "{verdict:?}: {r:#}");
     }
+    // The ICMP error is a fact of its own: type, code and the firewall that sent it (here the
+    // far side's address for the service: the nft table rejects in its input hook).
+    for (id, version, kind, code, name) in [
+        ("adm4", 4, 3, 13, "admin-prohibited"),
+        ("adm6", 6, 1, 1, "admin-prohibited"),
+        ("hu4", 4, 3, 1, "host-unreachable"),
+    ] {
+        let r = result(&run.report, id);
+        let icmp = &r["facts"]["icmp"];
+        assert_eq!(
+            (
+                &icmp["version"],
+                &icmp["type"],
+                &icmp["code"],
+                &icmp["name"]
+            ),
+            (&version.into(), &kind.into(), &code.into(), &name.into()),
+            "{id}: {r:#}"
+        );
+        let from = icmp["from"].as_str().expect("sender");
+        assert!(from.parse::<std::net::IpAddr>().is_ok(), "{id}: {r:#}");
+        assert!(detail(r).contains(&format!("from {from}")), "{id}: {r:#}");
+    }
     // The errno that tells admin-prohibited apart: EHOSTUNREACH over IPv4, EACCES over IPv6.
     assert_eq!(errno_of(detail(result(&run.report, "adm4"))), Some(113));
     assert_eq!(errno_of(detail(result(&run.report, "adm6"))), Some(13));

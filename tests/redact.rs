@@ -34,7 +34,13 @@ fn sample() -> Report {
     );
     r[0]["peer"] = json!("203.0.113.7:1433");
     r[1]["hint"] = json!("allow outbound TCP 443 from subnet 10.0.1.0/24 (NIC 10.0.1.5)");
-    r[1]["warnings"] = json!([format!("seen by {VM_ID}")]);
+    // An older report's warning (plain text) and a typed one whose field holds this machine's
+    // address; the typed facts hold it too.
+    r[1]["warnings"] = json!([
+        format!("seen by {VM_ID}"),
+        {"kind": "dns_rcode", "server": "10.0.1.4:53", "rcode": "SERVFAIL", "message": "10.0.1.4:53 answers SERVFAIL"}
+    ]);
+    r[1]["facts"] = json!({"icmp": {"version": 4, "type": 3, "code": 13, "name": "admin-prohibited", "from": "10.0.1.4"}});
     r[2]["evidence"] = json!({"kind": "reply", "protocol": "http", "first_bytes_hex": "", "understood": "Apim-Vm-01"});
     v["warnings"] = json!([
         format!("IMDS: {RESOURCE_ID}"),
@@ -104,11 +110,21 @@ fn placeholders_are_consistent() {
         res[1].hint.as_deref(),
         Some("allow outbound TCP 443 from subnet subnet-1 (NIC private-ip-4)")
     );
-    assert_eq!(res[1].warnings, ["seen by vm-id-1"]);
+    let messages: Vec<&str> = res[1].warnings.iter().map(|w| w.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        ["seen by vm-id-1", "private-ip-1:53 answers SERVFAIL"]
+    );
+    let w = serde_json::to_value(&res[1].warnings[1]).unwrap();
+    assert_eq!(w["kind"], "dns_rcode", "the kind survives: {w}");
+    assert_eq!(w["server"], "private-ip-1:53", "typed fields too: {w}");
+    let icmp = res[1].facts.icmp.as_ref().unwrap();
+    assert_eq!(icmp.from.as_deref(), Some("private-ip-1"));
     let ev = serde_json::to_value(res[2].evidence.as_ref().unwrap()).unwrap();
     assert_eq!(ev["understood"], "host-1");
+    let messages: Vec<&str> = r.warnings.iter().map(|w| w.message.as_str()).collect();
     assert_eq!(
-        r.warnings,
+        messages,
         [
             "IMDS: resource-id-1",
             "/subscriptions/subscription-1/resourceGroups/resource-group-1: no access"

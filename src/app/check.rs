@@ -13,13 +13,14 @@ use crate::catalog::plan::Plan;
 use crate::cli::{CheckArgs, OutputFormat};
 use crate::exit;
 use crate::limits;
-use crate::probe::tls::Trust;
+use crate::probe::outcome::{Warning, WarningKind};
+use crate::probe::trust::Trust;
 use crate::probe::{Context, Outcome, resolve};
 use crate::report::model::{
     DnsCheck, DnsInfo, HostInfo, Report, ReportSettings, ResultEntry, SCHEMA, Summary, Tool,
 };
 use crate::report::{
-    Style, check_writable, compact, hints, json, junit, markdown, redact, table,
+    Style, apim, check_writable, compact, hints, json, junit, markdown, redact, table,
     write_file_atomically,
 };
 use crate::runner::{self, Stop};
@@ -38,10 +39,10 @@ pub fn check(args: &CheckArgs) -> Result<u8, UsageError> {
         check_writable(path).map_err(|err| report_file_error(path, err))?;
     }
     let trust = Arc::new(Trust::load(&s.expect_ca).map_err(UsageError::Trust)?);
-    let trust_warnings: Vec<String> = trust
+    let trust_warnings: Vec<Warning> = trust
         .load_errors
         .iter()
-        .map(|e| format!("trust store: {e}"))
+        .map(|e| Warning::new(WarningKind::TrustStore, format!("trust store: {e}")))
         .collect();
     let endpoints = s
         .dependencies
@@ -84,14 +85,17 @@ pub fn check(args: &CheckArgs) -> Result<u8, UsageError> {
     let mut report = build_report(&s, &plan, run.outcomes, dns, started_at, start.elapsed());
     report.interrupted = run.stopped == Some(Stop::Interrupted);
     if capped {
-        report.warnings.push(format!(
-            "only {concurrency} probes ran at once: the open-file limit allows no more (raise `ulimit -n`)"
+        report.warnings.push(Warning::new(
+            WarningKind::Concurrency { limit: concurrency },
+            format!(
+                "only {concurrency} probes ran at once: the open-file limit allows no more (raise `ulimit -n`)"
+            ),
         ));
     }
     report.warnings.extend(trust_warnings);
     report.host.azure = azure;
     if let Some(entries) = &apim_status {
-        status::attach(&mut report, entries);
+        apim::attach(&mut report, entries);
     }
     if s.redact {
         redact::redact(&mut report);

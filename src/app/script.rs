@@ -55,12 +55,11 @@ pub fn script(args: &ScriptArgs) -> Result<u8, UsageError> {
 
 /// The scope in one line, for the script's header.
 fn describe(s: &ScopeSettings) -> String {
-    let lower = |v: &dyn std::fmt::Debug| format!("{v:?}").to_lowercase();
     let mut line = format!(
         "platform {}, vnet {}, cloud {}, region {}, catalog {}",
-        lower(&s.platform),
-        lower(&s.vnet),
-        lower(&s.cloud),
+        s.platform,
+        s.vnet,
+        s.cloud,
         s.region.as_deref().unwrap_or("-"),
         s.catalog
             .as_ref()

@@ -109,33 +109,23 @@ pub enum CheckKind {
     None,
 }
 
-impl Transport {
-    /// The lowercase name used in reports and hints.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Transport::Tcp => "tcp",
-            Transport::Udp => "udp",
-        }
-    }
-}
-
-impl CheckKind {
-    /// The lowercase name used in reports.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CheckKind::Tcp => "tcp",
-            CheckKind::Dns => "dns",
-            CheckKind::Ntp => "ntp",
-            CheckKind::Tls => "tls",
-            CheckKind::Http => "http",
-            CheckKind::Tds => "tds",
-            CheckKind::Smb => "smb",
-            CheckKind::Amqp => "amqp",
-            CheckKind::Amqps => "amqps",
-            CheckKind::None => "none",
-        }
-    }
-}
+names!(Platform { Stv2 => "stv2", Stv1 => "stv1" });
+names!(VnetMode { External => "external", Internal => "internal" });
+names!(Cloud { Public => "public", Usgov => "usgov", China => "china" });
+names!(Direction { Outbound => "outbound", Inbound => "inbound", Peer => "peer" });
+names!(Transport { Tcp => "tcp", Udp => "udp" });
+names!(CheckKind {
+    Tcp => "tcp",
+    Dns => "dns",
+    Ntp => "ntp",
+    Tls => "tls",
+    Http => "http",
+    Tds => "tds",
+    Smb => "smb",
+    Amqp => "amqp",
+    Amqps => "amqps",
+    None => "none",
+});
 
 /// One catalog file: placeholder declarations and dependency rows.
 #[derive(Debug, Deserialize)]
@@ -226,4 +216,20 @@ where
         }
     }
     d.deserialize_any(V(PhantomData))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::names::assert_serde_agrees;
+
+    #[test]
+    fn names_agree_with_serde() {
+        assert_serde_agrees(Platform::ALL, |v| v.as_str());
+        assert_serde_agrees(VnetMode::ALL, |v| v.as_str());
+        assert_serde_agrees(Cloud::ALL, |v| v.as_str());
+        assert_serde_agrees(Direction::ALL, |v| v.as_str());
+        assert_serde_agrees(Transport::ALL, |v| v.as_str());
+        assert_serde_agrees(CheckKind::ALL, |v| v.as_str());
+    }
 }

@@ -12,8 +12,9 @@
 
 use tokio::time::Instant;
 
+use super::context::{Context, Target};
 use super::exchange::{self, Decode, Exchange};
-use super::{Context, Outcome, Target};
+use super::outcome::Outcome;
 
 /// The AMQP 1.0 SASL protocol header: "AMQP", protocol id 3 (SASL), version 1.0.0.
 pub const SASL_HEADER: &[u8; 8] = b"AMQP\x03\x01\x00\x00";

@@ -14,8 +14,12 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::UdpSocket;
 use tokio::time::{Instant, timeout_at};
 
-use super::outcome::{Evidence, millis};
-use super::{Context, Outcome, Phase, Status, Target, human, tcp};
+use super::connect::{classify, connect_one};
+use super::context::{Context, Target};
+use super::facts::{DnsFacts, DnsFailureKind};
+use super::outcome::{Outcome, Phase, Status, Warning, WarningKind, millis};
+use super::words::within;
+use super::{bytes::hex_prefix, fds};
 use crate::catalog::model::Transport;
 
 /// The name asked: the one every APIM instance needs, so an answer is also a useful one.
@@ -50,19 +54,24 @@ pub async fn probe(target: &Target, ctx: &Context, deadline: Instant) -> Outcome
             Transport::Tcp => ask_tcp(server, &query.1).await,
         }
     };
+    let budget = deadline.saturating_duration_since(start);
     let mut out = match timeout_at(deadline, exchange).await {
-        Err(_) => Outcome::new(
-            Status::Timeout,
+        Err(_) => Outcome::timed_out(
             Phase::Connect,
+            budget,
             format!(
                 "no answer from {server} over {} within {} (port 53 dropped?)",
-                target.transport.as_str(),
-                human(ctx.timeout)
+                target.transport,
+                within(ctx.timeout, budget)
             ),
         ),
         Ok(Err(e)) => failure(server, target.transport, &e),
         Ok(Ok(reply)) => judge(server, target.transport, query.0, &reply),
     };
+    if out.facts.dns.is_none() {
+        let failure = (out.status == Status::Timeout).then_some(DnsFailureKind::NoAnswer);
+        out.facts.dns = Some(server_facts(server, target.transport, failure));
+    }
     out.addresses = vec![server.ip()];
     out.timings.total = Some(millis(start.elapsed()));
     if out.status == Status::Ok {
@@ -87,7 +96,7 @@ async fn ask_udp(server: SocketAddr, query: &[u8]) -> io::Result<Vec<u8>> {
         "[::]:0".parse()
     }
     .expect("literal");
-    let sock = super::fds::retry(|| std::net::UdpSocket::bind(bind)).await?;
+    let sock = fds::retry(|| std::net::UdpSocket::bind(bind)).await?;
     sock.set_nonblocking(true)?;
     let sock = UdpSocket::from_std(sock)?;
     sock.connect(server).await?;
@@ -99,7 +108,7 @@ async fn ask_udp(server: SocketAddr, query: &[u8]) -> io::Result<Vec<u8>> {
 }
 
 async fn ask_tcp(server: SocketAddr, query: &[u8]) -> io::Result<Vec<u8>> {
-    let mut s = tcp::connect_one(server).await.map_err(|f| f.err)?;
+    let mut s = connect_one(server).await.map_err(|f| f.err)?;
     let len = u16::try_from(query.len()).map_err(|_| io::Error::other("query too long"))?;
     let mut framed = len.to_be_bytes().to_vec();
     framed.extend_from_slice(query);
@@ -118,17 +127,37 @@ fn failure(server: SocketAddr, transport: Transport, e: &io::Error) -> Outcome {
             format!("{server} closed the connection before a full DNS answer"),
         );
     }
-    let (status, why) = tcp::classify(e);
+    let (status, why) = classify(e);
     let why = if transport == Transport::Udp && status == Status::Refused {
         "ICMP port unreachable: nothing listens on this port".to_owned()
     } else {
         why
     };
-    Outcome::new(
+    let mut o = Outcome::new(
         status,
         Phase::Connect,
-        format!("{server} over {}: {why}", transport.as_str()),
-    )
+        format!("{server} over {transport}: {why}"),
+    );
+    o.facts.dns = Some(server_facts(
+        server,
+        transport,
+        Some(DnsFailureKind::Unreachable),
+    ));
+    o
+}
+
+/// The DNS facts of a `dns` row: the one server and transport asked.
+fn server_facts(
+    server: SocketAddr,
+    transport: Transport,
+    failure: Option<DnsFailureKind>,
+) -> DnsFacts {
+    DnsFacts {
+        servers: vec![server.to_string()],
+        transport: Some(transport),
+        failure,
+        ..DnsFacts::default()
+    }
 }
 
 /// Turns a reply into `ok` (with a warning for a failing response code) or `protocol_error`.
@@ -141,18 +170,18 @@ pub fn judge(server: SocketAddr, transport: Transport, id: u16, reply: &[u8]) ->
                 "{server} over {t} answered with id {} instead of {id}",
                 m.metadata.id
             );
-            return Outcome::new(Status::ProtocolError, Phase::Handshake, d);
+            return not_dns(server, transport, d, reply);
         }
         Err(e) => {
             let d = format!(
                 "{server} over {t} sent something that is not DNS ({e}); first bytes: {}",
                 hex_prefix(reply)
             );
-            return Outcome::new(Status::ProtocolError, Phase::Handshake, d);
+            return not_dns(server, transport, d, reply);
         }
     };
     let code = super::resolve::rcode_name(msg.metadata.response_code);
-    let mut o = Outcome::new(
+    let o = Outcome::new(
         Status::Ok,
         Phase::Handshake,
         format!(
@@ -160,22 +189,35 @@ pub fn judge(server: SocketAddr, transport: Transport, id: u16, reply: &[u8]) ->
             msg.answers.len()
         ),
     );
-    o.evidence = Some(Evidence::Reply {
-        protocol: "dns".into(),
-        first_bytes_hex: hex_prefix(reply),
-        understood: Some(format!("{code}, {} answer(s)", msg.answers.len())),
+    let understood = format!("{code}, {} answer(s)", msg.answers.len());
+    let mut o = o.with_reply("dns", reply, Some(understood));
+    o.facts.dns = Some(DnsFacts {
+        rcode: Some(code.clone()),
+        answers: Some(msg.answers.len()),
+        ..server_facts(server, transport, None)
     });
     if msg.metadata.response_code != ResponseCode::NoError {
-        o.warnings.push(format!("DNS server {server} answers {code} for {QUERY_NAME}: reachable, but it does not resolve what APIM needs"));
+        o.warnings.push(Warning::new(
+            WarningKind::DnsRcode {
+                server: server.to_string(),
+                rcode: code.clone(),
+            },
+            format!("DNS server {server} answers {code} for {QUERY_NAME}: reachable, but it does not resolve what APIM needs"),
+        ));
     }
     o
 }
 
-/// The first bytes of a reply in hex, for evidence.
-pub fn hex_prefix(bytes: &[u8]) -> String {
-    let shown: Vec<String> = bytes.iter().take(16).map(|b| format!("{b:02x}")).collect();
-    let more = if bytes.len() > 16 { " …" } else { "" };
-    format!("{}{more}", shown.join(" "))
+/// A reply that is not a DNS answer to our question: `protocol_error`, with its bytes.
+fn not_dns(server: SocketAddr, transport: Transport, detail: String, reply: &[u8]) -> Outcome {
+    let mut o = Outcome::new(Status::ProtocolError, Phase::Handshake, detail)
+        .with_reply("dns", reply, None);
+    o.facts.dns = Some(server_facts(
+        server,
+        transport,
+        Some(DnsFailureKind::NotDns),
+    ));
+    o
 }
 
 #[cfg(test)]

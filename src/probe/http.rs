@@ -15,9 +15,12 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::{Instant, timeout_at};
 
-use super::dns::hex_prefix;
-use super::outcome::Evidence;
-use super::{Context, Outcome, Phase, Status, Target, human, tcp};
+use super::bytes::hex_prefix;
+use super::connect::with_connection;
+use super::context::{Context, Target};
+use super::facts::HttpFacts;
+use super::outcome::{Outcome, Phase, Status};
+use super::words::within;
 
 /// The most of a reply read: the status line, headers and the start of a deny page.
 pub const MAX_REPLY: usize = 4096;
@@ -98,10 +101,18 @@ pub fn deny_reason(reply: &[u8]) -> Option<String> {
 
 /// The `http` check.
 pub async fn probe(target: &Target, ctx: &Context, deadline: Instant) -> Outcome {
-    tcp::with_connection(target, ctx, deadline, async |mut conn| {
+    with_connection(target, ctx, deadline, async |mut conn| {
         let request = request(&target.host, target.port);
+        let budget = deadline.saturating_duration_since(Instant::now());
         let (reply, ended) = exchange(&mut conn.stream, &request, deadline).await;
-        judge(&reply, &ended, conn.peer, ctx)
+        let mut o = judge(&reply, &ended, conn.peer, ctx);
+        if o.status == Status::Timeout {
+            let limit = within(ctx.timeout, budget);
+            o.detail = o.detail.replace(&super::words::human(ctx.timeout), &limit);
+            o.facts.timed_out_in = Some(Phase::Handshake);
+            o.facts.phase_budget_ms = Some(super::outcome::millis(budget));
+        }
+        o
     })
     .await
 }
@@ -189,94 +200,111 @@ pub fn enough(reply: &[u8]) -> bool {
 
 /// The outcome for what was read, and how reading ended.
 fn judge(reply: &[u8], ended: &Ended, peer: SocketAddr, ctx: &Context) -> Outcome {
-    let evidence = |understood: Option<String>| Evidence::Reply {
-        protocol: "http".into(),
-        first_bytes_hex: hex_prefix(reply),
-        understood,
-    };
-    let line = parse_status_line(reply);
-    let (status, detail, understood) = match (&line, ended) {
-        (
-            StatusLine::Complete {
-                version,
-                code,
-                reason,
-            },
-            _,
-        ) => {
+    let o = match parse_status_line(reply) {
+        StatusLine::Complete {
+            version,
+            code,
+            reason,
+        } => {
+            let facts = HttpFacts {
+                status: code,
+                reason: reason.clone(),
+                server: header(reply, "server"),
+                via: header(reply, "via"),
+                deny_reason: deny_reason(reply),
+            };
             let shown = format!("{version} {code} {reason}").trim_end().to_owned();
-            let deny = deny_reason(reply);
-            match (code, deny) {
-                (&FIREWALL_DENY, deny) => (
-                    Status::FirewallDenied,
-                    format!(
-                        "{peer} answered HTTP 470, Azure Firewall's application-rule deny: {}",
-                        deny.unwrap_or_else(|| "no reason given".into())
-                    ),
-                    shown,
-                ),
-                (403, Some(deny)) => (
-                    Status::FirewallDenied,
-                    format!("{peer} answered HTTP 403 with a firewall deny page: {deny}"),
-                    shown,
-                ),
-                _ => (Status::Ok, format!("{peer} answered {shown}"), shown),
-            }
-        }
-        (_, Ended::Deadline) if reply.is_empty() => {
-            let o = Outcome::new(
-                Status::Timeout,
-                Phase::Handshake,
-                format!(
-                    "TCP to {peer} is open, but no HTTP answer within {} (a firewall holding the request?)",
-                    human(ctx.timeout)
-                ),
-            );
+            let mut o = answered(&facts, &shown, peer).with_reply("http", reply, Some(shown));
+            o.facts.http = Some(facts);
             return o;
         }
-        (StatusLine::Incomplete, Ended::Deadline) => {
-            let mut o = Outcome::new(
-                Status::Timeout,
-                Phase::Handshake,
-                format!(
-                    "{peer} began an HTTP answer but did not finish its status line within {}",
-                    human(ctx.timeout)
-                ),
-            );
-            o.evidence = Some(evidence(None));
-            return o;
-        }
+        line => unanswered(&line, reply, ended, peer, ctx),
+    };
+    o.with_reply("http", reply, None)
+}
+
+/// A whole status line came: the service (or something in its place) answered.
+fn answered(facts: &HttpFacts, shown: &str, peer: SocketAddr) -> Outcome {
+    let (status, detail) = match (facts.status, &facts.deny_reason) {
+        (FIREWALL_DENY, deny) => (
+            Status::FirewallDenied,
+            format!(
+                "{peer} answered HTTP 470, Azure Firewall's application-rule deny: {}",
+                deny.as_deref().unwrap_or("no reason given")
+            ),
+        ),
+        (403, Some(deny)) => (
+            Status::FirewallDenied,
+            format!("{peer} answered HTTP 403 with a firewall deny page: {deny}"),
+        ),
+        _ => (Status::Ok, format!("{peer} answered {shown}")),
+    };
+    Outcome::new(status, Phase::Handshake, detail)
+}
+
+/// No whole status line: silence, a close, a reset, a cut-short answer or not HTTP at all.
+fn unanswered(
+    line: &StatusLine,
+    reply: &[u8],
+    ended: &Ended,
+    peer: SocketAddr,
+    ctx: &Context,
+) -> Outcome {
+    let limit = super::words::human(ctx.timeout);
+    let (status, detail) = match (line, ended) {
+        (_, Ended::Deadline) if reply.is_empty() => (
+            Status::Timeout,
+            format!(
+                "TCP to {peer} is open, but no HTTP answer within {limit} (a firewall holding the request?)"
+            ),
+        ),
+        (StatusLine::Incomplete, Ended::Deadline) => (
+            Status::Timeout,
+            format!(
+                "{peer} began an HTTP answer but did not finish its status line within {limit}"
+            ),
+        ),
         (_, Ended::Eof) if reply.is_empty() => (
             Status::ProtocolError,
             format!(
                 "{peer} accepted the connection, then closed it without answering the HTTP request"
             ),
-            String::new(),
         ),
         (_, Ended::Failed(e)) if reply.is_empty() => (
             Status::ProtocolError,
             format!(
                 "{peer} accepted the connection, then reset it instead of answering HTTP [{e}]"
             ),
-            String::new(),
         ),
         (StatusLine::Incomplete, _) => (
             Status::ProtocolError,
             format!("{peer} cut its HTTP answer short: {}", hex_prefix(reply)),
-            String::new(),
         ),
-        (StatusLine::NotHttp, _) => (
+        (_, _) => (
             Status::ProtocolError,
             format!(
                 "{peer} does not speak HTTP: it answered {}",
                 hex_prefix(reply)
             ),
-            String::new(),
         ),
     };
-    let mut o = Outcome::new(status, Phase::Handshake, detail);
-    o.evidence = Some(evidence((!understood.is_empty()).then_some(understood)));
-    o
+    Outcome::new(status, Phase::Handshake, detail)
+}
+
+/// The value of header `name` (lowercase) in the head of `reply`, trimmed and cut to 200
+/// characters, when present.
+pub fn header(reply: &[u8], name: &str) -> Option<String> {
+    let end = reply
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or(reply.len());
+    let head = String::from_utf8_lossy(&reply[..end]);
+    head.lines().skip(1).find_map(|l| {
+        let (key, value) = l.split_once(':')?;
+        key.trim()
+            .eq_ignore_ascii_case(name)
+            .then(|| value.trim().chars().take(200).collect())
+    })
 }
 
 #[cfg(test)]
@@ -366,6 +394,15 @@ mod tests {
             Some("action: deny. Reason: Web Category Gambling is denied.")
         );
         assert_eq!(deny_reason(b"HTTP/1.1 403 Forbidden\r\n\r\nGo away"), None);
+    }
+
+    #[test]
+    fn headers_are_found_by_name_in_the_head_only() {
+        let reply = b"HTTP/1.1 403 Forbidden\r\nServer: squid/5.7\r\nVIA: 1.1 proxy (squid)\r\n\r\nServer: body";
+        assert_eq!(header(reply, "server").as_deref(), Some("squid/5.7"));
+        assert_eq!(header(reply, "via").as_deref(), Some("1.1 proxy (squid)"));
+        assert_eq!(header(reply, "x-squid-error"), None);
+        assert_eq!(header(b"HTTP/1.1 200 OK\r\n", "server"), None);
     }
 
     #[test]

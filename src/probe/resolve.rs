@@ -17,6 +17,11 @@ use hickory_resolver::net::{DnsError, NetError, NoRecords};
 use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::{Resolver, TokioResolver};
 use tokio::sync::OnceCell;
+use tokio::time::timeout_at;
+
+use super::facts::{DnsFacts, DnsFailureKind};
+use super::outcome::{Outcome, Phase, Status, millis};
+use super::words::human;
 
 /// A successful resolution.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +37,8 @@ pub struct Resolved {
 pub struct DnsFailure {
     /// What went wrong, naming the servers asked.
     pub detail: String,
+    /// The same, typed: servers asked, response code, kind of failure.
+    pub facts: DnsFacts,
     /// How long until it failed.
     pub elapsed: Duration,
 }
@@ -140,10 +147,7 @@ impl Dns {
         let start = Instant::now();
         let Some(resolver) = &self.resolver else {
             let why = self.unavailable.clone().unwrap_or_default();
-            return Err(DnsFailure {
-                detail: why,
-                elapsed: Duration::ZERO,
-            });
+            return Err(self.failure(why, None, DnsFailureKind::NoServer, Duration::ZERO));
         };
         // A trailing dot makes the name absolute, so the VM's search domains never turn an
         // NXDOMAIN for the real name into one for `name.internal.cloudapp.net`.
@@ -159,20 +163,39 @@ impl Dns {
                 addrs.dedup();
                 if addrs.is_empty() {
                     let detail = format!("no A/AAAA records for {host} ({})", self.asked());
-                    return Err(DnsFailure {
-                        detail,
-                        elapsed: start.elapsed(),
-                    });
+                    let kind = DnsFailureKind::NoRecords;
+                    return Err(self.failure(detail, None, kind, start.elapsed()));
                 }
                 Ok(Resolved {
                     addrs,
                     elapsed: start.elapsed(),
                 })
             }
-            Err(e) => Err(DnsFailure {
-                detail: self.explain(host, &e),
-                elapsed: start.elapsed(),
-            }),
+            Err(e) => {
+                let (rcode, kind) = kind_of(&e);
+                let detail = self.explain(host, &e);
+                Err(self.failure(detail, rcode, kind, start.elapsed()))
+            }
+        }
+    }
+
+    /// A failure with its facts: the servers asked, the response code and the kind.
+    fn failure(
+        &self,
+        detail: String,
+        rcode: Option<ResponseCode>,
+        kind: DnsFailureKind,
+        elapsed: Duration,
+    ) -> DnsFailure {
+        DnsFailure {
+            detail,
+            facts: DnsFacts {
+                servers: self.servers.iter().map(ToString::to_string).collect(),
+                rcode: rcode.map(rcode_name),
+                failure: Some(kind),
+                ..DnsFacts::default()
+            },
+            elapsed,
         }
     }
 
@@ -201,6 +224,63 @@ impl Dns {
             NetError::Io(io) => format!("DNS server unreachable: {io} ({asked})"),
             NetError::NoConnections => format!("no DNS server could be reached ({asked})"),
             other => format!("lookup of {host} failed: {other} ({asked})"),
+        }
+    }
+}
+
+/// The response code and kind of a resolver error, as facts.
+fn kind_of(e: &NetError) -> (Option<ResponseCode>, DnsFailureKind) {
+    match e {
+        NetError::Dns(DnsError::NoRecordsFound(NoRecords { response_code, .. })) => {
+            let kind = if *response_code == ResponseCode::NXDomain {
+                DnsFailureKind::Nxdomain
+            } else {
+                DnsFailureKind::NoRecords
+            };
+            (Some(*response_code), kind)
+        }
+        NetError::Dns(DnsError::ResponseCode(code)) => (Some(*code), DnsFailureKind::Rcode),
+        NetError::Timeout => (None, DnsFailureKind::NoAnswer),
+        NetError::Io(_) | NetError::NoConnections => (None, DnsFailureKind::Unreachable),
+        _ => (None, DnsFailureKind::NotDns),
+    }
+}
+
+/// Resolves `host` within `deadline` for a probe whose limit is `limit`: the addresses and the
+/// lookup's duration (none for an address literal), or the finished `dns_failed` outcome.
+pub async fn host(
+    dns: &Dns,
+    host: &str,
+    limit: Duration,
+    deadline: tokio::time::Instant,
+) -> Result<(Vec<IpAddr>, Option<f64>), Outcome> {
+    match timeout_at(deadline, dns.resolve(host)).await {
+        Ok(Ok(r)) => Ok((
+            r.addrs,
+            (r.elapsed > Duration::ZERO).then(|| millis(r.elapsed)),
+        )),
+        Ok(Err(f)) => {
+            let mut o = Outcome::new(Status::DnsFailed, Phase::Resolve, f.detail);
+            o.timings.dns = Some(millis(f.elapsed));
+            o.facts.dns = Some(f.facts);
+            Err(o)
+        }
+        Err(_) => {
+            let servers: Vec<String> = dns.servers().iter().map(ToString::to_string).collect();
+            let detail = format!(
+                "no DNS answer for {host} within {} (asked {}; UDP 53 dropped? the report's dns section shows each server over UDP and TCP)",
+                human(limit),
+                servers.join(", ")
+            );
+            let mut o = Outcome::new(Status::DnsFailed, Phase::Resolve, detail);
+            o.facts.timed_out_in = Some(Phase::Resolve);
+            o.facts.phase_budget_ms = Some(millis(limit));
+            o.facts.dns = Some(DnsFacts {
+                servers,
+                failure: Some(DnsFailureKind::NoAnswer),
+                ..DnsFacts::default()
+            });
+            Err(o)
         }
     }
 }

@@ -13,10 +13,11 @@
 //! | `gone` | present | absent |
 //! | unchanged (counted only) | anything else | |
 //!
-//! The `detail` text carries timings and addresses, so it is never compared as a whole. Two
-//! failures differ in reason when their status differs; with the same status, when the phase
-//! that decided it differs, when the sender of an ICMP error (`… from ADDR`) differs, or when the
-//! issuer of the presented certificate differs (TLS statuses). Otherwise they are the same.
+//! The `detail` text carries timings and addresses, so it is never read at all: two failures
+//! differ in reason when their status differs; with the same status, when the phase that decided
+//! it differs, when the sender of an ICMP error differs (`facts.icmp.from`), or when the issuer of
+//! the presented certificate differs (`facts.tls.issuer`, TLS statuses). Otherwise they are the
+//! same.
 
 use std::collections::HashMap;
 use std::io::{self, Write};
@@ -123,7 +124,7 @@ pub struct Counts {
 type Key<'a> = (&'a str, Option<&'a str>, Option<u16>, Transport);
 
 fn key(r: &ResultEntry) -> Key<'_> {
-    let f = &r.facts;
+    let f = &r.spec;
     (f.id.as_str(), f.host.as_deref(), f.port, f.transport)
 }
 
@@ -167,14 +168,14 @@ impl Diff {
             d.classify(i.map(|i| &old.results[i]), n);
         }
         for (o, _) in old.results.iter().zip(&matched).filter(|(_, m)| !**m) {
-            d.gone.push(change(Some(o), None, o.facts.required, None));
+            d.gone.push(change(Some(o), None, o.spec.required, None));
         }
         d.count();
         d
     }
 
     fn classify(&mut self, old: Option<&ResultEntry>, new: &ResultEntry) {
-        let required = new.facts.required;
+        let required = new.spec.required;
         let c = |reason| change(old, Some(new), required, reason);
         match old {
             None if failing(new.status) => self.regressed.push(c(None)),
@@ -226,10 +227,10 @@ fn change(
         detail: r.detail.clone(),
     };
     Change {
-        id: r.facts.id.clone(),
-        host: r.facts.host.clone(),
-        port: r.facts.port,
-        transport: r.facts.transport,
+        id: r.spec.id.clone(),
+        host: r.spec.host.clone(),
+        port: r.spec.port,
+        transport: r.spec.transport,
         required,
         old: old.map(side),
         new: new.map(side),
@@ -242,12 +243,7 @@ fn reason_change(old: &ResultEntry, new: &ResultEntry) -> Option<String> {
     if old.status != new.status {
         return Some("status changed".to_owned());
     }
-    let phase = |r: &ResultEntry| {
-        serde_json::to_value(r.phase)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default()
-    };
+    let phase = |r: &ResultEntry| r.phase.as_str().to_owned();
     let differs = |what: &str, a: Option<String>, b: Option<String>| {
         (a != b).then(|| {
             let show = |s: Option<String>| s.unwrap_or_else(|| "none".to_owned());
@@ -259,23 +255,20 @@ fn reason_change(old: &ResultEntry, new: &ResultEntry) -> Option<String> {
         .or_else(|| differs("issuer", issuer(old), issuer(new)))
 }
 
-/// The sender of an ICMP error, from a detail like `ICMP host unreachable (…) from 10.0.0.4: …`.
+/// The sender of the ICMP error, from the result's facts.
 fn icmp_sender(r: &ResultEntry) -> Option<String> {
-    let at = r.detail.find("ICMP")?;
-    let rest = &r.detail[at..];
-    let from = rest.find(" from ")? + " from ".len();
-    let word = rest[from..].split_whitespace().next()?;
-    Some(word.strip_suffix(':').unwrap_or(word).to_owned())
+    r.facts.icmp.as_ref()?.from.clone()
 }
 
-/// The issuer of the presented leaf certificate, for TLS statuses.
+/// The issuer of the presented leaf certificate, for TLS statuses: its whole DN from the recorded
+/// chain (reports of every version have it), else the TLS facts' short name.
 fn issuer(r: &ResultEntry) -> Option<String> {
     if !matches!(r.status, Status::TlsUntrusted | Status::TlsIntercepted) {
         return None;
     }
     match &r.evidence {
         Some(Evidence::Tls(t)) => t.chain.first().map(|c| c.issuer.clone()),
-        _ => None,
+        _ => r.facts.tls.as_ref().map(|t| t.issuer.clone()),
     }
 }
 

@@ -1,5 +1,6 @@
 //! From outcomes to what people read: the report model, hints, and one file per format.
 
+pub mod apim;
 pub mod compact;
 pub mod diff;
 pub mod hints;

@@ -18,7 +18,7 @@
 //! Then *every occurrence* of those values (ASCII case-insensitive, as a whole word: not inside a
 //! longer name or number) is replaced in every string of the report: `host` and `host.azure`,
 //! `dns` (servers, error, checks), report `warnings`, and in each result its host, addresses,
-//! peer, detail, hint, warnings, evidence strings and APIM status error. Longer values are
+//! peer, detail, hint, warnings, facts, evidence strings and APIM status error. Longer values are
 //! matched first, so a resource id becomes one `resource-id-N` rather than a mix of parts.
 //!
 //! Nothing else is touched: public addresses and names of the endpoints probed, statuses,
@@ -36,6 +36,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::model::Report;
+use crate::probe::outcome::{Facts, Warning};
 
 /// Replaces identifying values with stable placeholders (see the module doc for exactly which).
 pub fn redact(report: &mut Report) {
@@ -49,9 +50,9 @@ pub fn redact(report: &mut Report) {
     if let Some(azure) = h.azure.take() {
         h.azure = r.typed(&azure);
         if h.azure.is_none() {
-            report
-                .warnings
-                .push("--redact: host.azure left out (its fields cannot hold placeholders)".into());
+            report.warnings.push(Warning::other(
+                "--redact: host.azure left out (its fields cannot hold placeholders)",
+            ));
         }
     }
     let d = &mut report.dns;
@@ -62,16 +63,22 @@ pub fn redact(report: &mut Report) {
         r.opt(&mut c.rcode);
         r.text(&mut c.detail);
     }
-    r.all(&mut report.warnings);
+    r.warnings(&mut report.warnings);
     let mut dropped = false;
     for e in &mut report.results {
-        r.opt(&mut e.facts.host);
-        r.opt(&mut e.facts.stands_for);
+        r.opt(&mut e.spec.host);
+        r.opt(&mut e.spec.stands_for);
         r.all(&mut e.addresses);
         r.opt(&mut e.peer);
         r.text(&mut e.detail);
         r.opt(&mut e.hint);
-        r.all(&mut e.warnings);
+        r.warnings(&mut e.warnings);
+        if let Some(facts) = r.typed(&e.facts) {
+            e.facts = facts;
+        } else {
+            e.facts = Facts::default();
+            dropped = true;
+        }
         if let Some(a) = &mut e.apim_status {
             r.text(&mut a.error);
         }
@@ -81,9 +88,9 @@ pub fn redact(report: &mut Report) {
         }
     }
     if dropped {
-        report
-            .warnings
-            .push("--redact: some evidence left out (its fields cannot hold placeholders)".into());
+        report.warnings.push(Warning::other(
+            "--redact: some evidence or facts left out (their fields cannot hold placeholders)",
+        ));
     }
 }
 
@@ -136,6 +143,18 @@ impl Redactor {
     fn opt(&self, s: &mut Option<String>) {
         if let Some(s) = s {
             self.text(s);
+        }
+    }
+
+    /// Each warning through its JSON form (message and typed fields alike); one that cannot hold
+    /// a placeholder in a typed field keeps only its redacted message.
+    fn warnings(&self, ws: &mut [Warning]) {
+        for w in ws {
+            *w = self.typed(w).unwrap_or_else(|| {
+                let mut message = w.message.clone();
+                self.text(&mut message);
+                Warning::other(message)
+            });
         }
     }
 

@@ -13,14 +13,17 @@ use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
-use serde::Serialize;
 
 use x509_parser::extensions::ParsedExtension;
 use x509_parser::prelude::{FromDer, X509Certificate, X509Name};
 
+pub use super::evidence::ChainCert;
+use crate::probe::bytes::hex;
+use crate::timestamp::rfc3339;
+
 /// The roots Azure's public endpoints chain to (DigiCert Global Root G2, CA, G3; Microsoft RSA
 /// and ECC Root CA 2017), from learn.microsoft.com "Azure Certificate Authority details".
-pub const AZURE_ROOTS_PEM: &str = include_str!("../../../probes/roots/azure.pem");
+pub const AZURE_ROOTS_PEM: &str = include_str!("../../probes/roots/azure.pem");
 
 /// A CA a presented chain is expected to lead to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,40 +46,6 @@ impl ExpectedCa {
             name: c.subject_short,
         })
     }
-}
-
-/// One certificate of a presented chain: what the report shows, and what matching needs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
-pub struct ChainCert {
-    /// Subject DN.
-    pub subject: String,
-    /// Issuer DN.
-    pub issuer: String,
-    /// End of validity, RFC 3339.
-    pub not_after: String,
-    /// SHA-256 of the DER encoding, lowercase hex.
-    pub sha256: String,
-    /// End of validity, seconds since the epoch.
-    #[serde(skip)]
-    pub not_after_unix: i64,
-    /// Subject, short (`CN=…` when there is a common name).
-    #[serde(skip)]
-    pub subject_short: String,
-    /// Issuer, short (`CN=…` when there is a common name).
-    #[serde(skip)]
-    pub issuer_short: String,
-    /// Subject DN, DER.
-    #[serde(skip)]
-    pub subject_der: Vec<u8>,
-    /// Issuer DN, DER.
-    #[serde(skip)]
-    pub issuer_der: Vec<u8>,
-    /// Authority key identifier, when present.
-    #[serde(skip)]
-    pub authority_key_id: Option<Vec<u8>>,
-    /// Subject key identifier, when present.
-    #[serde(skip)]
-    pub subject_key_id: Option<Vec<u8>>,
 }
 
 impl ChainCert {
@@ -257,28 +226,6 @@ fn short(name: &X509Name<'_>) -> String {
         .next()
         .and_then(|cn| cn.as_str().ok())
         .map_or_else(|| name.to_string(), |cn| format!("CN={cn}"))
-}
-
-/// Seconds since the epoch as RFC 3339 (UTC).
-pub fn rfc3339(unix: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_else(|| format!("@{unix}"))
-}
-
-/// Lowercase hex.
-pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
 }
 
 #[cfg(test)]
