@@ -7,6 +7,7 @@ mod diff;
 mod list;
 mod meta;
 mod script;
+mod signals;
 
 pub use check::check;
 pub use diff::{diff, read_report};
@@ -16,8 +17,8 @@ pub use script::script;
 
 use std::io;
 
-use crate::azure::dependencies::{self, ApimEndpoint};
-use crate::catalog::plan::{self, Plan, PlanError, Scope};
+use crate::catalog::apim::{self, ApimEndpoint};
+use crate::catalog::plan::{self, Plan, PlanError};
 use crate::catalog::{Catalog, CatalogError, load};
 use crate::probe::resolve;
 use crate::report::model::{DnsInfo, ReportSettings};
@@ -82,18 +83,6 @@ pub(crate) fn dns_config(
     (config, info)
 }
 
-pub(crate) fn scope(s: &ScopeSettings, dns: &DnsInfo) -> Scope {
-    Scope {
-        platform: s.platform,
-        vnet: s.vnet,
-        cloud: s.cloud,
-        values: s.values.clone(),
-        dns_servers: dns.servers.iter().filter_map(|a| a.parse().ok()).collect(),
-        only: s.only.clone(),
-        skip: s.skip.clone(),
-    }
-}
-
 /// The plan `check` runs and `list` shows: the catalog's rows for the scope, with APIM's own
 /// endpoints (`--dependencies`) in place of the placeholders they fill.
 pub(crate) fn build_plan(
@@ -102,10 +91,11 @@ pub(crate) fn build_plan(
     dns: &DnsInfo,
     endpoints: Option<&[ApimEndpoint]>,
 ) -> Result<Plan, PlanError> {
-    dependencies::check_selection(s, endpoints)?;
-    let mut plan = plan::build(catalog, &scope(s, dns))?;
+    let scope = s.plan_scope(dns.servers.iter().filter_map(|a| a.parse().ok()).collect());
+    apim::check_selection(&scope, endpoints)?;
+    let mut plan = plan::build(catalog, &scope)?;
     if let Some(endpoints) = endpoints {
-        dependencies::extend_plan(&mut plan, catalog, s, endpoints);
+        apim::extend(&mut plan, catalog, &scope, endpoints);
     }
     Ok(plan)
 }
