@@ -53,6 +53,7 @@ tmp=""
 fail() { echo "apim-probe run-command: ERROR: $*"; finished=1; exit 3; }
 # Every way out passes here: the unfinished download goes, and an exit that no line below chose
 # (an unset variable, a signal) is exit 3 too.
+# shellcheck disable=SC2317 # called by the trap
 on_exit() {
   status=$?
   if [ -n "$tmp" ]; then rm -f -- "$tmp"; fi
@@ -94,16 +95,23 @@ fi
 
 me=$(id -u) || fail "cannot tell who runs this script"
 
-# `ls -ldn` of a path: mode, links, uid (the fields of one line, never the name).
-owner_and_mode() { set -f; set -- $(ls -ldn -- "$1" 2>/dev/null); set +f; echo "${3:-} ${1:-}"; }
+# Sets `uid` and `mode` from `ls -ldn` of a path (empty when it cannot be read).
+stat_of() {
+  uid=""; mode=""
+  line=$(ls -ldn -- "$1" 2>/dev/null) || return 0
+  set -f
+  # shellcheck disable=SC2086 # split into ls's fields on purpose, never glob-expanded
+  set -- $line
+  set +f
+  mode=${1:-}; uid=${3:-}
+}
 
 # A folder that no one but root (or this script's user) can change: each folder above DIR.
 # Others may write to a sticky one (/var/tmp): there they cannot rename or remove our entries.
 check_above() {
   p=$1
   while :; do
-    set -- $(owner_and_mode "$p")
-    uid=${1:-}; mode=${2:-}
+    stat_of "$p"
     case "$uid" in 0 | "$me") ;; *) fail "$p belongs to uid ${uid:-?}: dir= must be in folders of root's" ;; esac
     case "$mode" in
       ?????????[tT]*) ;;
@@ -129,12 +137,12 @@ private_dir() {
   fi
   if [ -L "$DIR" ]; then fail "$DIR is a symlink: refused (remove it, or give another dir=)"; fi
   [ -d "$DIR" ] || fail "$DIR is not a folder (remove it, or give another dir=)"
-  set -- $(owner_and_mode "$DIR")
-  if [ "${1:-}" != "$me" ]; then
-    fail "$DIR belongs to uid ${1:-?}, not to this script's user ($me): refused (remove it, or give another dir=)"
+  stat_of "$DIR"
+  if [ "$uid" != "$me" ]; then
+    fail "$DIR belongs to uid ${uid:-?}, not to this script's user ($me): refused (remove it, or give another dir=)"
   fi
-  case "${2:-}" in
-    ?????w* | ????????w*) fail "$DIR may be written by others (mode ${2:-}): refused (remove it, or give another dir=)" ;;
+  case "$mode" in
+    ?????w* | ????????w*) fail "$DIR may be written by others (mode $mode): refused (remove it, or give another dir=)" ;;
   esac
   chmod 0700 "$DIR" || fail "cannot make $DIR private"
 }
