@@ -165,6 +165,39 @@ fn a_report_with_nothing_identifying_is_unchanged() {
     assert_eq!(serde_json::to_string(&r).unwrap(), before);
 }
 
+#[test]
+fn the_command_line_loses_paths_and_private_dns_servers() {
+    let mut r = sample();
+    r.dns.servers = vec!["10.0.0.4:53".into(), "168.63.129.16:53".into()];
+    r.dns.source = "option".into();
+    r.results[0].detail = "no answer from 10.0.0.4:53 over UDP".into();
+    r.settings.command_line = Some(
+        "apim-probe check --dns-server 10.0.0.4 --dns-server 168.63.129.16 \
+         --report-file /home/alice/contoso-prod/report.json --expect-ca '/home/alice/contoso ca.pem' \
+         '--dependencies=/srv/contoso/deps.json' --region westeurope"
+            .into(),
+    );
+    redact(&mut r);
+    assert_eq!(
+        r.settings.command_line.as_deref(),
+        Some(
+            "apim-probe check --dns-server dns-server-1 --dns-server 168.63.129.16 \
+             --report-file path-1 --expect-ca path-2 '--dependencies=path-3' --region westeurope"
+        )
+    );
+    // The same placeholder everywhere else the address shows; Azure's public DNS stays.
+    assert_eq!(r.dns.servers, ["dns-server-1:53", "168.63.129.16:53"]);
+    assert_eq!(
+        r.results[0].detail,
+        "no answer from dns-server-1:53 over UDP"
+    );
+    let text = serde_json::to_string(&r).unwrap();
+    assert!(
+        !text.contains("10.0.0.4") && !text.contains("contoso"),
+        "{text}"
+    );
+}
+
 /// Whether `word` occurs in `text` (ASCII case-insensitive) not inside a longer name.
 fn contains_word(text: &str, word: &str) -> bool {
     let (text, word) = (text.to_ascii_lowercase(), word.to_ascii_lowercase());
@@ -204,6 +237,12 @@ fn check_redact_hides_the_machine() {
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8(out.stdout).unwrap();
     let saved = std::fs::read_to_string(&file).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the report file is its owner's alone");
+    }
     for text in [&stdout, &saved] {
         let v: Value = serde_json::from_str(text).unwrap();
         if !hostname.is_empty() {
@@ -215,5 +254,13 @@ fn check_redact_hides_the_machine() {
         }
         assert_eq!(v["results"][0]["host"], "127.0.0.1");
         assert_eq!(v["results"][0]["status"], "refused");
+        // The paths given (the catalog's, the report's) are gone from the command line.
+        let line = v["settings"]["command_line"].as_str().unwrap();
+        assert!(
+            line.contains("--report-file path-") && line.contains("--catalog path-"),
+            "{line}"
+        );
+        let folder = dir.path().display().to_string();
+        assert!(!text.contains(&folder) && !text.contains(&cat), "{text}");
     }
 }

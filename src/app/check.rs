@@ -193,9 +193,7 @@ async fn discover(s: &mut CheckSettings) -> Option<azure::AzureContext> {
         }
         Err(why) => {
             if !s.quiet {
-                eprintln!(
-                    "apim-probe: not on an Azure VM, or IMDS unreachable ({why}); using --cloud/--region as given"
-                );
+                eprintln!("apim-probe: {why}; using --cloud/--region as given");
             }
             None
         }
