@@ -2,8 +2,10 @@
 //! put beside ours, disagreements are flagged, malformed files are usage errors. A DNS responder
 //! answers NXDOMAIN for everything, so every probe stops at DNS and nothing leaves the machine.
 
-mod apim_files;
-mod support;
+mod common;
+
+use common::apim_files;
+use common::support;
 
 use apim_files::{DEPS, STATUS, check, entries, rejected, write};
 use support::DnsResponder;

@@ -2,7 +2,9 @@
 //! over UDP and TCP on its own, SIGINT printing the partial report (exit 130), the whole-run
 //! `--deadline`, and a tiny open-file limit that slows the run but loses nothing.
 
-mod support;
+mod common;
+
+use common::support;
 
 use std::net::TcpListener;
 
@@ -105,7 +107,21 @@ fn sigint_prints_the_partial_report_and_exits_130() {
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(700));
+    // Ready when the TLS probe's ClientHello arrives: the run (and its signal handler) is up, and
+    // the closed port, probed alongside, was refused at once.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let listener = silent.try_clone().unwrap();
+    std::thread::spawn(move || tx.send(listener.accept().map(|(s, _)| s)));
+    let mut accepted = rx
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("the probe connects within 10 s")
+        .unwrap();
+    accepted
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let mut hello = [0u8; 5];
+    std::io::Read::read_exact(&mut accepted, &mut hello).expect("a ClientHello within 10 s");
+    assert_eq!(hello[0], 0x16, "a TLS handshake record");
     let killed = std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
@@ -123,7 +139,7 @@ fn sigint_prints_the_partial_report_and_exits_130() {
     let waiting = result(&report, "waiting");
     assert_eq!(waiting["status"], "skipped");
     assert!(waiting["detail"].as_str().unwrap().contains("interrupted"));
-    drop(silent);
+    drop((accepted, silent));
 }
 
 #[test]

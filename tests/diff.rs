@@ -1,7 +1,9 @@
 //! `apim-probe diff`: hand-written reports in tests/fixtures/diff/ compared through the binary,
 //! and two real `check` reports (loopback only) read back.
 
-mod support;
+mod common;
+
+use common::support;
 
 use std::path::PathBuf;
 

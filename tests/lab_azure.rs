@@ -1,12 +1,14 @@
 //! IMDS in the network lab: a fake instance metadata service bound to 169.254.169.254:80 inside
-//! the lab's `subnet` namespace (the only place that address may be used, ../shared/LAB.md), and
+//! the lab's `subnet` namespace (the only place that address may be used: docs/testing.md), and
 //! the real binary run there with IMDS turned on. Without IMDS the run goes on with one notice.
 //!
 //! The fake IMDS is a separate process — this test binary again, started inside `subnet` with
 //! `--exact fake_imds_entry` and told what to serve through [`SPEC_VAR`]; it lives at most
 //! [`LIFETIME`], serves at most [`MAX_CONNECTIONS`], and the test's guard kills it on drop.
 
-mod lab;
+mod common;
+
+use common::lab;
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::TcpListener;

@@ -6,7 +6,9 @@
 //! Needs root, `ip netns`, nft, dnsmasq, nginx, chronyd and smbd; without them every test prints
 //! `LAB SKIPPED: …` and passes, except under `CI=true`, where it fails.
 
-mod lab;
+mod common;
+
+use common::lab;
 
 use std::net::SocketAddr;
 

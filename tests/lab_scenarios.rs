@@ -24,7 +24,9 @@
 //! which apim-probe sets — and the reject would only be seen with the SYN retransmission (~1 s).
 //! The ICMPv6 scenario gives each probe 3 s so that it tests the status, not that race.
 
-mod lab;
+mod common;
+
+use common::lab;
 
 use std::net::SocketAddr;
 use std::time::Duration;

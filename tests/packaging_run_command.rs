@@ -6,7 +6,9 @@
 //! `APIM_PROBE_PACKAGING=1` they print `PACKAGING SKIPPED` and pass. Only a `check` whose only row
 //! is skipped runs (nothing probed), with `--dns-server 127.0.0.1:9` and `APIM_PROBE_NO_IMDS=true`.
 
-mod shipped;
+mod common;
+
+use common::shipped;
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;

@@ -5,8 +5,9 @@
 //! 127.0.0.1 only. Responders are plain threads: the tests drive a blocking binary. The `ntp`
 //! check is in `protocols_ntp.rs`.
 
-mod responders;
-mod support;
+mod common;
+
+use common::responders;
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{TcpListener, TcpStream};

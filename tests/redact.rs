@@ -1,7 +1,9 @@
 //! `--redact`: the library function on a report with IMDS data, and `check --redact` end to end
 //! on loopback.
 
-mod support;
+mod common;
+
+use common::support;
 
 use apim_probe::report::model::Report;
 use apim_probe::report::redact::redact;

@@ -1,8 +1,10 @@
 //! The `tls` check end to end on loopback: trusted, intercepted, untrusted, expiring chains and
 //! hostile peers (close, reset, garbage, silence, trickle), against the real binary.
 
-mod peers;
-mod support;
+mod common;
+
+use common::peers;
+use common::support;
 
 use std::time::Duration;
 

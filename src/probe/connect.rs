@@ -234,7 +234,10 @@ fn describe_others(
             let had = Duration::from_millis(
                 u64::try_from(had.min(ctx.timeout).as_millis()).unwrap_or(u64::MAX),
             );
-            out.push(format!("{addr}: no answer after {}", super::human(had)));
+            out.push(format!(
+                "{addr}: no answer after {}",
+                super::words::human(had)
+            ));
         }
     }
     out

@@ -9,8 +9,6 @@
 //! - ip(7) `IP_RECVERR`, ipv6(7) `IPV6_RECVERR`; `struct sock_extended_err` in linux/errqueue.h
 //! - RFC 792 / RFC 1812 §5.2.7.1 (ICMP destination unreachable codes), RFC 4443 §3.1 (ICMPv6)
 
-use super::facts::Icmp;
-
 #[cfg(target_os = "linux")]
 mod imp {
     use std::io::IoSliceMut;
@@ -21,7 +19,7 @@ mod imp {
         ControlMessageOwned, MsgFlags, SockaddrStorage, recvmsg, setsockopt, sockopt,
     };
 
-    use super::Icmp;
+    use crate::probe::facts::Icmp;
 
     /// `SO_EE_ORIGIN_ICMP` and `SO_EE_ORIGIN_ICMP6` of linux/errqueue.h.
     const ORIGIN_ICMP: u8 = 2;
@@ -65,7 +63,7 @@ mod imp {
 
 #[cfg(not(target_os = "linux"))]
 mod imp {
-    use super::Icmp;
+    use crate::probe::facts::Icmp;
 
     /// No error queue here: nothing to enable.
     pub fn enable<T>(_sock: &T, _v6: bool) {}

@@ -4,7 +4,8 @@
 use tokio::time::Instant;
 
 use super::connect::with_connection;
-use super::{Context, Outcome, Phase, Status, Target};
+use super::context::{Context, Target};
+use super::outcome::{Outcome, Phase, Status};
 
 /// The `tcp` check.
 pub async fn probe(target: &Target, ctx: &Context, deadline: Instant) -> Outcome {

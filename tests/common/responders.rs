@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::{JoinHandle, spawn};
 use std::time::{Duration, Instant};
 
-use crate::support::{catalog, check_json, row_of};
+use super::support::{catalog, check_json, row_of};
 
 /// A catalog row for one check kind against 127.0.0.1 (no DNS needed).
 pub fn row(id: &str, check: &str, transport: &str, port: u16) -> String {

@@ -142,7 +142,7 @@ pub fn catalog(rows: &[String]) -> (tempfile::TempDir, std::path::PathBuf) {
 }
 
 /// The binary, ready for arguments. IMDS is off: outside a lab namespace, tests must never send
-/// anything to 169.254.169.254 (../shared/LAB.md).
+/// anything to 169.254.169.254 (docs/testing.md, "The network lab").
 pub fn bin() -> Command {
     let mut c = Command::cargo_bin("apim-probe").unwrap();
     c.env("APIM_PROBE_NO_IMDS", "true");

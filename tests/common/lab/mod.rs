@@ -2,7 +2,7 @@
 //! "NSG" on the far side, real servers from Debian packages — `dnsmasq`, `nginx` (HTTP, and TLS
 //! with certificates from a lab PKI made at test time), `chronyd`, samba's `smbd` — plus the
 //! lab's own responders (TDS, AMQP, AMQP over TLS, a skewed SNTP server, a silent sink) where
-//! Debian has no daemon, and the real binary run inside. `demo.sh` next to this file builds a
+//! Debian has no daemon, and the real binary run inside. `scripts/demo.sh` builds a
 //! similar lab by hand.
 //!
 //! ```text
@@ -16,7 +16,7 @@
 //! ```
 //!
 //! Only the benchmarking ranges 198.18.0.0/15 and 2001:2::/48 are used, and only inside
-//! namespaces the lab created (see /work/shared/LAB.md). [`Lab::start`] builds one; dropping it
+//! namespaces the lab created. [`Lab::start`] builds one; dropping it
 //! (also while a test panics) kills every daemon it started and deletes both namespaces, which
 //! takes the veth pair and the nft table with them. Names carry the pid and a counter, so tests
 //! run in parallel.

@@ -1,19 +1,19 @@
 #!/usr/bin/env bash
-# The network lab of tests/lab/, by hand: two network namespaces joined by a veth pair, an nft
+# The network lab of tests/common/lab/, by hand: two network namespaces joined by a veth pair, an nft
 # "NSG" on the far side, dnsmasq + nginx (HTTP, and TLS with a lab CA made here by openssl)
 # (+ chronyd) serving every host of the embedded catalog on lab addresses, a few blocks, an Azure
 # Firewall 470 and a TLS-inspecting "firewall" — then `apim-probe check` (table output) inside,
 # showing several failure reasons. Everything is torn down on exit (trap), also on Ctrl-C or an
 # error.
 #
-#   sudo tests/lab/demo.sh [path/to/apim-probe]     (default: target/release/apim-probe, built
+#   sudo scripts/demo.sh [path/to/apim-probe]     (default: target/release/apim-probe, built
 #                                                    if missing)
 #
 # Only 198.18.0.0/15 and 2001:2::/48 are used, only inside the two namespaces made here; the
 # binary resolves through the lab's dnsmasq (--dns-server), so nothing leaves the machine.
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${1:-$ROOT/target/release/apim-probe}
 if [[ ! -x $BIN ]]; then
   if [[ $# -gt 0 ]]; then
@@ -99,7 +99,7 @@ ip netns exec "$S" "$BIN" list -o json "${SCOPE[@]}" --dns-server "$DNS" > "$WOR
 mapfile -t HOSTS < <(jq -r '.probes[] | select(.skip == null and .check != "dns") | .host' "$WORK/plan.json" | sort -u)
 # TLS ports get nginx with certificates; every other TCP port a plain nginx listener (HTTP, or
 # just a handshake for bare `tcp` rows). TDS, SMB and AMQP rows are all blocked below, so they
-# need no server here (the tests' lab has one for each: tests/lab/).
+# need no server here (the tests' lab has one for each: tests/common/lab/).
 mapfile -t TLS_PORTS < <(jq -r '.probes[] | select(.skip == null and .check == "tls") | .port' "$WORK/plan.json" | sort -un)
 mapfile -t PORTS < <(jq -r '.probes[] | select(.skip == null and (.check == "http" or .check == "tcp")) | .port' "$WORK/plan.json" | sort -un | grep -vxF -f <(printf '%s\n' "${TLS_PORTS[@]}"))
 NTP=$(jq -r '[.probes[] | select(.skip == null and .check == "ntp")] | length' "$WORK/plan.json")

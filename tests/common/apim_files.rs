@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
-use crate::support::{self, DnsResponder, bin};
+use super::support::{self, DnsResponder, bin};
 
 /// APIM's outboundNetworkDependenciesEndpoints, as `az rest` prints it.
 pub const DEPS: &str = "tests/fixtures/apim-api/outbound-network-dependencies.example.json";

@@ -1,7 +1,6 @@
 //! What the lab needs from the machine, and what happens when it is missing: a loud skip, or a
 //! failure under `CI=true`.
 
-use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;
@@ -76,20 +75,9 @@ pub(super) fn prerequisites() -> Result<&'static Tools, String> {
         .map_err(Clone::clone)
 }
 
-/// Whether a missing prerequisite must fail the test instead of skipping it.
-pub fn under_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true") || v == "1")
-}
+pub use crate::common::prereq::under_ci;
 
+/// The lab cannot be built here: skipped loudly, or a failure under CI.
 pub(super) fn skip(why: &str) {
-    assert!(
-        !under_ci(),
-        "LAB PREREQUISITE MISSING under CI=true (a failure, never a skip): {why}"
-    );
-    // Straight to the process's stderr: the test harness would swallow `eprintln!` of a test
-    // that passes, and a skip must be seen.
-    let _ = writeln!(
-        std::io::stderr(),
-        "\n!!!!!!!! LAB SKIPPED: {why} !!!!!!!!\n"
-    );
+    crate::common::prereq::missing("LAB", why);
 }

@@ -4,7 +4,7 @@
 //!
 //! A thread of the test process is not inside the lab's namespace, so a responder is a separate
 //! process: this very test binary, started with `ip netns exec <azure>` and
-//! `--exact lab::responder::lab_responder_entry`, and told what to be through the
+//! `--exact common::lab::responder::lab_responder_entry`, and told what to be through the
 //! `APIM_LAB_RESPONDER` environment variable. Without that variable the entry is an empty test.
 //! A responder lives at most [`LIFETIME`] and serves at most [`MAX_CONNECTIONS`]; the lab guard
 //! kills it on drop anyway.
@@ -297,7 +297,7 @@ impl Lab {
         let exe = std::env::current_exe().expect("the test binary");
         let args: Vec<String> = [
             "--exact",
-            "lab::responder::lab_responder_entry",
+            "common::lab::responder::lab_responder_entry",
             "--nocapture",
             "--test-threads",
             "1",
