@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use super::UsageError;
+use super::{UsageError, ignore_broken_pipe};
 use crate::azure::InputError;
 use crate::cli::{DiffArgs, ListFormat};
 use crate::exit;
@@ -27,12 +27,7 @@ pub fn diff(args: &DiffArgs) -> Result<u8, UsageError> {
         ListFormat::Json => diff::write_json(&d, &mut out),
     }
     .and_then(|()| out.flush());
-    // A closed pipe (`| head`) is not a failure of the comparison.
-    if let Err(e) = written
-        && e.kind() != io::ErrorKind::BrokenPipe
-    {
-        eprintln!("apim-probe: cannot write the diff: {e}");
-    }
+    ignore_broken_pipe(written);
     Ok(if d.failed() { exit::FAILED } else { exit::OK })
 }
 

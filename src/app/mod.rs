@@ -116,11 +116,12 @@ pub(crate) fn report_settings(
     }
 }
 
-/// A reader that went away (`| head`) is not an error.
+/// The one handler of a failed write to stdout: a reader that went away (`| head`) is not an
+/// error; anything else is said on stderr (the exit code stays the command's verdict).
 pub(crate) fn ignore_broken_pipe(r: io::Result<()>) {
     if let Err(e) = r
         && e.kind() != io::ErrorKind::BrokenPipe
     {
-        eprintln!("apim-probe: cannot write the report: {e}");
+        eprintln!("apim-probe: cannot write the output: {e}");
     }
 }

@@ -38,13 +38,13 @@ fn ids_for(category: &str) -> &'static [&'static str] {
 }
 
 /// Where an endpoint goes: a row of the plan (its `Arc`), a new probe of it, or nowhere.
-enum Target {
+enum Placement {
     Row(Arc<Dependency>, CheckKind),
     Synthetic,
     Dropped,
 }
 
-fn target(plan: &Plan, catalog: &Catalog, scope: &Scope, ep: &ApimEndpoint) -> Target {
+fn target(plan: &Plan, catalog: &Catalog, scope: &Scope, ep: &ApimEndpoint) -> Placement {
     let ids = ids_for(&ep.category);
     let in_plan = |p: &&Probe| ids.contains(&p.dep.id.get_ref().as_str());
     if let Some(p) = plan
@@ -53,7 +53,7 @@ fn target(plan: &Plan, catalog: &Catalog, scope: &Scope, ep: &ApimEndpoint) -> T
         .filter(in_plan)
         .find(|p| p.port == Some(ep.port))
     {
-        return Target::Row(Arc::clone(&p.dep), p.check);
+        return Placement::Row(Arc::clone(&p.dep), p.check);
     }
     let rows: Vec<&Dependency> = catalog
         .dependencies
@@ -65,9 +65,9 @@ fn target(plan: &Plan, catalog: &Catalog, scope: &Scope, ep: &ApimEndpoint) -> T
         // unless the selection leaves its `apim-…` row out.
         let id = synthetic_id(&ep.category);
         return if scope.selects_id(&id) {
-            Target::Synthetic
+            Placement::Synthetic
         } else {
-            Target::Dropped
+            Placement::Dropped
         };
     }
     let has_port = |d: &&&Dependency| {
@@ -77,12 +77,12 @@ fn target(plan: &Plan, catalog: &Catalog, scope: &Scope, ep: &ApimEndpoint) -> T
             .any(|p| p == Some(ep.port))
     };
     if rows.iter().filter(has_port).any(|d| !scope.selects(d)) {
-        return Target::Dropped;
+        return Placement::Dropped;
     }
     // The category's row is planned, but not for this port: a TCP handshake on that row.
     match plan.probes.iter().find(in_plan) {
-        Some(p) => Target::Row(Arc::clone(&p.dep), CheckKind::Tcp),
-        None => Target::Dropped,
+        Some(p) => Placement::Row(Arc::clone(&p.dep), CheckKind::Tcp),
+        None => Placement::Dropped,
     }
 }
 
@@ -200,9 +200,9 @@ fn probes_for(
             continue;
         }
         let (dep, check, out) = match target(plan, catalog, scope, ep) {
-            Target::Dropped => continue,
-            Target::Row(dep, check) => (dep, check, &mut new),
-            Target::Synthetic => {
+            Placement::Dropped => continue,
+            Placement::Row(dep, check) => (dep, check, &mut new),
+            Placement::Synthetic => {
                 let dep = if let Some((_, d)) = rows.iter().find(|(c, _)| *c == ep.category) {
                     Arc::clone(d)
                 } else {
