@@ -250,6 +250,7 @@ fn build_report(
         host: host_info(),
         dns,
         summary: Summary::of(&results),
+        diagnosis: Vec::new(),
         results,
         warnings: Vec::new(),
         interrupted: false,

@@ -29,12 +29,30 @@ pub struct Report {
     pub dns: DnsInfo,
     /// Counts.
     pub summary: Summary,
+    /// The causes that explain the failures, most failures explained first (see `diagnose`).
+    #[serde(default)]
+    pub diagnosis: Vec<Cause>,
     /// One entry per probe, in catalog order.
     pub results: Vec<ResultEntry>,
     /// Findings of the run as a whole.
     pub warnings: Vec<Warning>,
     /// Whether the run was cut short (Ctrl-C).
     pub interrupted: bool,
+}
+
+/// One cause the diagnosis names for several failures (or one decisive finding).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Cause {
+    /// The kind of cause (`dns_unreachable`, `tag_blocked`, `tls_inspection` …).
+    pub cause: String,
+    /// One line with the concrete names: server, tag, issuer, port.
+    pub summary: String,
+    /// Indices into `results` of the failures this cause explains.
+    pub explains: Vec<usize>,
+    /// Why we believe it: the facts it rests on.
+    pub evidence: String,
+    /// What to change.
+    pub fix: String,
 }
 
 /// The tool's name and version.
