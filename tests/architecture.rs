@@ -150,11 +150,10 @@ fn paths_of(code: &[String]) -> Vec<(String, bool)> {
             continue;
         }
         let public = t.starts_with("pub use ") || t.starts_with("pub(crate) use ");
-        if let Some(rest) = t
-            .split_once("use ")
-            .filter(|(before, _)| before.is_empty() || before.starts_with("pub"))
-        {
-            let rest = rest.1;
+        let statement_start = ["use ", "pub use ", "pub(crate) use ", "pub(super) use "]
+            .iter()
+            .find_map(|p| t.strip_prefix(p));
+        if let Some(rest) = statement_start {
             if rest.ends_with(';') {
                 out.extend(
                     expand(rest.trim_end_matches(';'))
