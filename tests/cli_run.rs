@@ -277,3 +277,34 @@ fn a_report_file_that_fails_after_the_probes_ran_loses_nothing() {
     );
     drop((accepted, silent));
 }
+
+#[test]
+fn a_dns_server_that_sends_our_query_back_is_not_a_dns_server() {
+    let echo = DnsResponder::start(&[("login.microsoftonline.com", Answer::Echo)]);
+    let (_dir, cat) = catalog(&[DNS_ROW.to_owned()]);
+    let (_, report) = check_json(&[
+        "--catalog",
+        cat.to_str().unwrap(),
+        "--dns-server",
+        &echo.addr.to_string(),
+        "--timeout",
+        "1s",
+        "--only",
+        "dns",
+    ]);
+    let udp = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["transport"] == "udp")
+        .unwrap();
+    assert_eq!(udp["status"], "protocol_error", "{udp:#}");
+    assert!(
+        udp["detail"]
+            .as_str()
+            .unwrap()
+            .contains("echo or reflector"),
+        "{udp:#}"
+    );
+    assert_eq!(udp["facts"]["dns"]["failure"], "not_dns", "{udp:#}");
+}

@@ -96,8 +96,8 @@ fn every_check_kind_is_ok_against_its_server() {
         ("http", "200"),
         ("tds", "server version 12.0.2000.0"),
         ("smb", "dialect SMB"),
-        ("amqp", "AMQP 1.0 SASL header, echoed"),
-        ("amqps", "AMQP 1.0 SASL header, echoed"),
+        ("amqp", "AMQP 1.0 SASL header and sasl-mechanisms"),
+        ("amqps", "AMQP 1.0 SASL header and sasl-mechanisms"),
         ("ntp", ""),
     ] {
         assert_eq!(

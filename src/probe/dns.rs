@@ -8,7 +8,7 @@
 use std::io;
 use std::net::SocketAddr;
 
-use hickory_resolver::proto::op::{Message, Query, ResponseCode};
+use hickory_resolver::proto::op::{Message, MessageType, Query, ResponseCode};
 use hickory_resolver::proto::rr::{Name, RecordType};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::UdpSocket;
@@ -164,14 +164,12 @@ fn server_facts(
 pub fn judge(server: SocketAddr, transport: Transport, id: u16, reply: &[u8]) -> Outcome {
     let t = transport.as_str();
     let msg = match Message::from_vec(reply) {
-        Ok(m) if m.metadata.id == id => m,
-        Ok(m) => {
-            let d = format!(
-                "{server} over {t} answered with id {} instead of {id}",
-                m.metadata.id
-            );
-            return not_dns(server, transport, d, reply);
-        }
+        Ok(m) => match not_our_answer(&m, id, reply) {
+            None => m,
+            Some(why) => {
+                return not_dns(server, transport, format!("{server} over {t} {why}"), reply);
+            }
+        },
         Err(e) => {
             let d = format!(
                 "{server} over {t} sent something that is not DNS ({e}); first bytes: {}",
@@ -206,6 +204,33 @@ pub fn judge(server: SocketAddr, transport: Transport, id: u16, reply: &[u8]) ->
         ));
     }
     o
+}
+
+/// Why a well-formed DNS message is not the answer to our query, if it is not: a response (QR set)
+/// with our id and our question. Our own query sent back (an echo or a reflector) is named as such.
+fn not_our_answer(m: &Message, id: u16, reply: &[u8]) -> Option<String> {
+    if m.metadata.message_type != MessageType::Response {
+        let echo = build_query().is_ok_and(|(_, q)| q[2..] == reply[2.min(reply.len())..]);
+        return Some(if echo {
+            "sent our own query back: an echo or reflector, not a DNS server".into()
+        } else {
+            "sent a DNS query, not a response (QR bit clear)".into()
+        });
+    }
+    if m.metadata.id != id {
+        return Some(format!(
+            "answered with id {} instead of {id}",
+            m.metadata.id
+        ));
+    }
+    let asked = Name::from_ascii(QUERY_NAME).ok();
+    let ours = m
+        .queries
+        .first()
+        .is_some_and(|q| Some(q.name()) == asked.as_ref() && q.query_type() == RecordType::A);
+    (!ours || m.queries.len() != 1).then(|| {
+        "answered another question than ours (a stale or forged answer, or not a DNS server)".into()
+    })
 }
 
 /// A reply that is not a DNS answer to our question: `protocol_error`, with its bytes.
@@ -251,6 +276,16 @@ mod tests {
             judge(server, Transport::Udp, id, b"garbage").status,
             Status::ProtocolError
         );
+        // Our own query back: QR clear, same id and question.
+        let echo = judge(server, Transport::Udp, id, &q);
+        assert_eq!(echo.status, Status::ProtocolError);
+        assert!(echo.detail.contains("echo or reflector"), "{}", echo.detail);
+        // A response to another question.
+        let mut other = reply.clone();
+        other.queries[0].set_name(Name::from_ascii("example.com.").unwrap());
+        let o = judge(server, Transport::Udp, id, &other.to_vec().unwrap());
+        assert_eq!(o.status, Status::ProtocolError);
+        assert!(o.detail.contains("another question"), "{}", o.detail);
         assert_eq!(
             judge(server, Transport::Udp, id, &[]).status,
             Status::ProtocolError

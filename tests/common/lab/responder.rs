@@ -42,17 +42,17 @@ pub const TDS_REPLY: &[u8] = &[
     0x00, // INSTOPT
 ];
 
-/// The AMQP 1.0 SASL header, echoed as Event Hubs does.
-pub const AMQP_REPLY: &[u8] = b"AMQP\x03\x01\x00\x00";
+/// What Event Hubs answers: the SASL header, then its mechanisms.
+pub const AMQP_REPLY: &[u8] = crate::common::support::AMQP_BROKER_REPLY;
 
 /// What a responder is.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Kind {
     /// Answers a TDS PRELOGIN (TCP).
     Tds,
-    /// Echoes the AMQP 1.0 SASL header (TCP).
+    /// Answers the AMQP 1.0 SASL header as Event Hubs does: the header, then its mechanisms (TCP).
     Amqp,
-    /// TLS with this leaf (DER certificate, DER key), then the AMQP echo.
+    /// TLS with this leaf (DER certificate, DER key), then the AMQP answer.
     Amqps { cert: PathBuf, key: PathBuf },
     /// Accepts, reads, never writes (TCP).
     Silent,
