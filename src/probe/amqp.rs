@@ -128,9 +128,8 @@ fn sasl_mechanisms(f: &[u8]) -> Decode {
 fn mechanisms(body: &[u8]) -> Vec<String> {
     // list8 (0xc0 size count) or list32 (0xd0 size count), then the first field: one symbol
     // (0xa3 len) or an array of symbols (0xe0 size count 0xa3, then len+bytes each).
-    let fields = match body {
-        [0xc0, _, _, rest @ ..] | [0xd0, _, _, _, _, _, _, _, _, rest @ ..] => rest,
-        _ => return Vec::new(),
+    let ([0xc0, _, _, fields @ ..] | [0xd0, _, _, _, _, _, _, _, _, fields @ ..]) = body else {
+        return Vec::new();
     };
     let symbols = |mut b: &[u8], n: usize| {
         let mut out = Vec::new();
