@@ -377,3 +377,88 @@ fn ipv6_only_and_ipv4_dropped_fallback() {
     );
     assert_eq!(run.code, 0);
 }
+
+// 4c. ICMP errors for UDP: a DNS server and a time server behind rejects are `unreachable`, with
+// the ICMP error and its sender as facts (without the error queue, Linux drops host-unreachable
+// for UDP and they looked like silence: `timeout`).
+#[test]
+fn icmp_rejects_of_udp_are_unreachable_with_their_sender() {
+    let Some((mut lab, dns, svcs)) = lab_with(&[("time.lab.test", Family::V4)], &[]) else {
+        return;
+    };
+    lab.start_ntp();
+    lab.block(Verdict::IcmpHostUnreachable, dns.ip(), Proto::Udp, Some(53));
+    lab.block_service(
+        Verdict::IcmpxAdminProhibited,
+        &svcs[0],
+        Proto::Udp,
+        Some(123),
+    );
+    // The time server by address: its name could not be resolved over UDP now.
+    let ntp_ip = svcs[0].ip4().to_string();
+    let cat = lab.catalog(&[lab::dns_row(), lab::row("ntp", "ntp", true, &ntp_ip, 123)]);
+    let run = lab.check_json(
+        dns,
+        &["--catalog", cat.to_str().unwrap(), "--timeout", "2s"],
+    );
+    let udp = lab::results(&run.report, "dns")
+        .into_iter()
+        .find(|r| r["transport"] == "udp")
+        .unwrap();
+    show("dns/udp host-unreachable", udp);
+    assert_eq!(udp["status"], "unreachable", "{udp:#}");
+    assert_eq!(udp["facts"]["icmp"]["name"], "host-unreachable", "{udp:#}");
+    let ntp = result(&run.report, "ntp");
+    show("ntp admin-prohibited", ntp);
+    assert_eq!(ntp["status"], "unreachable", "{ntp:#}");
+    assert_eq!(ntp["facts"]["icmp"]["name"], "admin-prohibited", "{ntp:#}");
+    for r in [udp, ntp] {
+        let from = r["facts"]["icmp"]["from"].as_str().expect("the sender");
+        assert!(detail(r).contains(&format!("from {from}")), "{r:#}");
+    }
+    let tcp = lab::results(&run.report, "dns")
+        .into_iter()
+        .find(|r| r["transport"] == "tcp")
+        .unwrap();
+    assert_eq!(tcp["status"], "ok", "only UDP is rejected: {tcp:#}");
+}
+
+// 6. Honest timeouts: when resolving took part of the budget, the connect's detail says how long
+// it really had (and the facts say which phase ran out, and its budget).
+#[test]
+fn a_slow_lookup_leaves_the_connect_less_than_the_timeout_and_says_so() {
+    let Some(mut lab) = Lab::start() else {
+        return;
+    };
+    let dropped = lab.service(Family::V4);
+    let slow = lab.service(Family::V4);
+    let answer = match dropped.ip4() {
+        std::net::IpAddr::V4(a) => a,
+        std::net::IpAddr::V6(_) => unreachable!("a V4 service"),
+    };
+    let dns = SocketAddr::new(slow.ip4(), 53);
+    lab.start_responder(
+        &lab::Kind::SlowDns {
+            delay_ms: 1200,
+            answer,
+        },
+        &[dns],
+    );
+    lab.block_service(Verdict::Drop, &dropped, Proto::Tcp, Some(443));
+    let cat = lab.catalog(&[tcp_row("slow", true, "slow.lab.test", 443)]);
+    let run = lab.check_json(
+        dns,
+        &["--catalog", cat.to_str().unwrap(), "--timeout", "3s"],
+    );
+    let r = result(&run.report, "slow");
+    show("slow lookup, then a drop", r);
+    assert_eq!(r["status"], "timeout", "{r:#}");
+    assert_eq!(r["facts"]["timed_out_in"], "connect", "{r:#}");
+    let budget = r["facts"]["phase_budget_ms"].as_f64().unwrap();
+    assert!((1000.0..2500.0).contains(&budget), "{budget}: {r:#}");
+    assert!(
+        detail(r).contains("the rest of the 3s timeout"),
+        "not 'within 3s': {r:#}"
+    );
+    assert!(r["timings_ms"]["dns"].as_f64().unwrap() >= 1000.0, "{r:#}");
+}

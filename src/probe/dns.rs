@@ -11,15 +11,14 @@ use std::net::SocketAddr;
 use hickory_resolver::proto::op::{Message, MessageType, Query, ResponseCode};
 use hickory_resolver::proto::rr::{Name, RecordType};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::UdpSocket;
 use tokio::time::{Instant, timeout_at};
 
-use super::connect::{classify, connect_one};
+use super::bytes::hex_prefix;
+use super::connect::{self, ConnectFailure, connect_one};
 use super::context::{Context, Target};
 use super::facts::{DnsFacts, DnsFailureKind};
 use super::outcome::{Outcome, Phase, Status, Warning, WarningKind, millis};
 use super::words::within;
-use super::{bytes::hex_prefix, fds};
 use crate::catalog::model::Transport;
 
 /// The name asked: the one every APIM instance needs, so an answer is also a useful one.
@@ -89,26 +88,30 @@ pub fn build_query() -> Result<(u16, Vec<u8>), String> {
     Ok((m.metadata.id, m.to_vec().map_err(|e| e.to_string())?))
 }
 
-async fn ask_udp(server: SocketAddr, query: &[u8]) -> io::Result<Vec<u8>> {
-    let bind: SocketAddr = if server.is_ipv4() {
-        "0.0.0.0:0".parse()
-    } else {
-        "[::]:0".parse()
-    }
-    .expect("literal");
-    let sock = fds::retry(|| std::net::UdpSocket::bind(bind)).await?;
-    sock.set_nonblocking(true)?;
-    let sock = UdpSocket::from_std(sock)?;
-    sock.connect(server).await?;
-    sock.send(query).await?;
+async fn ask_udp(server: SocketAddr, query: &[u8]) -> Result<Vec<u8>, ConnectFailure> {
+    let sock = connect::udp(server).await?;
     let mut buf = vec![0u8; 4096];
-    let n = sock.recv(&mut buf).await?;
-    buf.truncate(n);
-    Ok(buf)
+    let exchange = async {
+        sock.send(query).await?;
+        sock.recv(&mut buf).await
+    };
+    match exchange.await {
+        Ok(n) => {
+            buf.truncate(n);
+            Ok(buf)
+        }
+        Err(err) => Err(connect::udp_failure(&sock, err)),
+    }
 }
 
-async fn ask_tcp(server: SocketAddr, query: &[u8]) -> io::Result<Vec<u8>> {
-    let mut s = connect_one(server).await.map_err(|f| f.err)?;
+async fn ask_tcp(server: SocketAddr, query: &[u8]) -> Result<Vec<u8>, ConnectFailure> {
+    let mut s = connect_one(server).await?;
+    let plain = |err| ConnectFailure { err, icmp: None };
+    framed(&mut s, query).await.map_err(plain)
+}
+
+/// One query and its answer over a TCP stream, each with its two-byte length (RFC 1035 §4.2.2).
+async fn framed(s: &mut tokio::net::TcpStream, query: &[u8]) -> io::Result<Vec<u8>> {
     let len = u16::try_from(query.len()).map_err(|_| io::Error::other("query too long"))?;
     let mut framed = len.to_be_bytes().to_vec();
     framed.extend_from_slice(query);
@@ -119,7 +122,8 @@ async fn ask_tcp(server: SocketAddr, query: &[u8]) -> io::Result<Vec<u8>> {
     Ok(buf)
 }
 
-fn failure(server: SocketAddr, transport: Transport, e: &io::Error) -> Outcome {
+fn failure(server: SocketAddr, transport: Transport, f: &ConnectFailure) -> Outcome {
+    let e = &f.err;
     if e.kind() == io::ErrorKind::UnexpectedEof {
         return Outcome::new(
             Status::ProtocolError,
@@ -127,11 +131,9 @@ fn failure(server: SocketAddr, transport: Transport, e: &io::Error) -> Outcome {
             format!("{server} closed the connection before a full DNS answer"),
         );
     }
-    let (status, why) = classify(e);
-    let why = if transport == Transport::Udp && status == Status::Refused {
-        "ICMP port unreachable: nothing listens on this port".to_owned()
-    } else {
-        why
+    let (status, why) = match transport {
+        Transport::Udp => f.explain_udp(),
+        Transport::Tcp => f.explain(),
     };
     let mut o = Outcome::new(
         status,
@@ -143,6 +145,7 @@ fn failure(server: SocketAddr, transport: Transport, e: &io::Error) -> Outcome {
         transport,
         Some(DnsFailureKind::Unreachable),
     ));
+    o.facts.icmp.clone_from(&f.icmp);
     o
 }
 

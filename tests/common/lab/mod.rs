@@ -41,6 +41,7 @@ mod prereq;
 mod responder;
 mod run;
 mod servers;
+mod slow_dns;
 
 pub use daemons::Zone;
 pub use netns::{Family, Lab, Service};

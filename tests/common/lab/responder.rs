@@ -58,6 +58,9 @@ pub enum Kind {
     Silent,
     /// An SNTP server whose clock is this many seconds ahead (UDP).
     Ntp { skew_secs: i64 },
+    /// A DNS server that answers every A question with `answer` after `delay_ms`, and AAAA with
+    /// no records after the same delay (UDP).
+    SlowDns { delay_ms: u64, answer: Ipv4Addr },
 }
 
 impl Kind {
@@ -68,6 +71,7 @@ impl Kind {
             Kind::Amqps { cert, key } => format!("amqps:{}:{}", cert.display(), key.display()),
             Kind::Silent => "silent".into(),
             Kind::Ntp { skew_secs } => format!("ntp:{skew_secs}"),
+            Kind::SlowDns { delay_ms, answer } => format!("slowdns:{delay_ms}:{answer}"),
         }
     }
 
@@ -84,12 +88,16 @@ impl Kind {
             Some("ntp") => Kind::Ntp {
                 skew_secs: parts.next().expect("ntp skew").parse().expect("skew"),
             },
+            Some("slowdns") => Kind::SlowDns {
+                delay_ms: parts.next().expect("delay").parse().expect("delay"),
+                answer: parts.next().expect("answer").parse().expect("answer"),
+            },
             other => panic!("unknown responder kind {other:?}"),
         }
     }
 
     fn udp(&self) -> bool {
-        matches!(self, Kind::Ntp { .. })
+        matches!(self, Kind::Ntp { .. } | Kind::SlowDns { .. })
     }
 }
 
@@ -119,7 +127,12 @@ fn serve(kind: &Kind, addrs: &[SocketAddr]) {
         let (kind, served, tls) = (kind.clone(), Arc::clone(&served), tls.clone());
         if kind.udp() {
             let sock = bind_udp(addr);
-            std::thread::spawn(move || ntp_loop(&sock, &kind, &served));
+            std::thread::spawn(move || match kind {
+                Kind::SlowDns { delay_ms, answer } => {
+                    super::slow_dns::serve(&sock, Duration::from_millis(delay_ms), answer, &served);
+                }
+                _ => ntp_loop(&sock, &kind, &served),
+            });
         } else {
             let listener = bind_tcp(addr);
             std::thread::spawn(move || {
