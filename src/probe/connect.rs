@@ -96,10 +96,11 @@ pub async fn with_connection(
     speak: impl AsyncFnOnce(Connection) -> Outcome,
 ) -> Outcome {
     let start = Instant::now();
-    let (addrs, dns_ms) = match resolve::host(&ctx.dns, &target.host, ctx.timeout, deadline).await {
+    let resolved = match resolve::host(&ctx.dns, &target.host, ctx.timeout, deadline).await {
         Ok(r) => r,
         Err(outcome) => return outcome,
     };
+    let addrs = resolved.addrs;
     let mut out = match connect(&addrs, target.port, ctx, deadline).await {
         Ok(conn) => {
             let (peer, elapsed, notes) = (conn.peer, conn.elapsed, conn.notes.join("; "));
@@ -114,7 +115,8 @@ pub async fn with_connection(
         Err(o) => o,
     };
     out.addresses = addrs;
-    out.timings.dns = dns_ms;
+    out.timings.dns = resolved.dns_ms;
+    out.warnings.extend(resolved.warnings);
     out.timings.total = Some(millis(start.elapsed()));
     out
 }

@@ -31,10 +31,11 @@ use super::words::{span, within};
 /// The `ntp` check.
 pub async fn probe(target: &Target, ctx: &Context, deadline: Instant) -> Outcome {
     let start = Instant::now();
-    let (addrs, dns_ms) = match resolve::host(&ctx.dns, &target.host, ctx.timeout, deadline).await {
+    let resolved = match resolve::host(&ctx.dns, &target.host, ctx.timeout, deadline).await {
         Ok(r) => r,
         Err(outcome) => return outcome,
     };
+    let addrs = resolved.addrs;
     let Some(&ip) = addrs.first() else {
         return Outcome::new(Status::DnsFailed, Phase::Resolve, "no address to ask");
     };
@@ -45,7 +46,8 @@ pub async fn probe(target: &Target, ctx: &Context, deadline: Instant) -> Outcome
         Err(f) => failure(server, ctx.timeout, budget, f),
     };
     out.addresses = addrs;
-    out.timings.dns = dns_ms;
+    out.timings.dns = resolved.dns_ms;
+    out.warnings.extend(resolved.warnings);
     out.timings.total = Some(millis(start.elapsed()));
     out
 }

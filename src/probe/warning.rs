@@ -60,6 +60,13 @@ pub enum WarningKind {
         /// The name asked.
         host: String,
     },
+    /// The system's DNS server is a local caching stub (bypassed for its upstream when found).
+    DnsStub {
+        /// The stub's addresses.
+        stub: Vec<String>,
+        /// Where its upstream servers were read, when they were.
+        upstream_from: Option<String>,
+    },
     /// An HTTP answer with an error status that does not look like a firewall or proxy.
     HttpStatus {
         /// The status code.
@@ -97,6 +104,7 @@ impl Warning {
             WarningKind::Concurrency { .. } => "concurrency",
             WarningKind::AaaaNoAnswer { .. } => "aaaa_no_answer",
             WarningKind::HttpStatus { .. } => "http_status",
+            WarningKind::DnsStub { .. } => "dns_stub",
             WarningKind::Other => "other",
         }
     }

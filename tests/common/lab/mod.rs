@@ -42,6 +42,7 @@ mod responder;
 mod run;
 mod servers;
 mod slow_dns;
+mod stub;
 
 pub use daemons::Zone;
 pub use netns::{Family, Lab, Service};
