@@ -12,6 +12,7 @@ pub mod app;
 pub mod azure;
 pub mod catalog;
 pub mod cli;
+pub mod diagnose;
 pub mod exit;
 pub mod limits;
 pub mod probe;

@@ -7,6 +7,7 @@ mod common;
 
 use common::support;
 
+use apim_probe::diagnose;
 use apim_probe::report::model::{Report, ResultEntry, Summary};
 use apim_probe::report::{Style, compact, hints, json, junit, markdown, table};
 use test_case::test_case;
@@ -27,6 +28,11 @@ fn refresh(r: &mut Report) {
         e.hint = hints::hint(e, region.as_deref());
     }
     r.summary = Summary::of(&r.results);
+    let ctx = diagnose::Context {
+        region,
+        dns_servers: r.dns.servers.clone(),
+    };
+    r.diagnosis = diagnose::diagnose(&r.results, &ctx);
 }
 
 fn render(f: fn(&Report, &mut dyn std::io::Write) -> std::io::Result<()>, r: &Report) -> String {
@@ -213,7 +219,12 @@ fn markdown_puts_failures_first_then_the_full_table_then_the_command() {
         text.find(s)
             .unwrap_or_else(|| panic!("{s} missing:\n{text}"))
     };
-    assert!(at("## Environment") < at("## Failures (10)"));
+    assert!(at("## Environment") < at("## Diagnosis: 1 cause(s), 0 of 10 failure(s) explained"));
+    assert!(at("## Diagnosis") < at("## Failures no cause explains (10)"));
+    assert!(
+        at("### 1. This machine's clock is 7.3s behind time.windows.com (`clock_skew`)")
+            < at("## Failures no cause explains")
+    );
     assert!(at("### 1. `key-vault` (required): dns_failed") < at("### 5. `smb-files` (optional)"));
     assert!(at("## Failures") < at("## All results"));
     assert!(at("## All results") < at("| Status | Req |"));
@@ -331,4 +342,57 @@ fn binary_writes_markdown() {
     );
     assert!(text.contains("- Hint: "), "{text}");
     assert!(text.contains("--region westeurope"), "{text}");
+}
+
+#[test]
+fn compact_puts_the_causes_before_the_failures_they_leave_and_stays_within_budget() {
+    let mut r = many_failures(60);
+    // Twenty long causes, each explaining two failures: more than the budget holds.
+    r.diagnosis = (0..20)
+        .map(|i| apim_probe::report::model::Cause {
+            cause: "tag_blocked".into(),
+            summary: format!("cause number {i}: {}", "y".repeat(300)),
+            explains: vec![2 * i, 2 * i + 1],
+            evidence: "e".into(),
+            fix: "f".into(),
+        })
+        .collect();
+    let text = render(compact::write, &r);
+    assert!(text.len() <= compact::BUDGET, "{} bytes", text.len());
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines.last().unwrap().starts_with("VERDICT: FAIL"), "{text}");
+    let first_cause = lines.iter().position(|l| l.starts_with("CAUSE ")).unwrap();
+    assert!(
+        lines.iter().all(|l| !l.starts_with("FAIL ")) || {
+            let first_fail = lines.iter().position(|l| l.starts_with("FAIL ")).unwrap();
+            first_cause < first_fail
+        },
+        "{text}"
+    );
+    // The failures a shown cause explains are not listed again.
+    assert!(
+        !text.contains("FAIL req timeout dependency-number-1 "),
+        "{text}"
+    );
+}
+
+#[test]
+fn table_lists_only_the_failures_no_cause_explains() {
+    let mut r = many_failures(4);
+    r.diagnosis = vec![apim_probe::report::model::Cause {
+        cause: "tag_blocked".into(),
+        summary: "Every Sql endpoint on TCP 1433 fails to connect".into(),
+        explains: vec![0, 1, 2],
+        evidence: "e".into(),
+        fix: "allow it".into(),
+    }];
+    let text = render(table::write, &r);
+    assert!(
+        text.contains("Diagnosis: 1 cause(s), 3 of 4 failure(s) explained"),
+        "{text}"
+    );
+    assert!(text.contains("Failures no cause explains (1)"), "{text}");
+    assert!(text.contains("dependency-number-3"), "{text}");
+    let failures = &text[text.find("Failures no cause explains").unwrap()..];
+    assert!(!failures.contains("dependency-number-0 "), "{text}");
 }

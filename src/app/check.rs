@@ -16,6 +16,7 @@ use crate::azure::{self, imds};
 use crate::catalog::Catalog;
 use crate::catalog::plan::Plan;
 use crate::cli::{CheckArgs, OutputFormat};
+use crate::diagnose;
 use crate::exit;
 use crate::limits;
 use crate::probe::outcome::{Warning, WarningKind};
@@ -112,6 +113,13 @@ pub async fn run(s: &CheckSettings, inputs: &Inputs) -> Result<Report, UsageErro
     let mut report = build_report(s, &plan, run.outcomes, dns, started_at, start.elapsed());
     report.interrupted = run.stopped == Some(Stop::Interrupted);
     report.warnings.extend(stub_warning(&report.dns));
+    report.diagnosis = diagnose::diagnose(
+        &report.results,
+        &diagnose::Context {
+            region: report.settings.region.clone(),
+            dns_servers: report.dns.servers.clone(),
+        },
+    );
     if capped {
         report.warnings.push(Warning::new(
             WarningKind::Concurrency { limit: concurrency },

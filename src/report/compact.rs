@@ -1,13 +1,14 @@
 //! The `compact` report, for `az vm run-command`: Azure returns only the last 4,096 bytes of a
 //! script's output (stdout and stderr together), so this never writes more than [`BUDGET`]
-//! bytes, in plain ASCII: a header, the counts, one short line per failure (most important
-//! first), then the verdict as the last line. The JSON report file keeps the full evidence.
+//! bytes, in plain ASCII: a header, the counts, one line per cause of the diagnosis, one short line
+//! per failure no cause explains (most important first), then the verdict as the last line. The
+//! JSON report file keeps the full evidence.
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
+use super::causes;
 use super::model::{Report, ResultEntry};
-use super::rows::by_importance;
 use super::table::verdict;
 
 /// The most bytes written. Below 4,096 so that run-command's wrapper (`[stdout]`, `[stderr]`) and
@@ -16,6 +17,9 @@ pub const BUDGET: usize = 3_584;
 
 /// The widest line, in bytes, before it is cut with `...`.
 pub const WIDTH: usize = 200;
+
+/// The widest line of a cause: its summary and its fix, which say more than any one failure.
+const CAUSE_WIDTH: usize = 400;
 
 /// The most of a failure's detail shown, so its hint fits on the line too.
 const DETAIL_WIDTH: usize = 72;
@@ -57,7 +61,11 @@ pub fn render(r: &Report) -> String {
             .to_owned(),
         fit_verdict(&verdict(r)),
     ];
-    let mut body: Vec<String> = by_importance(r).into_iter().map(failure_line).collect();
+    let mut body: Vec<String> = causes::compact_lines(r)
+        .into_iter()
+        .map(|l| cut(&l, CAUSE_WIDTH))
+        .collect();
+    body.extend(causes::unexplained(r).into_iter().map(failure_line));
     body.extend(warning_lines(r));
     let fixed: usize = head.iter().chain(&tail).map(|l| l.len() + 1).sum();
     let mut room = BUDGET.saturating_sub(fixed);

@@ -6,8 +6,9 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::time::Duration;
 
+use super::causes;
 use super::model::{Report, ResultEntry};
-use super::rows::{self, Preset, by_importance, highlights, md_inline};
+use super::rows::{self, Preset, highlights, md_inline};
 use super::table::verdict;
 
 /// Writes the Markdown report.
@@ -18,6 +19,7 @@ pub fn write(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "**{}**", md_inline(&verdict(r)))?;
     writeln!(out)?;
     write_environment(r, out)?;
+    causes::write_markdown(r, out)?;
     write_failures(r, out)?;
     write_warnings(r, out)?;
     writeln!(out, "## All results")?;
@@ -122,17 +124,23 @@ fn azure_line(r: &Report) -> Option<String> {
     Some(line)
 }
 
+/// The failures no cause explains (every failure when there is no diagnosis).
 fn write_failures(r: &Report, out: &mut dyn Write) -> io::Result<()> {
-    let failed = by_importance(r);
+    let failed = causes::unexplained(r);
+    let title = if r.diagnosis.is_empty() {
+        "Failures"
+    } else {
+        "Failures no cause explains"
+    };
     if failed.is_empty() {
-        writeln!(out, "## Failures")?;
+        writeln!(out, "## {title}")?;
         writeln!(out)?;
         writeln!(out, "None.")?;
         return writeln!(out);
     }
     writeln!(
         out,
-        "## Failures ({}), required first, most severe first",
+        "## {title} ({}), required first, most severe first",
         failed.len()
     )?;
     writeln!(out)?;

@@ -1,6 +1,7 @@
 //! From outcomes to what people read: the report model, hints, and one file per format.
 
 pub mod apim;
+pub mod causes;
 pub mod compact;
 pub mod diff;
 pub mod hints;

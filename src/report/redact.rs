@@ -75,6 +75,11 @@ pub fn redact(report: &mut Report) {
         r.text(&mut c.detail);
     }
     r.warnings(&mut report.warnings);
+    for c in &mut report.diagnosis {
+        r.text(&mut c.summary);
+        r.text(&mut c.evidence);
+        r.text(&mut c.fix);
+    }
     let mut dropped = false;
     for e in &mut report.results {
         r.opt(&mut e.spec.host);

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use crate::probe::Status;
 
-use super::Style;
 use super::model::{Report, ResultEntry};
 use super::rows::{self, Preset, paint};
+use super::{Style, causes};
 
 /// Writes the table report, coloured when `style.colour`: status words (green `ok`, red
 /// failures, yellow `skipped`) and the verdict line. Without colour, the bytes of [`write`].
@@ -36,6 +36,7 @@ pub fn write_styled(r: &Report, out: &mut dyn Write, style: Style) -> io::Result
         },
     )?;
     write_skipped(r, out)?;
+    causes::write_text(r, out, |s| printable(s).into_owned())?;
     write_failures(r, out, style.colour)?;
     writeln!(out)?;
     let m = &r.summary;
@@ -80,12 +81,21 @@ fn write_skipped(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
+/// The failures no cause explains (every failure when there is no diagnosis), required first.
 fn write_failures(r: &Report, out: &mut dyn Write, colour: bool) -> io::Result<()> {
-    let failed: Vec<&ResultEntry> = r.results.iter().filter(|e| e.status.is_failure()).collect();
+    let failed: Vec<&ResultEntry> = causes::unexplained(r);
     if failed.is_empty() {
         return Ok(());
     }
-    writeln!(out, "\nFailures ({}), required first:", failed.len())?;
+    if r.diagnosis.is_empty() {
+        writeln!(out, "\nFailures ({}), required first:", failed.len())?;
+    } else {
+        writeln!(
+            out,
+            "\nFailures no cause explains ({}), required first:",
+            failed.len()
+        )?;
+    }
     for e in failed
         .iter()
         .filter(|e| e.spec.required)

@@ -1,0 +1,111 @@
+//! One cause for many failures: rules over the typed facts of all results that name what went
+//! wrong — an unreachable DNS server, a service tag the NSG blocks, egress closed, a TLS
+//! inspector, a proxy, a wrong clock — instead of leaving the user 56 rows with the same hint.
+//!
+//! Pure: a report's results in, causes out. Each rule proposes findings; they are taken in the
+//! order of [`RULES`] (most specific first), each failure explained by one cause only, and a
+//! finding that would explain fewer than two failures is dropped unless it is decisive on its own
+//! (a clock off by minutes, a proxy asking for credentials). Nothing is invented: every cause's
+//! evidence cites the facts it rests on. The causes come out most failures explained first.
+
+mod clock;
+mod dns;
+mod middlebox;
+mod network;
+pub mod view;
+
+use crate::report::model::{Cause, ResultEntry};
+
+/// What a rule may know beyond the results.
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    /// The Azure region, lowercase (`westeurope`), for regional service tags.
+    pub region: Option<String>,
+    /// The DNS servers the run asked (`ip:port`).
+    pub dns_servers: Vec<String>,
+}
+
+/// A cause a rule proposes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// The kind (`dns_unreachable`, `tag_blocked` …).
+    pub cause: &'static str,
+    /// One line with the concrete names.
+    pub summary: String,
+    /// Indices of the results it explains.
+    pub explains: Vec<usize>,
+    /// The facts it rests on.
+    pub evidence: String,
+    /// What to change.
+    pub fix: String,
+    /// Whether it stands with a single result (it names a cause by itself).
+    pub decisive: bool,
+}
+
+/// A rule: the results (and context) in, findings out.
+type Rule = fn(&[ResultEntry], &Context) -> Vec<Finding>;
+
+/// The rules, most specific first: a DNS failure explains the names that could not resolve
+/// before any network rule looks at them.
+const RULES: &[Rule] = &[
+    dns::unreachable,
+    dns::one_transport,
+    dns::not_forwarding,
+    network::egress_closed,
+    middlebox::tls_inspection,
+    middlebox::proxy,
+    middlebox::firewall_denies,
+    network::tag_blocked,
+    network::ipv6_broken,
+    network::private_addresses,
+    middlebox::accepts_then_drops,
+    clock::skew,
+    dns::aaaa_dropped,
+];
+
+/// The causes behind a run's results, most failures explained first.
+pub fn diagnose(results: &[ResultEntry], ctx: &Context) -> Vec<Cause> {
+    let mut claimed = vec![false; results.len()];
+    let mut causes: Vec<(usize, Cause)> = Vec::new();
+    for rule in RULES {
+        for f in rule(results, ctx) {
+            // A failure is explained once; a result that did not fail (a warning's) may be cited
+            // by several causes.
+            let mine: Vec<usize> = f
+                .explains
+                .iter()
+                .copied()
+                .filter(|&i| i < results.len() && !(claimed[i] && view::failed(&results[i])))
+                .collect();
+            let failures = mine.iter().filter(|&&i| view::failed(&results[i])).count();
+            if mine.is_empty() || (failures < 2 && !f.decisive) {
+                continue;
+            }
+            for &i in &mine {
+                claimed[i] = true;
+            }
+            causes.push((
+                failures,
+                Cause {
+                    cause: f.cause.to_owned(),
+                    summary: f.summary,
+                    explains: mine,
+                    evidence: f.evidence,
+                    fix: f.fix,
+                },
+            ));
+        }
+    }
+    causes.sort_by_key(|(failures, _)| std::cmp::Reverse(*failures));
+    causes.into_iter().map(|(_, c)| c).collect()
+}
+
+/// The indices of results no cause explains that failed: what the formats still list one by one.
+pub fn unexplained(results: &[ResultEntry], causes: &[Cause]) -> Vec<usize> {
+    (0..results.len())
+        .filter(|&i| view::failed(&results[i]) && !causes.iter().any(|c| c.explains.contains(&i)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;
