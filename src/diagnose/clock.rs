@@ -2,8 +2,8 @@
 //! itself — a wrong clock breaks TLS and token validation whatever the network does — and it
 //! explains certificates judged not valid yet (a clock behind) or expired (a clock ahead).
 
+use super::finding::{Context, Finding};
 use super::view::host;
-use super::{Context, Finding};
 use crate::probe::facts::TlsRefusal;
 use crate::probe::outcome::WarningKind;
 use crate::probe::words::span;

@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use super::finding::{Context, Finding};
 use super::view::{dns_said_no, failed, host, is_dns_row, no_dns_answer, some};
-use super::{Context, Finding};
 use crate::catalog::model::Transport;
 use crate::probe::outcome::{Status, WarningKind};
 use crate::report::model::ResultEntry;

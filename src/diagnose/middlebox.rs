@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use super::finding::{Context, Finding};
 use super::view::{failed, host, some};
-use super::{Context, Finding};
 use crate::probe::facts::TlsVerdict;
 use crate::probe::outcome::{Phase, Status};
 use crate::report::model::ResultEntry;

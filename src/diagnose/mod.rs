@@ -10,37 +10,14 @@
 
 mod clock;
 mod dns;
+mod finding;
 mod middlebox;
 mod network;
 pub mod view;
 
+pub use finding::{Context, Finding};
+
 use crate::report::model::{Cause, ResultEntry};
-
-/// What a rule may know beyond the results.
-#[derive(Debug, Clone, Default)]
-pub struct Context {
-    /// The Azure region, lowercase (`westeurope`), for regional service tags.
-    pub region: Option<String>,
-    /// The DNS servers the run asked (`ip:port`).
-    pub dns_servers: Vec<String>,
-}
-
-/// A cause a rule proposes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Finding {
-    /// The kind (`dns_unreachable`, `tag_blocked` …).
-    pub cause: &'static str,
-    /// One line with the concrete names.
-    pub summary: String,
-    /// Indices of the results it explains.
-    pub explains: Vec<usize>,
-    /// The facts it rests on.
-    pub evidence: String,
-    /// What to change.
-    pub fix: String,
-    /// Whether it stands with a single result (it names a cause by itself).
-    pub decisive: bool,
-}
 
 /// A rule: the results (and context) in, findings out.
 type Rule = fn(&[ResultEntry], &Context) -> Vec<Finding>;

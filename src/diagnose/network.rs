@@ -5,10 +5,10 @@
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
+use super::finding::{Context, Finding};
 use super::view::{
     addresses, failed, failed_to_connect, host, is_private, some, to_a_public_service,
 };
-use super::{Context, Finding};
 use crate::probe::outcome::Status;
 use crate::report::model::ResultEntry;
 
