@@ -8,6 +8,7 @@ pub mod load;
 pub mod model;
 pub mod plan;
 pub mod ports;
+pub mod regions;
 
 use std::collections::BTreeMap;
 

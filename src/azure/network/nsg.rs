@@ -1,0 +1,282 @@
+//! NSGs in every exported form: `az network nsg show` (flat), REST/ARM/portal (under
+//! `properties`), `az network nic list-effective-nsg` and PowerShell's
+//! `Get-AzEffectiveNetworkSecurityGroup` (one entry per NSG that applies, tags expanded), and
+//! Network Watcher's `show-security-group-view`. Default rules an export lacks are added.
+
+use std::collections::HashSet;
+
+use super::json::{Node, id_name};
+use super::model::{
+    Access, AddressSpec, Nsg, NsgLevel, PortRange, Protocol, RuleDirection, SecurityRule,
+};
+use super::rule::read_rule;
+use crate::azure::InputError;
+
+/// Reads an NSG resource (flat or nested).
+pub fn read_nsg(node: &Node) -> Result<Nsg, InputError> {
+    let p = node.props();
+    let id = node
+        .get("id")
+        .map(|n| n.str().map(str::to_owned))
+        .transpose()?;
+    let name = match node.get("name") {
+        Some(n) => n.str()?.to_owned(),
+        None => id.as_deref().map_or("nsg", id_name).to_owned(),
+    };
+    let mut rules = Vec::new();
+    for (key, default) in [("securityRules", false), ("defaultSecurityRules", true)] {
+        if let Some(list) = p.get(key) {
+            for r in list.items()? {
+                rules.push(read_rule(&r, default)?);
+            }
+        }
+    }
+    check_unique_priorities(&p, &rules)?;
+    let ids = |key: &str| -> Result<Vec<String>, InputError> {
+        match p.get(key) {
+            None => Ok(Vec::new()),
+            Some(list) => list
+                .items()?
+                .iter()
+                .filter_map(|i| i.get("id"))
+                .map(|id| id.str().map(str::to_owned))
+                .collect(),
+        }
+    };
+    let mut nsg = Nsg {
+        name,
+        id,
+        level: None,
+        rules,
+        file: node.file().display().to_string(),
+        effective: false,
+        subnets: ids("subnets")?,
+        nics: ids("networkInterfaces")?,
+    };
+    add_missing_defaults(&mut nsg);
+    Ok(nsg)
+}
+
+/// Azure refuses two user rules with one priority in one direction: an export that has them was
+/// edited by hand, and which one wins cannot be known.
+fn check_unique_priorities(p: &Node, rules: &[SecurityRule]) -> Result<(), InputError> {
+    let mut seen = HashSet::new();
+    for r in rules.iter().filter(|r| !r.default) {
+        if !seen.insert((r.direction, r.priority)) {
+            return Err(p.error(format!(
+                "two {:?} rules have priority {} (rule {:?}): Azure allows one",
+                r.direction, r.priority, r.name
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Reads `list-effective-nsg` output: `{ "value": [ … ] }`, or the bare list PowerShell writes.
+pub fn read_effective(node: &Node) -> Result<Vec<Nsg>, InputError> {
+    let list = match node.get("value") {
+        Some(v) => v,
+        None => node.clone(),
+    };
+    let mut out = Vec::new();
+    for entry in list.items()? {
+        let nsg_id = entry.id_of("networkSecurityGroup")?;
+        let assoc = entry.get("association");
+        let (level, attached) = match &assoc {
+            Some(a) => match (a.id_of("subnet")?, a.id_of("networkInterface")?) {
+                (Some(s), _) => (Some(NsgLevel::Subnet), Some(s)),
+                (None, Some(n)) => (Some(NsgLevel::Nic), Some(n)),
+                _ => (None, None),
+            },
+            None => (None, None),
+        };
+        let mut rules = Vec::new();
+        if let Some(rs) = entry.get("effectiveSecurityRules") {
+            for r in rs.items()? {
+                rules.push(read_rule(&r, false)?);
+            }
+        }
+        let mut nsg = Nsg {
+            name: nsg_id.as_deref().map_or("nsg", id_name).to_owned(),
+            id: nsg_id,
+            level,
+            rules,
+            file: node.file().display().to_string(),
+            effective: true,
+            subnets: attached
+                .iter()
+                .filter(|_| level == Some(NsgLevel::Subnet))
+                .cloned()
+                .collect(),
+            nics: attached
+                .iter()
+                .filter(|_| level == Some(NsgLevel::Nic))
+                .cloned()
+                .collect(),
+        };
+        add_missing_defaults(&mut nsg);
+        out.push(nsg);
+    }
+    Ok(out)
+}
+
+/// Reads Network Watcher's security group view: the subnet's and the NIC's NSG of the first
+/// network interface (more NICs give a warning, returned second).
+pub fn read_group_view(node: &Node) -> Result<(Vec<Nsg>, Option<String>), InputError> {
+    let nics = node.field("networkInterfaces")?;
+    let items = nics.items()?;
+    let Some(nic) = items.first() else {
+        return Err(nics.error("the list is empty: no network interface to read"));
+    };
+    let warning = (items.len() > 1).then(|| {
+        format!(
+            "{}: {} network interfaces; the first one's NSGs are evaluated",
+            node.file().display(),
+            items.len()
+        )
+    });
+    let assoc = nic.props().field("securityRuleAssociations")?;
+    let mut defaults = Vec::new();
+    if let Some(list) = assoc.get("defaultSecurityRules") {
+        for r in list.items()? {
+            defaults.push(read_rule(&r, true)?);
+        }
+    }
+    let mut out = Vec::new();
+    for (key, level) in [
+        ("subnetAssociation", NsgLevel::Subnet),
+        ("networkInterfaceAssociation", NsgLevel::Nic),
+    ] {
+        let Some(a) = assoc.get(key) else { continue };
+        // No `securityRules` at a level: no NSG there.
+        let Some(list) = a.get("securityRules") else {
+            continue;
+        };
+        let mut rules = Vec::new();
+        for r in list.items()? {
+            rules.push(read_rule(&r, false)?);
+        }
+        check_unique_priorities(&list, &rules)?;
+        // The rules' ids carry the NSG's: `…/networkSecurityGroups/NAME/securityRules/RULE`.
+        let nsg_id = list
+            .value()
+            .as_array()
+            .and_then(|l| l.first())
+            .and_then(|r| r.get("id"))
+            .and_then(|v| v.as_str())
+            .and_then(|id| {
+                id.rsplit_once("/securityRules/")
+                    .map(|(nsg, _)| nsg.to_owned())
+            });
+        let attached = a
+            .get("id")
+            .map(|n| n.str().map(str::to_owned))
+            .transpose()?;
+        rules.extend(defaults.iter().cloned());
+        let mut nsg = Nsg {
+            name: nsg_id
+                .as_deref()
+                .map_or(
+                    match level {
+                        NsgLevel::Subnet => "subnet NSG",
+                        NsgLevel::Nic => "NIC NSG",
+                    },
+                    id_name,
+                )
+                .to_owned(),
+            id: nsg_id,
+            level: Some(level),
+            rules,
+            file: node.file().display().to_string(),
+            effective: true,
+            subnets: attached
+                .iter()
+                .filter(|_| level == NsgLevel::Subnet)
+                .cloned()
+                .collect(),
+            nics: attached
+                .iter()
+                .filter(|_| level == NsgLevel::Nic)
+                .cloned()
+                .collect(),
+        };
+        add_missing_defaults(&mut nsg);
+        out.push(nsg);
+    }
+    Ok((out, warning))
+}
+
+/// The six rules every NSG has, which no one can delete.
+pub fn default_rules() -> Vec<SecurityRule> {
+    use AddressSpec::{Any, Tag};
+    use RuleDirection::{Inbound, Outbound};
+    let tag = |t: &str| Tag(t.to_owned());
+    let rule = |name: &str, priority, direction, access, source, destination| SecurityRule {
+        name: name.to_owned(),
+        priority,
+        direction,
+        access,
+        protocol: Protocol::Any,
+        source,
+        destination,
+        source_ports: vec![PortRange::ANY],
+        destination_ports: vec![PortRange::ANY],
+        default: true,
+        modelled: true,
+        expanded_source: None,
+        expanded_destination: None,
+    };
+    vec![
+        rule(
+            "AllowVnetInBound",
+            65000,
+            Inbound,
+            Access::Allow,
+            tag("VirtualNetwork"),
+            tag("VirtualNetwork"),
+        ),
+        rule(
+            "AllowAzureLoadBalancerInBound",
+            65001,
+            Inbound,
+            Access::Allow,
+            tag("AzureLoadBalancer"),
+            Any,
+        ),
+        rule("DenyAllInBound", 65500, Inbound, Access::Deny, Any, Any),
+        rule(
+            "AllowVnetOutBound",
+            65000,
+            Outbound,
+            Access::Allow,
+            tag("VirtualNetwork"),
+            tag("VirtualNetwork"),
+        ),
+        rule(
+            "AllowInternetOutBound",
+            65001,
+            Outbound,
+            Access::Allow,
+            Any,
+            tag("Internet"),
+        ),
+        rule("DenyAllOutBound", 65500, Outbound, Access::Deny, Any, Any),
+    ]
+}
+
+/// Adds the default rules the export lacks (matched by direction and priority, since older
+/// effective exports name them `DefaultRule_AllowVnetOutBound`, `DefaultOutboundDenyAll` …).
+/// Returns how many were added.
+pub fn add_missing_defaults(nsg: &mut Nsg) -> usize {
+    let missing: Vec<SecurityRule> = default_rules()
+        .into_iter()
+        .filter(|d| {
+            !nsg.rules
+                .iter()
+                .any(|r| r.direction == d.direction && r.priority == d.priority)
+        })
+        .collect();
+    let n = missing.len();
+    nsg.rules.extend(missing);
+    n
+}
