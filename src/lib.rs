@@ -8,6 +8,7 @@ pub mod app;
 pub mod azure;
 pub mod catalog;
 pub mod cli;
+pub mod evaluate;
 pub mod exit;
 pub mod limits;
 pub mod probe;

@@ -4,12 +4,14 @@
 
 mod check;
 mod diff;
+mod evaluate;
 mod list;
 mod meta;
 mod script;
 
 pub use check::check;
 pub use diff::{diff, read_report};
+pub use evaluate::evaluate;
 pub use list::list;
 pub use meta::{completions, man};
 pub use script::script;

@@ -2,6 +2,7 @@
 
 pub mod compact;
 pub mod diff;
+pub mod evaluation;
 pub mod hints;
 pub mod json;
 pub mod junit;

@@ -1,0 +1,524 @@
+//! One flow from end to end: its far side, the NSG chain over each port piece, the verdict with
+//! the deciding rule and the prefix count, then what the routes do to it, and the hint.
+
+use ipnet::IpNet;
+
+use super::hint::{self, Hint};
+use super::nsg::{self, Applied, Decided, Decision, Level, RuleRef};
+use super::routes::{NextHop, Routed, Routing};
+use super::space::{Remote, World, is_special};
+use super::verdict::{Walked, conclude};
+use super::{EvalSettings, Finding, Flow, FlowResult, Verdict};
+use crate::azure::network::NetworkInputs;
+use crate::azure::network::model::{
+    Access, AddressSpec, NextHopType, Nsg, RouteDestination, RouteSource,
+};
+use crate::azure::network::prefix::RangeSet;
+use crate::catalog::model::{Direction, Platform};
+
+/// What every flow's evaluation shares.
+pub(crate) struct Ctx<'a> {
+    pub world: &'a World<'a>,
+    pub applied: &'a Applied<'a>,
+    pub routing: Option<&'a Routing>,
+    pub inputs: &'a NetworkInputs,
+    pub settings: &'a EvalSettings,
+}
+
+/// The facts of the inputs: the subnet's addresses, and what is known to be `VirtualNetwork`
+/// (the subnet, UDR prefixes, the expansions effective exports show).
+pub(crate) fn world<'a>(inputs: &'a NetworkInputs, s: &EvalSettings) -> World<'a> {
+    let mut w = World::new(s.cloud, s.region.clone(), inputs.service_tags.as_ref());
+    let mut vnet: Vec<IpNet> = Vec::new();
+    if let Some(sub) = &inputs.subnet {
+        w.subnet = Some(RangeSet::from_prefixes(&sub.prefixes));
+        vnet.extend(&sub.prefixes);
+    }
+    for r in inputs.routes.iter().flat_map(|t| &t.routes) {
+        if let (RouteDestination::Prefix(p), RouteSource::User) = (&r.destination, r.source) {
+            vnet.push(*p);
+        }
+    }
+    for r in inputs.nsgs.iter().flat_map(|n| &n.rules) {
+        let sides = [
+            (&r.source, &r.expanded_source),
+            (&r.destination, &r.expanded_destination),
+        ];
+        for (spec, expanded) in sides {
+            if let (AddressSpec::Tag(t), Some(e)) = (spec, expanded)
+                && t.eq_ignore_ascii_case("VirtualNetwork")
+            {
+                vnet.extend(e);
+            }
+        }
+    }
+    w.vnet = RangeSet::from_prefixes(&vnet);
+    w
+}
+
+/// The far side of a flow, and its IPv4 prefixes when known (for counts and routes).
+struct Far {
+    remote: Remote,
+    prefixes: Option<Vec<IpNet>>,
+    label: String,
+}
+
+fn far_side(flow: &Flow, ctx: &Ctx, warnings: &mut Vec<String>) -> Far {
+    let w = ctx.world;
+    let symbolic = |tag: &str| Far {
+        remote: Remote {
+            tag: tag.to_owned(),
+            set: None,
+        },
+        prefixes: None,
+        label: tag.to_owned(),
+    };
+    if flow.is_dns() {
+        let nets: Vec<IpNet> = ctx
+            .settings
+            .dns_servers
+            .iter()
+            .map(|a| IpNet::from(*a))
+            .collect();
+        let label = ctx
+            .settings
+            .dns_servers
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Far {
+            remote: Remote {
+                tag: "DNS servers".into(),
+                set: Some(RangeSet::from_prefixes(&nets)),
+            },
+            prefixes: Some(nets),
+            label,
+        };
+    }
+    let tag = flow.remote_tag();
+    if flow.direction == Direction::Peer || tag.eq_ignore_ascii_case("VirtualNetwork") {
+        return match &w.subnet {
+            Some(set) => Far {
+                remote: Remote {
+                    tag: "VirtualNetwork".into(),
+                    set: Some(set.clone()),
+                },
+                prefixes: ctx.inputs.subnet.as_ref().map(|s| s.prefixes.clone()),
+                label: "the subnet".into(),
+            },
+            None => symbolic("VirtualNetwork"),
+        };
+    }
+    if tag.eq_ignore_ascii_case("AzureLoadBalancer") {
+        let ip = super::space::platform_net();
+        return Far {
+            remote: Remote {
+                tag: tag.to_owned(),
+                set: Some(RangeSet::from_prefixes(&[ip])),
+            },
+            prefixes: None,
+            label: tag.to_owned(),
+        };
+    }
+    if is_special(tag) || !super::flows::is_tag_name(tag) {
+        return symbolic(tag);
+    }
+    match w.tag_set(tag) {
+        Some((name, set, _)) => {
+            let prefixes = w.tags.and_then(|t| t.get(&name)).map(|t| {
+                t.prefixes
+                    .iter()
+                    .filter(|p| matches!(p, IpNet::V4(_)))
+                    .copied()
+                    .collect()
+            });
+            Far {
+                remote: Remote {
+                    tag: tag.to_owned(),
+                    set: Some(set),
+                },
+                prefixes,
+                label: name,
+            }
+        }
+        None => {
+            if let Some(t) = w.tags {
+                warnings.push(format!(
+                    "service tag {tag} is not in {}: compared by name only",
+                    t.file
+                ));
+            }
+            symbolic(tag)
+        }
+    }
+}
+
+/// Evaluates one flow.
+pub(crate) fn assess(flow: &Flow, ctx: &Ctx, warnings: &mut Vec<String>) -> FlowResult {
+    if flow.is_dns() && ctx.settings.dns_servers.is_empty() {
+        return azure_dns(flow, ctx);
+    }
+    let far = far_side(flow, ctx, warnings);
+    let mut r = nsg_verdict(flow, &far, ctx);
+    if let Some(routing) = ctx.routing {
+        route_effects(flow, &far, ctx, routing, &mut r, warnings);
+    }
+    r
+}
+
+fn result(flow: &Flow, verdict: Verdict, rule: Option<RuleRef>, detail: String) -> FlowResult {
+    FlowResult {
+        flow: flow.clone(),
+        verdict,
+        rule,
+        next_hop: None,
+        prefixes: None,
+        detail,
+        hint: None,
+        also: Vec::new(),
+        blocking: Vec::new(),
+    }
+}
+
+/// Azure DNS is not filtered by NSG rules unless a rule names `AzurePlatformDNS`, and is not
+/// routed by UDRs: <https://learn.microsoft.com/azure/virtual-network/network-security-groups-overview#azure-platform-considerations>.
+fn azure_dns(flow: &Flow, ctx: &Ctx) -> FlowResult {
+    let chain = nsg::chain(ctx.applied, flow.direction).unwrap_or_default();
+    for (n, dir) in chain {
+        for r in nsg::ordered(n, dir) {
+            let names = matches!(&r.destination, AddressSpec::Tag(t) if t.eq_ignore_ascii_case("AzurePlatformDNS"));
+            let proto = matches!(
+                (r.protocol, flow.transport),
+                (crate::azure::network::model::Protocol::Any, _)
+                    | (
+                        crate::azure::network::model::Protocol::Tcp,
+                        crate::catalog::model::Transport::Tcp
+                    )
+                    | (
+                        crate::azure::network::model::Protocol::Udp,
+                        crate::catalog::model::Transport::Udp
+                    )
+            );
+            if names && proto && r.destination_ports.iter().any(|p| p.covers(53, 53)) {
+                let rule = RuleRef {
+                    nsg: n.name.clone(),
+                    name: r.name.clone(),
+                    priority: r.priority,
+                    access: r.access,
+                    direction: r.direction,
+                    default: r.default,
+                };
+                let verdict = if r.access == Access::Deny {
+                    Verdict::Denied
+                } else {
+                    Verdict::Allowed
+                };
+                let detail = format!(
+                    "NSG {} rule {} ({}) {} AzurePlatformDNS: Azure DNS (168.63.129.16)",
+                    n.name,
+                    r.name,
+                    r.priority,
+                    if r.access == Access::Deny {
+                        "denies"
+                    } else {
+                        "allows"
+                    }
+                );
+                let mut res = result(flow, verdict, Some(rule.clone()), detail);
+                if verdict == Verdict::Denied {
+                    res.blocking.push(rule);
+                    res.hint = Some(Hint::remove_rule(&n.name, &r.name, "Azure DNS"));
+                }
+                return res;
+            }
+        }
+    }
+    result(
+        flow,
+        Verdict::Allowed,
+        None,
+        "Azure DNS (168.63.129.16): NSG rules do not apply unless they name AzurePlatformDNS, and routes do not apply (give --dns-server to evaluate custom DNS servers)".into(),
+    )
+}
+
+fn nsg_verdict(flow: &Flow, far: &Far, ctx: &Ctx) -> FlowResult {
+    let chain = match nsg::chain(ctx.applied, flow.direction) {
+        Ok(c) => c,
+        Err(why) => return result(flow, Verdict::Unknown, None, why),
+    };
+    if chain.is_empty() {
+        return result(
+            flow,
+            Verdict::Allowed,
+            None,
+            "no NSG applies to the subnet or its NIC: Azure lets all traffic through".into(),
+        );
+    }
+    let ordered: Vec<_> = chain.iter().map(|(n, d)| nsg::ordered(n, *d)).collect();
+    let all: Vec<_> = ordered.iter().flatten().copied().collect();
+    let mut decisions: Vec<Decision> = Vec::new();
+    let mut notes = Vec::new();
+    let mut allowed: Option<RangeSet> = far.remote.set.clone();
+    let mut through = false;
+    for piece in nsg::segments(flow.ports, &all) {
+        let mut open = Some(far.remote.clone());
+        for (i, (n, _)) in chain.iter().enumerate() {
+            let Some(cur) = open.take() else { break };
+            let (d, next) = nsg::walk(
+                (i, n),
+                &ordered[i],
+                (flow.transport, piece),
+                &cur,
+                ctx.world,
+                &mut notes,
+            );
+            decisions.extend(d);
+            open = next;
+        }
+        through |= open.is_some();
+        allowed = match (allowed, open.and_then(|o| o.set)) {
+            (Some(a), Some(s)) => Some(a.intersect(&s)),
+            (Some(_), None) => Some(RangeSet::new()),
+            (None, _) => None,
+        };
+    }
+    notes.sort();
+    notes.dedup();
+    let walked = Walked {
+        chain: &chain,
+        decisions,
+        through,
+        allowed,
+        notes,
+        subnet_stage: subnet_stage(ctx.applied, &chain),
+    };
+    conclude(flow, far.label.as_str(), far.prefixes.as_deref(), &walked)
+}
+
+fn route_effects(
+    flow: &Flow,
+    far: &Far,
+    ctx: &Ctx,
+    routing: &Routing,
+    r: &mut FlowResult,
+    warnings: &mut Vec<String>,
+) {
+    let Some(routed) = routing.route(&far.remote, far.prefixes.as_deref(), ctx.world) else {
+        return;
+    };
+    let hop = routed.main().clone();
+    r.next_hop = Some(hop.clone());
+    match flow.direction {
+        Direction::Outbound | Direction::Peer => outbound_route(flow, far, &routed, r),
+        Direction::Inbound => {
+            let tag = flow.remote_tag();
+            if tag.eq_ignore_ascii_case("AzureLoadBalancer")
+                || tag.eq_ignore_ascii_case("VirtualNetwork")
+            {
+                // Platform probes and VNet traffic are not sent out through UDRs.
+                r.next_hop = None;
+                return;
+            }
+            let tunnelled: usize = routed
+                .hops
+                .iter()
+                .filter(|(h, _)| h.is_tunnel())
+                .map(|(_, n)| n)
+                .sum();
+            if tunnelled == 0 {
+                return;
+            }
+            let how = hop_words(
+                routed
+                    .hops
+                    .iter()
+                    .find(|(h, _)| h.is_tunnel())
+                    .map(|(h, _)| h)
+                    .unwrap_or(&hop),
+            );
+            let share = share(tunnelled, &routed);
+            if tag.eq_ignore_ascii_case("ApiManagement") {
+                let whole = tunnelled == routed.total || routed.total == 0;
+                if r.verdict == Verdict::Allowed {
+                    // The route decides, not the rule that let the traffic in.
+                    r.rule = None;
+                }
+                r.verdict = if whole {
+                    Verdict::Denied
+                } else {
+                    Verdict::Partial.max_with(r.verdict)
+                };
+                r.detail = format!(
+                    "replies to {share}ApiManagement leave {how} instead of going straight to the Internet: an asymmetric return path, which drops the control plane's connections to {}; (NSG: {})",
+                    flow.ports, r.detail
+                );
+                let table = ctx.inputs.routes.iter().find(|t| !t.effective);
+                let route = hint::internet_route(
+                    "ApiManagement",
+                    table.map(|t| (t.name.as_str(), t.id.as_deref())),
+                );
+                match r.hint.take() {
+                    // The NSG must let the control plane in too: that fix comes first.
+                    Some(first) => {
+                        r.hint = Some(first);
+                        r.also.push(route);
+                    }
+                    None => r.hint = Some(route),
+                }
+            } else {
+                warnings.push(format!("replies to {tag} ({}) leave {how}: an asymmetric path unless that device handles it", flow.id));
+                r.detail.push_str(&format!(
+                    "; replies to {share}{tag} leave {how} (asymmetric unless it handles them)"
+                ));
+            }
+        }
+    }
+}
+
+fn outbound_route(flow: &Flow, far: &Far, routed: &Routed, r: &mut FlowResult) {
+    let dropped: usize = routed
+        .hops
+        .iter()
+        .filter(|(h, _)| h.kind == NextHopType::None)
+        .map(|(_, n)| n)
+        .sum();
+    if dropped > 0 && r.verdict != Verdict::Denied {
+        let route = routed
+            .hops
+            .iter()
+            .find(|(h, _)| h.kind == NextHopType::None)
+            .and_then(|(h, _)| h.route.clone())
+            .unwrap_or_default();
+        let whole = dropped == routed.total || routed.total == 0;
+        if whole && r.verdict == Verdict::Allowed {
+            r.rule = None;
+        }
+        r.verdict = if whole {
+            Verdict::Denied
+        } else {
+            Verdict::Partial
+        };
+        r.detail = format!(
+            "route {route} sends {}{} to None: dropped; (NSG: {})",
+            share(dropped, routed),
+            far.label,
+            r.detail
+        );
+        r.hint = Some(hint::dropping_route(&route, &far.label));
+    }
+    for (hop, n) in &routed.hops {
+        let what = format!(
+            "{} {} to {}",
+            flow.transport.as_str().to_uppercase(),
+            flow.ports,
+            far.label
+        );
+        let part = if routed.hops.len() > 1 {
+            format!("{n} of {} prefixes ", routed.total)
+        } else {
+            String::new()
+        };
+        match hop.kind {
+            _ if r.verdict == Verdict::Denied => {}
+            NextHopType::VirtualAppliance => r.detail.push_str(&format!(
+                "; {part}{}: that firewall must allow {what}",
+                hop_words(hop)
+            )),
+            NextHopType::VirtualNetworkGateway => r.detail.push_str(&format!(
+                "; {part}{}: the network behind it must pass {what} on",
+                hop_words(hop)
+            )),
+            _ => {}
+        }
+    }
+}
+
+fn share(n: usize, routed: &Routed) -> String {
+    if routed.total == 0 || n == routed.total {
+        String::new()
+    } else {
+        format!("{n} of {} prefixes of ", routed.total)
+    }
+}
+
+fn hop_words(h: &NextHop) -> String {
+    let route = h
+        .route
+        .as_deref()
+        .map(|r| format!(" (route {r})"))
+        .unwrap_or_default();
+    match (&h.kind, &h.address) {
+        (NextHopType::VirtualAppliance, Some(a)) => format!("via VirtualAppliance {a}{route}"),
+        (NextHopType::VirtualNetworkGateway, _) => {
+            format!("via the virtual network gateway{route}")
+        }
+        (k, _) => format!("via {}{route}", k.as_str()),
+    }
+}
+
+/// Requirements on the subnet itself.
+pub(crate) fn findings(inputs: &NetworkInputs, s: &EvalSettings) -> Vec<Finding> {
+    let Some(sub) = &inputs.subnet else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    if s.platform == Platform::Stv2 {
+        let (ok, detail, hint) = match &sub.nsg_id {
+            Some(id) => (
+                true,
+                format!(
+                    "subnet {} has NSG {}",
+                    sub.name,
+                    crate::azure::network::json::id_name(id)
+                ),
+                None,
+            ),
+            None => (
+                false,
+                format!(
+                    "subnet {} has no NSG: stv2 requires one on the APIM subnet (the Azure Load Balancer needs it)",
+                    sub.name
+                ),
+                Some(hint::subnet_nsg(&sub.name, sub.id.as_deref())),
+            ),
+        };
+        out.push(Finding {
+            id: "subnet-nsg".into(),
+            required: true,
+            ok,
+            detail,
+            hint,
+        });
+    }
+    out
+}
+
+/// Which NSG of the chain is on the subnet (for choosing the rule to report).
+pub(crate) fn subnet_stage(
+    applied: &Applied,
+    chain: &[(&Nsg, crate::azure::network::model::RuleDirection)],
+) -> Option<usize> {
+    match &applied.subnet {
+        Level::Nsg(n) => chain.iter().position(|(c, _)| std::ptr::eq(*c, *n)),
+        _ => None,
+    }
+}
+
+impl Verdict {
+    /// The worse of a partial verdict and another: denied stays denied.
+    fn max_with(self, other: Verdict) -> Verdict {
+        if other == Verdict::Denied {
+            other
+        } else {
+            self
+        }
+    }
+}
+
+impl Decided {
+    /// Whether the rule certainly decided something.
+    pub(crate) fn is_sure(&self) -> bool {
+        !matches!(self, Decided::Unknown(_))
+    }
+}

@@ -1,0 +1,202 @@
+//! From the decisions of the rules a flow met to its verdict, the deciding rule, the prefix
+//! count, the words of `detail` and the hint.
+
+use ipnet::IpNet;
+
+use super::hint;
+use super::nsg::{Decided, Decision, RuleRef};
+use super::{Flow, FlowResult, PrefixCount, Verdict};
+use crate::azure::network::model::{Access, Nsg, RuleDirection};
+use crate::azure::network::prefix::{Cover, RangeSet};
+
+/// What walking the NSG chain over every port piece gave.
+pub(crate) struct Walked<'a> {
+    /// The NSGs met, in order.
+    pub chain: &'a [(&'a Nsg, RuleDirection)],
+    /// Every decision, in the order made.
+    pub decisions: Vec<Decision>,
+    /// Whether some of the flow passed every NSG.
+    pub through: bool,
+    /// The far side's addresses that passed every NSG on every port, when known.
+    pub allowed: Option<RangeSet>,
+    /// Remarks met on the way (another region's tag …).
+    pub notes: Vec<String>,
+    /// Which NSG of the chain is the subnet's.
+    pub subnet_stage: Option<usize>,
+}
+
+/// The result of a flow from its walk. `label` names the far side (`Storage.WestEurope`).
+pub(crate) fn conclude(
+    flow: &Flow,
+    label: &str,
+    prefixes: Option<&[IpNet]>,
+    w: &Walked,
+) -> FlowResult {
+    let sure = |d: &&Decision| d.decided.is_sure();
+    let first_deny = w
+        .decisions
+        .iter()
+        .filter(sure)
+        .find(|d| d.rule.access == Access::Deny);
+    let doubt = w.decisions.iter().find(|d| !d.decided.is_sure());
+    let mut verdict = match (w.through, first_deny.is_some()) {
+        (true, false) => Verdict::Allowed,
+        (true, true) => Verdict::Partial,
+        (false, _) => Verdict::Denied,
+    };
+    if let Some(d) = doubt {
+        let differs = match verdict {
+            Verdict::Allowed => d.rule.access == Access::Deny,
+            Verdict::Denied => d.rule.access == Access::Allow,
+            _ => true,
+        };
+        if differs {
+            verdict = Verdict::Unknown;
+        }
+    }
+    let count = match (prefixes, &w.allowed) {
+        (Some(list), Some(set)) if !list.is_empty() => Some(PrefixCount {
+            covered: list
+                .iter()
+                .filter(|p| set.cover_of_prefix(p) == Cover::All)
+                .count(),
+            total: list.len(),
+        }),
+        _ => None,
+    };
+    let allow_rule = allowing(w);
+    let rule = match verdict {
+        Verdict::Allowed => allow_rule.cloned(),
+        Verdict::Denied | Verdict::Partial => first_deny.map(|d| d.rule.clone()),
+        Verdict::Unknown => doubt.map(|d| d.rule.clone()),
+    };
+    let mut detail = describe(
+        flow, label, verdict, w, count, first_deny, doubt, allow_rule,
+    );
+    if !w.notes.is_empty() {
+        detail.push_str(&format!(" (note: {})", w.notes.join("; ")));
+    }
+    let mut blocking: Vec<RuleRef> = Vec::new();
+    for d in w
+        .decisions
+        .iter()
+        .filter(sure)
+        .filter(|d| d.rule.access == Access::Deny)
+    {
+        if !blocking.contains(&d.rule) {
+            blocking.push(d.rule.clone());
+        }
+    }
+    let hint = first_deny
+        .filter(|_| verdict != Verdict::Allowed)
+        .and_then(|d| {
+            w.chain
+                .get(d.stage)
+                .map(|(nsg, _)| hint::nsg_rule(flow, nsg, &d.rule))
+        });
+    FlowResult {
+        flow: flow.clone(),
+        verdict,
+        rule,
+        next_hop: None,
+        prefixes: count,
+        detail,
+        hint,
+        also: Vec::new(),
+        blocking,
+    }
+}
+
+/// The allow rule to report: the subnet NSG's when it allowed, else the last NSG's.
+fn allowing<'a>(w: &'a Walked) -> Option<&'a RuleRef> {
+    // A rule that let all that was left through says more than one that let a part through.
+    let allows = |stage: usize| {
+        let mine = || {
+            w.decisions
+                .iter()
+                .filter(move |d| d.stage == stage && d.rule.access == Access::Allow)
+        };
+        mine()
+            .find(|d| matches!(d.decided, Decided::Rest(_)))
+            .or_else(|| mine().find(|d| d.decided.is_sure()))
+            .map(|d| &d.rule)
+    };
+    w.subnet_stage
+        .and_then(allows)
+        .or_else(|| (0..w.chain.len()).rev().find_map(allows))
+}
+
+fn rule_words(r: &RuleRef) -> String {
+    let modelled = if r.default { ", a default rule" } else { "" };
+    format!("NSG {} rule {} ({}{modelled})", r.nsg, r.name, r.priority)
+}
+
+#[expect(clippy::too_many_arguments, reason = "the pieces of one sentence")]
+fn describe(
+    flow: &Flow,
+    label: &str,
+    verdict: Verdict,
+    w: &Walked,
+    count: Option<PrefixCount>,
+    first_deny: Option<&Decision>,
+    doubt: Option<&Decision>,
+    allow_rule: Option<&RuleRef>,
+) -> String {
+    let what = format!("{} {}", flow.transport.as_str().to_uppercase(), flow.ports);
+    let towards = if flow.direction == crate::catalog::model::Direction::Inbound {
+        "from"
+    } else {
+        "to"
+    };
+    let others: Vec<String> = w
+        .decisions
+        .iter()
+        .filter(|d| d.rule.access == Access::Allow && d.decided.is_sure())
+        .map(|d| rule_words(&d.rule))
+        .fold(Vec::new(), |mut v, s| {
+            if !v.contains(&s) {
+                v.push(s);
+            }
+            v
+        });
+    match verdict {
+        Verdict::Allowed => format!("allowed by {}", others.join(", then ")).replace(
+            "allowed by ",
+            if allow_rule.is_some() {
+                "allowed by "
+            } else {
+                "allowed: "
+            },
+        ),
+        Verdict::Denied => match first_deny {
+            Some(d) => format!("{} denies {what} {towards} {label}", rule_words(&d.rule)),
+            None => format!("denied {what} {towards} {label}"),
+        },
+        Verdict::Partial => {
+            let deny = first_deny.map(|d| rule_words(&d.rule)).unwrap_or_default();
+            let how = match (count, first_deny.map(|d| &d.decided)) {
+                (Some(c), _) if c.covered < c.total => {
+                    format!("{} of {} {label} prefixes allowed", c.covered, c.total)
+                }
+                (_, Some(Decided::SomeOf(why))) => format!("part of {label} denied ({why})"),
+                _ => format!("some of {what} {towards} {label} allowed"),
+            };
+            format!("{how} by {}; {deny} denies the rest", others.join(", "))
+        }
+        Verdict::Unknown => {
+            let d = doubt.expect("an unknown verdict comes from a doubtful rule");
+            let why = match &d.decided {
+                Decided::Unknown(why) => why.as_str(),
+                _ => "",
+            };
+            let access = match d.rule.access {
+                Access::Allow => "allows",
+                Access::Deny => "denies",
+            };
+            format!(
+                "{} {access} {what} {towards} {label} only if it applies: it {why}",
+                rule_words(&d.rule)
+            )
+        }
+    }
+}
