@@ -5,14 +5,12 @@ use ipnet::IpNet;
 
 use super::hint::{self, Hint};
 use super::nsg::{self, Applied, Decided, Decision, Level, RuleRef};
-use super::routes::{NextHop, Routed, Routing};
+use super::routes::Routing;
 use super::space::{Remote, World, is_special};
 use super::verdict::{Walked, conclude};
 use super::{EvalSettings, Finding, Flow, FlowResult, Verdict};
 use crate::azure::network::NetworkInputs;
-use crate::azure::network::model::{
-    Access, AddressSpec, NextHopType, Nsg, RouteDestination, RouteSource,
-};
+use crate::azure::network::model::{Access, AddressSpec, Nsg, RouteDestination, RouteSource};
 use crate::azure::network::prefix::RangeSet;
 use crate::catalog::model::{Direction, Platform};
 
@@ -57,10 +55,10 @@ pub(crate) fn world<'a>(inputs: &'a NetworkInputs, s: &EvalSettings) -> World<'a
 }
 
 /// The far side of a flow, and its IPv4 prefixes when known (for counts and routes).
-struct Far {
-    remote: Remote,
-    prefixes: Option<Vec<IpNet>>,
-    label: String,
+pub(crate) struct Far {
+    pub remote: Remote,
+    pub prefixes: Option<Vec<IpNet>>,
+    pub label: String,
 }
 
 fn far_side(flow: &Flow, ctx: &Ctx, warnings: &mut Vec<String>) -> Far {
@@ -124,33 +122,29 @@ fn far_side(flow: &Flow, ctx: &Ctx, warnings: &mut Vec<String>) -> Far {
     if is_special(tag) || !super::flows::is_tag_name(tag) {
         return symbolic(tag);
     }
-    match w.tag_set(tag) {
-        Some((name, set, _)) => {
-            let prefixes = w.tags.and_then(|t| t.get(&name)).map(|t| {
-                t.prefixes
-                    .iter()
-                    .filter(|p| matches!(p, IpNet::V4(_)))
-                    .copied()
-                    .collect()
-            });
-            Far {
-                remote: Remote {
-                    tag: tag.to_owned(),
-                    set: Some(set),
-                },
-                prefixes,
-                label: name,
-            }
+    let Some((name, set, _)) = w.tag_set(tag) else {
+        if let Some(t) = w.tags {
+            warnings.push(format!(
+                "service tag {tag} is not in {}: compared by name only",
+                t.file
+            ));
         }
-        None => {
-            if let Some(t) = w.tags {
-                warnings.push(format!(
-                    "service tag {tag} is not in {}: compared by name only",
-                    t.file
-                ));
-            }
-            symbolic(tag)
-        }
+        return symbolic(tag);
+    };
+    let prefixes = w.tags.and_then(|t| t.get(&name)).map(|t| {
+        t.prefixes
+            .iter()
+            .filter(|p| matches!(p, IpNet::V4(_)))
+            .copied()
+            .collect()
+    });
+    Far {
+        remote: Remote {
+            tag: tag.to_owned(),
+            set: Some(set),
+        },
+        prefixes,
+        label: name,
     }
 }
 
@@ -162,7 +156,7 @@ pub(crate) fn assess(flow: &Flow, ctx: &Ctx, warnings: &mut Vec<String>) -> Flow
     let far = far_side(flow, ctx, warnings);
     let mut r = nsg_verdict(flow, &far, ctx);
     if let Some(routing) = ctx.routing {
-        route_effects(flow, &far, ctx, routing, &mut r, warnings);
+        super::effects::route_effects(flow, &far, ctx, routing, &mut r, warnings);
     }
     r
 }
@@ -296,167 +290,6 @@ fn nsg_verdict(flow: &Flow, far: &Far, ctx: &Ctx) -> FlowResult {
     conclude(flow, far.label.as_str(), far.prefixes.as_deref(), &walked)
 }
 
-fn route_effects(
-    flow: &Flow,
-    far: &Far,
-    ctx: &Ctx,
-    routing: &Routing,
-    r: &mut FlowResult,
-    warnings: &mut Vec<String>,
-) {
-    let Some(routed) = routing.route(&far.remote, far.prefixes.as_deref(), ctx.world) else {
-        return;
-    };
-    let hop = routed.main().clone();
-    r.next_hop = Some(hop.clone());
-    match flow.direction {
-        Direction::Outbound | Direction::Peer => outbound_route(flow, far, &routed, r),
-        Direction::Inbound => {
-            let tag = flow.remote_tag();
-            if tag.eq_ignore_ascii_case("AzureLoadBalancer")
-                || tag.eq_ignore_ascii_case("VirtualNetwork")
-            {
-                // Platform probes and VNet traffic are not sent out through UDRs.
-                r.next_hop = None;
-                return;
-            }
-            let tunnelled: usize = routed
-                .hops
-                .iter()
-                .filter(|(h, _)| h.is_tunnel())
-                .map(|(_, n)| n)
-                .sum();
-            if tunnelled == 0 {
-                return;
-            }
-            let how = hop_words(
-                routed
-                    .hops
-                    .iter()
-                    .find(|(h, _)| h.is_tunnel())
-                    .map(|(h, _)| h)
-                    .unwrap_or(&hop),
-            );
-            let share = share(tunnelled, &routed);
-            if tag.eq_ignore_ascii_case("ApiManagement") {
-                let whole = tunnelled == routed.total || routed.total == 0;
-                if r.verdict == Verdict::Allowed {
-                    // The route decides, not the rule that let the traffic in.
-                    r.rule = None;
-                }
-                r.verdict = if whole {
-                    Verdict::Denied
-                } else {
-                    Verdict::Partial.max_with(r.verdict)
-                };
-                r.detail = format!(
-                    "replies to {share}ApiManagement leave {how} instead of going straight to the Internet: an asymmetric return path, which drops the control plane's connections to {}; (NSG: {})",
-                    flow.ports, r.detail
-                );
-                let table = ctx.inputs.routes.iter().find(|t| !t.effective);
-                let route = hint::internet_route(
-                    "ApiManagement",
-                    table.map(|t| (t.name.as_str(), t.id.as_deref())),
-                );
-                match r.hint.take() {
-                    // The NSG must let the control plane in too: that fix comes first.
-                    Some(first) => {
-                        r.hint = Some(first);
-                        r.also.push(route);
-                    }
-                    None => r.hint = Some(route),
-                }
-            } else {
-                warnings.push(format!("replies to {tag} ({}) leave {how}: an asymmetric path unless that device handles it", flow.id));
-                r.detail.push_str(&format!(
-                    "; replies to {share}{tag} leave {how} (asymmetric unless it handles them)"
-                ));
-            }
-        }
-    }
-}
-
-fn outbound_route(flow: &Flow, far: &Far, routed: &Routed, r: &mut FlowResult) {
-    let dropped: usize = routed
-        .hops
-        .iter()
-        .filter(|(h, _)| h.kind == NextHopType::None)
-        .map(|(_, n)| n)
-        .sum();
-    if dropped > 0 && r.verdict != Verdict::Denied {
-        let route = routed
-            .hops
-            .iter()
-            .find(|(h, _)| h.kind == NextHopType::None)
-            .and_then(|(h, _)| h.route.clone())
-            .unwrap_or_default();
-        let whole = dropped == routed.total || routed.total == 0;
-        if whole && r.verdict == Verdict::Allowed {
-            r.rule = None;
-        }
-        r.verdict = if whole {
-            Verdict::Denied
-        } else {
-            Verdict::Partial
-        };
-        r.detail = format!(
-            "route {route} sends {}{} to None: dropped; (NSG: {})",
-            share(dropped, routed),
-            far.label,
-            r.detail
-        );
-        r.hint = Some(hint::dropping_route(&route, &far.label));
-    }
-    for (hop, n) in &routed.hops {
-        let what = format!(
-            "{} {} to {}",
-            flow.transport.as_str().to_uppercase(),
-            flow.ports,
-            far.label
-        );
-        let part = if routed.hops.len() > 1 {
-            format!("{n} of {} prefixes ", routed.total)
-        } else {
-            String::new()
-        };
-        match hop.kind {
-            _ if r.verdict == Verdict::Denied => {}
-            NextHopType::VirtualAppliance => r.detail.push_str(&format!(
-                "; {part}{}: that firewall must allow {what}",
-                hop_words(hop)
-            )),
-            NextHopType::VirtualNetworkGateway => r.detail.push_str(&format!(
-                "; {part}{}: the network behind it must pass {what} on",
-                hop_words(hop)
-            )),
-            _ => {}
-        }
-    }
-}
-
-fn share(n: usize, routed: &Routed) -> String {
-    if routed.total == 0 || n == routed.total {
-        String::new()
-    } else {
-        format!("{n} of {} prefixes of ", routed.total)
-    }
-}
-
-fn hop_words(h: &NextHop) -> String {
-    let route = h
-        .route
-        .as_deref()
-        .map(|r| format!(" (route {r})"))
-        .unwrap_or_default();
-    match (&h.kind, &h.address) {
-        (NextHopType::VirtualAppliance, Some(a)) => format!("via VirtualAppliance {a}{route}"),
-        (NextHopType::VirtualNetworkGateway, _) => {
-            format!("via the virtual network gateway{route}")
-        }
-        (k, _) => format!("via {}{route}", k.as_str()),
-    }
-}
-
 /// Requirements on the subnet itself.
 pub(crate) fn findings(inputs: &NetworkInputs, s: &EvalSettings) -> Vec<Finding> {
     let Some(sub) = &inputs.subnet else {
@@ -507,7 +340,7 @@ pub(crate) fn subnet_stage(
 
 impl Verdict {
     /// The worse of a partial verdict and another: denied stays denied.
-    fn max_with(self, other: Verdict) -> Verdict {
+    pub(crate) fn max_with(self, other: Verdict) -> Verdict {
         if other == Verdict::Denied {
             other
         } else {

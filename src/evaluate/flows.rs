@@ -104,7 +104,10 @@ pub fn from_rows<'a>(rows: impl IntoIterator<Item = &'a Dependency>) -> Vec<Flow
 pub fn from_plan(plan: &Plan) -> Vec<Flow> {
     let mut rows: Vec<&Dependency> = Vec::new();
     for p in &plan.probes {
-        if !rows.iter().any(|r| std::ptr::eq(*r, &*p.dep)) {
+        if !rows
+            .iter()
+            .any(|r| std::ptr::eq(*r, std::sync::Arc::as_ptr(&p.dep)))
+        {
             rows.push(&p.dep);
         }
     }

@@ -7,6 +7,7 @@
 //! per service tag and [`Evaluation::default_route`] for diagnoses.
 
 mod assess;
+mod effects;
 pub mod flows;
 pub mod hint;
 pub mod nsg;

@@ -132,7 +132,7 @@ pub fn select<'a>(inputs: &'a NetworkInputs, warnings: &mut Vec<String>) -> Appl
             .find(|n| n.level == Some(NsgLevel::Subnet))
             .or_else(|| {
                 nsgs.iter()
-                    .find(|n| n.level.is_none() && !(n.subnets.is_empty() && !n.nics.is_empty()))
+                    .find(|n| n.level.is_none() && (!n.subnets.is_empty() || n.nics.is_empty()))
             })
             .map_or(Level::Unknown, |n| Level::Nsg(n)),
     };
@@ -271,7 +271,7 @@ pub fn walk(
             Ok(true) => None,
             Err(why) => Some(why),
         };
-        if !r.source_ports.iter().any(|p| *p == PortRange::ANY) {
+        if !r.source_ports.contains(&PortRange::ANY) {
             doubt.get_or_insert_with(|| format!(
                 "matches source ports {} only; a connection's source port is chosen by the sender",
                 r.source_ports.iter().map(ToString::to_string).collect::<Vec<_>>().join(",")

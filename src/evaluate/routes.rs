@@ -158,7 +158,7 @@ impl Routing {
                     None => hops.push((hop, 1)),
                 }
             }
-            hops.sort_by(|a, b| b.1.cmp(&a.1));
+            hops.sort_by_key(|h| std::cmp::Reverse(h.1));
             let total = hops.iter().map(|(_, n)| n).sum();
             return (!hops.is_empty()).then_some(Routed { hops, total });
         }

@@ -1,6 +1,8 @@
 //! From the decisions of the rules a flow met to its verdict, the deciding rule, the prefix
 //! count, the words of `detail` and the hint.
 
+use std::fmt::Write as _;
+
 use ipnet::IpNet;
 
 use super::hint;
@@ -74,7 +76,7 @@ pub(crate) fn conclude(
         flow, label, verdict, w, count, first_deny, doubt, allow_rule,
     );
     if !w.notes.is_empty() {
-        detail.push_str(&format!(" (note: {})", w.notes.join("; ")));
+        let _ = write!(detail, " (note: {})", w.notes.join("; "));
     }
     let mut blocking: Vec<RuleRef> = Vec::new();
     for d in w

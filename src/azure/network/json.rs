@@ -19,6 +19,7 @@ pub struct Node<'a> {
 
 impl<'a> Node<'a> {
     /// The document's root.
+    #[must_use]
     pub fn root(file: &'a Path, value: &'a Value) -> Self {
         Node {
             value,
@@ -66,6 +67,7 @@ impl<'a> Node<'a> {
     }
 
     /// The item `i` of this array node's value `value`.
+    #[must_use]
     pub fn item(&self, value: &'a Value, i: usize) -> Node<'a> {
         Node {
             value,
@@ -96,6 +98,7 @@ impl<'a> Node<'a> {
 
     /// Where the resource's fields are: its `properties` object in the ARM/REST/portal form,
     /// the object itself in the flat form of the Azure CLI and PowerShell.
+    #[must_use]
     pub fn props(&self) -> Node<'a> {
         match self.get("properties") {
             Some(p) if p.value.is_object() => p,

@@ -56,11 +56,13 @@ pub struct RangeSet {
 
 impl RangeSet {
     /// The empty set.
+    #[must_use]
     pub fn new() -> Self {
         Self::default()
     }
 
     /// Every IPv4 address (`0.0.0.0/0`).
+    #[must_use]
     pub fn all_v4() -> Self {
         Self {
             v4: vec![(0, u128::from(u32::MAX))],
@@ -74,9 +76,9 @@ impl RangeSet {
         for net in nets {
             let (six, lo, hi) = interval(net);
             if six {
-                v6.push((lo, hi))
+                v6.push((lo, hi));
             } else {
-                v4.push((lo, hi))
+                v4.push((lo, hi));
             }
         }
         Self {
@@ -86,6 +88,7 @@ impl RangeSet {
     }
 
     /// The IPv4 part only.
+    #[must_use]
     pub fn v4_only(&self) -> Self {
         Self {
             v4: self.v4.clone(),
@@ -132,6 +135,7 @@ impl RangeSet {
     }
 
     /// The addresses in both sets.
+    #[must_use]
     pub fn intersect(&self, other: &RangeSet) -> RangeSet {
         RangeSet {
             v4: intersect(&self.v4, &other.v4),
@@ -140,6 +144,7 @@ impl RangeSet {
     }
 
     /// The addresses in either set.
+    #[must_use]
     pub fn union(&self, other: &RangeSet) -> RangeSet {
         let join = |a: &[(u128, u128)], b: &[(u128, u128)]| {
             normalise(a.iter().chain(b).copied().collect())
@@ -151,6 +156,7 @@ impl RangeSet {
     }
 
     /// The addresses of this set that are not in `other`.
+    #[must_use]
     pub fn subtract(&self, other: &RangeSet) -> RangeSet {
         RangeSet {
             v4: subtract(&self.v4, &other.v4),
@@ -233,7 +239,11 @@ fn intersect(a: &[(u128, u128)], b: &[(u128, u128)]) -> Vec<(u128, u128)> {
         if lo <= hi {
             out.push((lo, hi));
         }
-        if a[i].1 < b[j].1 { i += 1 } else { j += 1 }
+        if a[i].1 < b[j].1 {
+            i += 1;
+        } else {
+            j += 1;
+        }
     }
     out
 }

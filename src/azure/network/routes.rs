@@ -56,10 +56,10 @@ pub fn read_effective_routes(node: &Node) -> Result<RouteSet, InputError> {
     let list = node.get("value").unwrap_or_else(|| node.clone());
     let mut routes = Vec::new();
     for r in list.items()? {
-        if let Some(state) = r.get("state") {
-            if !state.str()?.eq_ignore_ascii_case("active") {
-                continue;
-            }
+        if let Some(state) = r.get("state")
+            && !state.str()?.eq_ignore_ascii_case("active")
+        {
+            continue;
         }
         let source = match r.get("source") {
             None => RouteSource::Default,

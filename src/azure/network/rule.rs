@@ -197,12 +197,11 @@ pub fn parse_ports(node: &Node, text: &str) -> Result<PortRange, InputError> {
             ))
         })
     };
-    let (from, to) = match t.split_once('-') {
-        Some((a, b)) => (port(a)?, port(b)?),
-        None => {
-            let p = port(t)?;
-            (p, p)
-        }
+    let (from, to) = if let Some((a, b)) = t.split_once('-') {
+        (port(a)?, port(b)?)
+    } else {
+        let p = port(t)?;
+        (p, p)
     };
     if from > to {
         return Err(node.error(format!("port range {text:?} runs backwards")));

@@ -2,6 +2,7 @@
 //! ASCII — a header, the counts, one line per flow that is not allowed (most important first),
 //! then the verdict as the last line.
 
+use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::{by_importance, header, rule_cell};
@@ -69,7 +70,7 @@ pub fn render(r: &EvaluationReport) -> String {
         shown += 1;
     }
     if shown < body.len() {
-        text.push_str(&format!("+{} more\n", body.len() - shown));
+        let _ = writeln!(text, "+{} more", body.len() - shown);
     }
     text.push_str(&tail);
     text.push('\n');

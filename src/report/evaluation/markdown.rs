@@ -40,6 +40,43 @@ pub fn write(r: &EvaluationReport, out: &mut dyn Write) -> io::Result<()> {
             md_inline(&i.name)
         )?;
     }
+    write_problems(r, out)?;
+    writeln!(out)?;
+    writeln!(out, "## Every flow")?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "| verdict | direction | flow | protocol | ports | remote | rule | next hop |"
+    )?;
+    writeln!(out, "|---|---|---|---|---|---|---|---|")?;
+    for f in &r.flows {
+        writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
+            f.verdict.as_str(),
+            lower(f.flow.direction),
+            md_cell(&f.flow.id),
+            f.flow.transport.as_str(),
+            f.flow.ports,
+            md_cell(&remote_cell(f)),
+            md_cell(&rule_cell(f.rule.as_ref())),
+            md_cell(f.next_hop.as_ref().map_or("-", |h| h.kind.as_str()))
+        )?;
+    }
+    if !r.warnings.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "## Warnings")?;
+        writeln!(out)?;
+        for w in &r.warnings {
+            writeln!(out, "- {}", md_inline(w))?;
+        }
+    }
+    writeln!(out)?;
+    writeln!(out, "{}", md_inline(&r.verdict_line()))
+}
+
+/// What is not allowed, most important first, each with why and the fix.
+fn write_problems(r: &EvaluationReport, out: &mut dyn Write) -> io::Result<()> {
     let problems: Vec<_> = by_importance(r)
         .into_iter()
         .filter(|f| f.verdict != Verdict::Allowed)
@@ -80,38 +117,7 @@ pub fn write(r: &EvaluationReport, out: &mut dyn Write) -> io::Result<()> {
             }
         }
     }
-    writeln!(out)?;
-    writeln!(out, "## Every flow")?;
-    writeln!(out)?;
-    writeln!(
-        out,
-        "| verdict | direction | flow | protocol | ports | remote | rule | next hop |"
-    )?;
-    writeln!(out, "|---|---|---|---|---|---|---|---|")?;
-    for f in &r.flows {
-        writeln!(
-            out,
-            "| {} | {} | {} | {} | {} | {} | {} | {} |",
-            f.verdict.as_str(),
-            lower(f.flow.direction),
-            md_cell(&f.flow.id),
-            f.flow.transport.as_str(),
-            f.flow.ports,
-            md_cell(&remote_cell(f)),
-            md_cell(&rule_cell(f.rule.as_ref())),
-            md_cell(f.next_hop.as_ref().map_or("-", |h| h.kind.as_str()))
-        )?;
-    }
-    if !r.warnings.is_empty() {
-        writeln!(out)?;
-        writeln!(out, "## Warnings")?;
-        writeln!(out)?;
-        for w in &r.warnings {
-            writeln!(out, "- {}", md_inline(w))?;
-        }
-    }
-    writeln!(out)?;
-    writeln!(out, "{}", md_inline(&r.verdict_line()))
+    Ok(())
 }
 
 fn write_fix(out: &mut dyn Write, hint: Option<&crate::evaluate::hint::Hint>) -> io::Result<()> {

@@ -2,6 +2,7 @@
 //! flow, protocol, ports, far side, deciding rule, next hop), the why and the fix under every
 //! flow that is not allowed, the subnet findings, warnings, and the verdict as the last line.
 
+use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::{header, remote_cell, rule_cell};
@@ -64,7 +65,7 @@ pub fn write(r: &EvaluationReport, out: &mut dyn Write) -> io::Result<()> {
             if i + 1 == cells.len() {
                 s.push_str(c);
             } else {
-                s.push_str(&format!("{c:<w$}  ", w = widths[i]));
+                let _ = write!(s, "{c:<w$}  ", w = widths[i]);
             }
         }
         s.trim_end().to_owned()
