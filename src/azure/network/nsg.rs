@@ -26,12 +26,9 @@ pub fn read_nsg(node: &Node) -> Result<Nsg, InputError> {
     let mut rules = Vec::new();
     for (key, default) in [("securityRules", false), ("defaultSecurityRules", true)] {
         if let Some(list) = p.get(key) {
-            for r in list.items()? {
-                rules.push(read_rule(&r, default)?);
-            }
+            rules.extend(read_rules(&list, default, false)?);
         }
     }
-    check_unique_priorities(&p, &rules)?;
     let ids = |key: &str| -> Result<Vec<String>, InputError> {
         match p.get(key) {
             None => Ok(Vec::new()),
@@ -57,19 +54,27 @@ pub fn read_nsg(node: &Node) -> Result<Nsg, InputError> {
     Ok(nsg)
 }
 
-/// Azure refuses two user rules with one priority in one direction: an export that has them was
-/// edited by hand, and which one wins cannot be known.
-fn check_unique_priorities(p: &Node, rules: &[SecurityRule]) -> Result<(), InputError> {
+/// Reads a list of rules. Azure refuses two user rules with one priority in one direction: an
+/// export that has them was edited by hand, and which one wins cannot be known.
+fn read_rules(
+    list: &Node,
+    default: bool,
+    effective: bool,
+) -> Result<Vec<SecurityRule>, InputError> {
     let mut seen = HashSet::new();
-    for r in rules.iter().filter(|r| !r.default) {
-        if !seen.insert((r.direction, r.priority)) {
-            return Err(p.error(format!(
-                "two {:?} rules have priority {} (rule {:?}): Azure allows one",
+    let mut rules = Vec::new();
+    for node in list.items()? {
+        let r = read_rule(&node, default, effective)?;
+        if !r.default && !seen.insert((r.direction, r.priority)) {
+            let at = node.props().get("priority").unwrap_or(node);
+            return Err(at.error(format!(
+                "a second {:?} rule with priority {} (rule {:?}): Azure allows one",
                 r.direction, r.priority, r.name
             )));
         }
+        rules.push(r);
     }
-    Ok(())
+    Ok(rules)
 }
 
 /// Reads `list-effective-nsg` output: `{ "value": [ … ] }`, or the bare list PowerShell writes.
@@ -90,12 +95,10 @@ pub fn read_effective(node: &Node) -> Result<Vec<Nsg>, InputError> {
             },
             None => (None, None),
         };
-        let mut rules = Vec::new();
-        if let Some(rs) = entry.get("effectiveSecurityRules") {
-            for r in rs.items()? {
-                rules.push(read_rule(&r, false)?);
-            }
-        }
+        let rules = match entry.get("effectiveSecurityRules") {
+            Some(rs) => read_rules(&rs, false, true)?,
+            None => Vec::new(),
+        };
         let mut nsg = Nsg {
             name: nsg_id.as_deref().map_or("nsg", id_name).to_owned(),
             id: nsg_id,
@@ -136,12 +139,10 @@ pub fn read_group_view(node: &Node) -> Result<(Vec<Nsg>, Option<String>), InputE
         )
     });
     let assoc = nic.props().field("securityRuleAssociations")?;
-    let mut defaults = Vec::new();
-    if let Some(list) = assoc.get("defaultSecurityRules") {
-        for r in list.items()? {
-            defaults.push(read_rule(&r, true)?);
-        }
-    }
+    let defaults = match assoc.get("defaultSecurityRules") {
+        Some(list) => read_rules(&list, true, true)?,
+        None => Vec::new(),
+    };
     let mut out = Vec::new();
     for (key, level) in [
         ("subnetAssociation", NsgLevel::Subnet),
@@ -152,11 +153,7 @@ pub fn read_group_view(node: &Node) -> Result<(Vec<Nsg>, Option<String>), InputE
         let Some(list) = a.get("securityRules") else {
             continue;
         };
-        let mut rules = Vec::new();
-        for r in list.items()? {
-            rules.push(read_rule(&r, false)?);
-        }
-        check_unique_priorities(&list, &rules)?;
+        let mut rules = read_rules(&list, false, true)?;
         // The rules' ids carry the NSG's: `…/networkSecurityGroups/NAME/securityRules/RULE`.
         let nsg_id = list
             .value()

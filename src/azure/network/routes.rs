@@ -63,16 +63,19 @@ pub fn read_effective_routes(node: &Node) -> Result<RouteSet, InputError> {
         }
         let source = match r.get("source") {
             None => RouteSource::Default,
-            Some(s) => match s.str()?.to_ascii_lowercase().as_str() {
-                "user" => RouteSource::User,
-                "virtualnetworkgateway" | "bgp" => RouteSource::Bgp,
-                "default" | "" => RouteSource::Default,
-                other => {
-                    return Err(s.error(format!(
-                        "expected Default, User or VirtualNetworkGateway, found {other:?}"
-                    )));
+            Some(s) => {
+                let text = s.str()?;
+                match text.to_ascii_lowercase().as_str() {
+                    "user" => RouteSource::User,
+                    "virtualnetworkgateway" | "bgp" => RouteSource::Bgp,
+                    "default" | "" => RouteSource::Default,
+                    _ => {
+                        return Err(s.error(format!(
+                            "expected Default, User or VirtualNetworkGateway, found {text:?}"
+                        )));
+                    }
                 }
-            },
+            }
         };
         let name = match r.get("name") {
             Some(n) => n.str()?.to_owned(),
@@ -119,7 +122,8 @@ fn read_destination(node: &Node, text: &str) -> Result<RouteDestination, InputEr
 /// `nextHopType` and `nextHopIpAddress` (a string, or a list in effective routes).
 fn read_next_hop(p: &Node) -> Result<(NextHopType, Option<String>), InputError> {
     let t = p.field("nextHopType")?;
-    let hop = match t.str()?.to_ascii_lowercase().as_str() {
+    let text = t.str()?;
+    let hop = match text.to_ascii_lowercase().as_str() {
         "vnetlocal" | "virtualnetwork" => NextHopType::VnetLocal,
         "internet" => NextHopType::Internet,
         "virtualappliance" => NextHopType::VirtualAppliance,
@@ -128,11 +132,11 @@ fn read_next_hop(p: &Node) -> Result<(NextHopType, Option<String>), InputError> 
         "virtualnetworkserviceendpoint" => NextHopType::VirtualNetworkServiceEndpoint,
         "none" => NextHopType::None,
         other if other.chars().all(|c| c.is_ascii_alphanumeric()) && !other.is_empty() => {
-            NextHopType::Other(t.str()?.to_owned())
+            NextHopType::Other(text.to_owned())
         }
-        other => {
+        _ => {
             return Err(t.error(format!(
-                "expected VirtualAppliance, Internet, VnetLocal, VirtualNetworkGateway or None, found {other:?}"
+                "expected VirtualAppliance, Internet, VnetLocal, VirtualNetworkGateway or None, found {text:?}"
             )));
         }
     };

@@ -12,8 +12,9 @@ pub const MAX_USER_PRIORITY: u32 = 4096;
 /// The lowest priority a user rule may have.
 pub const MIN_USER_PRIORITY: u32 = 100;
 
-/// Reads a rule. `default` is true for the members of `defaultSecurityRules`.
-pub fn read_rule(node: &Node, default: bool) -> Result<SecurityRule, InputError> {
+/// Reads a rule. `default` is true for the members of `defaultSecurityRules`; `effective` for
+/// effective exports, where default rules are told by name or by a priority above 4096.
+pub fn read_rule(node: &Node, default: bool, effective: bool) -> Result<SecurityRule, InputError> {
     let p = node.props();
     let name_node = node.get("name").or_else(|| p.get("name"));
     let raw_name = match &name_node {
@@ -27,7 +28,7 @@ pub fn read_rule(node: &Node, default: bool) -> Result<SecurityRule, InputError>
     };
     let priority_node = p.field("priority")?;
     let priority = priority_node.u32()?;
-    let default = default || named_default || priority > MAX_USER_PRIORITY;
+    let default = default || named_default || (effective && priority > MAX_USER_PRIORITY);
     check_priority(&priority_node, priority, default)?;
     let direction = read_direction(&p.field("direction")?)?;
     let access = read_access(&p.field("access")?)?;
@@ -67,31 +68,34 @@ fn check_priority(node: &Node, priority: u32, default: bool) -> Result<(), Input
 }
 
 fn read_direction(node: &Node) -> Result<RuleDirection, InputError> {
-    match node.str()?.to_ascii_lowercase().as_str() {
+    let text = node.str()?;
+    match text.to_ascii_lowercase().as_str() {
         "inbound" => Ok(RuleDirection::Inbound),
         "outbound" => Ok(RuleDirection::Outbound),
-        other => Err(node.error(format!("expected Inbound or Outbound, found {other:?}"))),
+        _ => Err(node.error(format!("expected Inbound or Outbound, found {text:?}"))),
     }
 }
 
 fn read_access(node: &Node) -> Result<Access, InputError> {
-    match node.str()?.to_ascii_lowercase().as_str() {
+    let text = node.str()?;
+    match text.to_ascii_lowercase().as_str() {
         "allow" => Ok(Access::Allow),
         "deny" => Ok(Access::Deny),
-        other => Err(node.error(format!("expected Allow or Deny, found {other:?}"))),
+        _ => Err(node.error(format!("expected Allow or Deny, found {text:?}"))),
     }
 }
 
 fn read_protocol(node: &Node) -> Result<Protocol, InputError> {
-    match node.str()?.to_ascii_lowercase().as_str() {
+    let text = node.str()?;
+    match text.to_ascii_lowercase().as_str() {
         "*" | "all" => Ok(Protocol::Any),
         "tcp" => Ok(Protocol::Tcp),
         "udp" => Ok(Protocol::Udp),
         "icmp" => Ok(Protocol::Icmp),
         "esp" => Ok(Protocol::Esp),
         "ah" => Ok(Protocol::Ah),
-        other => Err(node.error(format!(
-            "expected Tcp, Udp, Icmp, Esp, Ah, * or All, found {other:?}"
+        _ => Err(node.error(format!(
+            "expected Tcp, Udp, Icmp, Esp, Ah, * or All, found {text:?}"
         ))),
     }
 }
