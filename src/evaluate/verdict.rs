@@ -40,21 +40,23 @@ pub(crate) fn conclude(
         .iter()
         .filter(sure)
         .find(|d| d.rule.access == Access::Deny);
-    let doubt = w.decisions.iter().find(|d| !d.decided.is_sure());
     let mut verdict = match (w.through, first_deny.is_some()) {
         (true, false) => Verdict::Allowed,
         (true, true) => Verdict::Partial,
         (false, _) => Verdict::Denied,
     };
-    if let Some(d) = doubt {
-        let differs = match verdict {
-            Verdict::Allowed => d.rule.access == Access::Deny,
-            Verdict::Denied => d.rule.access == Access::Allow,
-            _ => true,
-        };
-        if differs {
-            verdict = Verdict::Unknown;
-        }
+    // A rule that may or may not apply matters when it would decide otherwise.
+    let differs = |d: &&Decision| {
+        !d.decided.is_sure()
+            && match verdict {
+                Verdict::Allowed => d.rule.access == Access::Deny,
+                Verdict::Denied => d.rule.access == Access::Allow,
+                _ => true,
+            }
+    };
+    let doubt = w.decisions.iter().find(differs);
+    if doubt.is_some() {
+        verdict = Verdict::Unknown;
     }
     let count = match (prefixes, &w.allowed) {
         (Some(list), Some(set)) if !list.is_empty() => Some(PrefixCount {
