@@ -8,6 +8,7 @@ use apim_probe::azure::network::model::{
     Access, AddressSpec, NextHopType, NsgLevel, PortRange, RouteDestination, RouteSource,
 };
 use apim_probe::azure::network::{InputKind, NetworkInputs};
+use apim_probe::catalog::{model::Cloud, regions};
 use test_case::test_case;
 
 fn fixture(name: &str) -> PathBuf {
@@ -206,7 +207,6 @@ fn the_real_us_government_service_tag_file_parses() {
     assert_eq!(storage.region, "usgovvirginia");
     assert!(!storage.prefixes.is_empty());
     // Every regional tag's region is one of the cloud's regions as the region table spells them.
-    use apim_probe::catalog::{model::Cloud, regions};
     for t in tags.tags.iter().filter(|t| !t.region.is_empty()) {
         assert!(
             regions::tag_region(Cloud::Usgov, &t.region).is_some(),

@@ -390,15 +390,13 @@ fn run(seed: u64, partial_local: bool) -> (usize, usize) {
     for (f, got) in flows.iter().zip(&eval.flows) {
         let (out, inb) = (RuleDirection::Outbound, RuleDirection::Inbound);
         let mut chain: Vec<(&Nsg, RuleDirection)> = Vec::new();
-        match f.direction {
-            Direction::Outbound => {
-                chain.extend(nic_nsg.iter().map(|n| (n, out)));
-                chain.push((&subnet_nsg, out));
-            }
-            _ => {
-                chain.push((&subnet_nsg, inb));
-                chain.extend(nic_nsg.iter().map(|n| (n, inb)));
-            }
+        // Outbound: the NIC's NSG first, then the subnet's; inbound the other way round.
+        if f.direction == Direction::Outbound {
+            chain.extend(nic_nsg.iter().map(|n| (n, out)));
+            chain.push((&subnet_nsg, out));
+        } else {
+            chain.push((&subnet_nsg, inb));
+            chain.extend(nic_nsg.iter().map(|n| (n, inb)));
         }
         let want = reference(f, &chain, &tags);
         let ctx = format!(

@@ -16,9 +16,11 @@ pub struct Flow {
     pub purpose: String,
     /// Outbound, inbound, or between machines of the subnet (peer).
     pub direction: Direction,
-    /// TCP or UDP.
+    /// TCP or UDP (`protocol` in the report, as NSG rules call it).
+    #[serde(rename = "protocol")]
     pub transport: Transport,
-    /// The destination port or range.
+    /// The destination port or range (`"443"`, `"6381-6383"`, `"*"` in the report).
+    #[serde(serialize_with = "as_text")]
     pub ports: PortRange,
     /// The source, as the catalog names it (a service tag).
     pub source: String,
@@ -75,6 +77,11 @@ impl Flow {
     pub fn matches(&self, id: &str, port: Option<u16>, transport: Transport) -> bool {
         self.id == id && self.transport == transport && port.is_none_or(|p| self.ports.covers(p, p))
     }
+}
+
+#[expect(clippy::trivially_copy_pass_by_ref, reason = "serde's serialize_with passes a reference")]
+fn as_text<S: serde::Serializer>(ports: &PortRange, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(ports)
 }
 
 /// Whether `text` is a service tag name (`Storage`, `Storage.WestEurope`), not prose.

@@ -51,8 +51,6 @@ pub enum Decided {
     Rest(Option<RangeSet>),
     /// These addresses.
     Part(RangeSet),
-    /// Some of it, not as addresses: why.
-    SomeOf(String),
     /// Maybe: why it cannot be told.
     Unknown(String),
 }
@@ -283,11 +281,21 @@ pub fn walk(
                 notes.extend(note);
                 continue;
             }
-            // A named part of arbitrary internet hosts, for only some instances: too little to
-            // cloud the verdict.
-            (Coverage::SomeOf(_), Some(_)) => continue,
+            // A named part of arbitrary internet hosts (`Internet` flows go to Windows Update,
+            // NTP servers …, not to a service tag): said, but no verdict on the flow.
+            (Coverage::SomeOf(why), _) => {
+                let does = if r.access == Access::Allow {
+                    "allows"
+                } else {
+                    "denies"
+                };
+                notes.push(format!(
+                    "rule {} ({}) {does} only the part where {why}",
+                    r.name, r.priority
+                ));
+                continue;
+            }
             (_, Some(why)) | (Coverage::Unknown(why), None) => Decided::Unknown(why),
-            (Coverage::SomeOf(why), None) => Decided::SomeOf(why),
             (Coverage::All, None) => Decided::Rest(left.set.clone()),
             (Coverage::Part(set), None) => Decided::Part(set),
         };
@@ -295,7 +303,7 @@ pub fn walk(
         let allow = rule.access == Access::Allow;
         if allow {
             match &decided {
-                Decided::Rest(None) | Decided::SomeOf(_) => passed_symbolic = true,
+                Decided::Rest(None) => passed_symbolic = true,
                 Decided::Rest(Some(s)) | Decided::Part(s) => {
                     passed = Some(passed.map_or_else(|| s.clone(), |p| p.union(s)));
                 }
@@ -310,7 +318,7 @@ pub fn walk(
                 left.set = rest;
                 empty
             }
-            _ => false,
+            Decided::Unknown(_) => false,
         };
         out.push(Decision {
             stage,

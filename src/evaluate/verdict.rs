@@ -182,7 +182,6 @@ fn describe(
                 (Some(c), _) if c.covered < c.total => {
                     format!("{} of {} {label} prefixes allowed", c.covered, c.total)
                 }
-                (_, Some(Decided::SomeOf(why))) => format!("part of {label} denied ({why})"),
                 _ => format!("some of {what} {towards} {label} allowed"),
             };
             format!("{how} by {}; {deny} denies the rest", others.join(", "))

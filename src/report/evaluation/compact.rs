@@ -21,7 +21,7 @@ pub fn render(r: &EvaluationReport) -> String {
     let head = [
         ascii(&header(r), WIDTH),
         format!(
-            "flows {} allowed {} denied {} partial {} unknown {} failed_required {}",
+            "flows: {} total, {} allowed, {} denied, {} partial, {} unknown; {} required failing",
             s.total, s.allowed, s.denied, s.partial, s.unknown, s.failed_required
         ),
     ];
