@@ -47,7 +47,26 @@ pub fn evaluate(args: &EvaluateArgs) -> Result<u8, UsageError> {
             err,
         })?;
     }
-    let settings = EvalSettings {
+    let eval = run(&flows::from_plan(&plan), &inputs, &eval_settings(&s));
+    let settings = EvalReportSettings {
+        platform: s.platform,
+        vnet: s.vnet,
+        cloud: s.cloud,
+        region: s.region.clone(),
+        strict: args.strict,
+        dns_servers: servers,
+    };
+    let report = EvaluationReport::new(eval, settings, inputs.inputs);
+    write_report(&report, args)?;
+    Ok(if report.passed {
+        exit::OK
+    } else {
+        exit::FAILED
+    })
+}
+
+fn eval_settings(s: &ScopeSettings) -> EvalSettings {
+    EvalSettings {
         platform: s.platform,
         vnet: s.vnet,
         cloud: s.cloud,
@@ -58,42 +77,23 @@ pub fn evaluate(args: &EvaluateArgs) -> Result<u8, UsageError> {
             .flatten()
             .map(std::net::SocketAddr::ip)
             .collect(),
-    };
-    let eval = run(&flows::from_plan(&plan), &inputs, &settings);
-    let report = EvaluationReport::new(
-        eval,
-        EvalReportSettings {
-            platform: s.platform,
-            vnet: s.vnet,
-            cloud: s.cloud,
-            region: s.region.clone(),
-            strict: args.strict,
-            dns_servers: servers,
-        },
-        inputs.inputs,
-    );
+    }
+}
+
+/// Writes the JSON report to `--report-file` (when given), then the chosen format to stdout.
+fn write_report(report: &EvaluationReport, args: &EvaluateArgs) -> Result<(), UsageError> {
     if let Some(path) = &args.report_file {
-        let mut bytes = Vec::new();
-        evaluation::write_json(&report, &mut bytes).map_err(|err| UsageError::ReportFile {
+        let failed = |err| UsageError::ReportFile {
             path: path.display().to_string(),
             err,
-        })?;
-        crate::report::write_file_atomically(path, &bytes).map_err(|err| {
-            UsageError::ReportFile {
-                path: path.display().to_string(),
-                err,
-            }
-        })?;
+        };
+        let mut bytes = Vec::new();
+        evaluation::write_json(report, &mut bytes).map_err(failed)?;
+        crate::report::write_file_atomically(path, &bytes).map_err(failed)?;
     }
     let mut out = io::stdout().lock();
-    ignore_broken_pipe(
-        evaluation::write(&report, args.output, &mut out).and_then(|()| out.flush()),
-    );
-    Ok(if report.passed {
-        exit::OK
-    } else {
-        exit::FAILED
-    })
+    ignore_broken_pipe(evaluation::write(report, args.output, &mut out).and_then(|()| out.flush()));
+    Ok(())
 }
 
 /// Every input, each file checked against the option that named it.

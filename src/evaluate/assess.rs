@@ -61,67 +61,62 @@ pub(crate) struct Far {
     pub label: String,
 }
 
-fn far_side(flow: &Flow, ctx: &Ctx, warnings: &mut Vec<String>) -> Far {
-    let w = ctx.world;
-    let symbolic = |tag: &str| Far {
-        remote: Remote {
-            tag: tag.to_owned(),
-            set: None,
-        },
-        prefixes: None,
-        label: tag.to_owned(),
-    };
-    if flow.is_dns() {
-        let nets: Vec<IpNet> = ctx
-            .settings
-            .dns_servers
-            .iter()
-            .map(|a| IpNet::from(*a))
-            .collect();
-        let label = ctx
-            .settings
-            .dns_servers
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(", ");
-        return Far {
-            remote: Remote {
-                tag: "DNS servers".into(),
-                set: Some(RangeSet::from_prefixes(&nets)),
-            },
-            prefixes: Some(nets),
-            label,
-        };
+impl Far {
+    /// A far side known by name only.
+    fn symbolic(tag: &str) -> Self {
+        Far::known(tag, None, None, tag)
     }
-    let tag = flow.remote_tag();
-    if flow.direction == Direction::Peer || tag.eq_ignore_ascii_case("VirtualNetwork") {
-        return match &w.subnet {
-            Some(set) => Far {
-                remote: Remote {
-                    tag: "VirtualNetwork".into(),
-                    set: Some(set.clone()),
-                },
-                prefixes: ctx.inputs.subnet.as_ref().map(|s| s.prefixes.clone()),
-                label: "the subnet".into(),
-            },
-            None => symbolic("VirtualNetwork"),
-        };
-    }
-    if tag.eq_ignore_ascii_case("AzureLoadBalancer") {
-        let ip = super::space::platform_net();
-        return Far {
+
+    fn known(tag: &str, set: Option<RangeSet>, prefixes: Option<Vec<IpNet>>, label: &str) -> Self {
+        Far {
             remote: Remote {
                 tag: tag.to_owned(),
-                set: Some(RangeSet::from_prefixes(&[ip])),
+                set,
             },
-            prefixes: None,
-            label: tag.to_owned(),
-        };
+            prefixes,
+            label: label.to_owned(),
+        }
     }
-    if is_special(tag) || !super::flows::is_tag_name(tag) {
-        return symbolic(tag);
+}
+
+/// The far sides that are not service tags of the file: DNS servers, the subnet itself, the
+/// platform address.
+fn special_far(flow: &Flow, ctx: &Ctx) -> Option<Far> {
+    let tag = flow.remote_tag();
+    if flow.is_dns() {
+        let servers = &ctx.settings.dns_servers;
+        let nets: Vec<IpNet> = servers.iter().map(|a| IpNet::from(*a)).collect();
+        let label: Vec<String> = servers.iter().map(ToString::to_string).collect();
+        let set = RangeSet::from_prefixes(&nets);
+        return Some(Far::known(
+            "DNS servers",
+            Some(set),
+            Some(nets),
+            &label.join(", "),
+        ));
     }
+    if flow.direction == Direction::Peer || tag.eq_ignore_ascii_case("VirtualNetwork") {
+        return Some(match &ctx.world.subnet {
+            Some(set) => {
+                let prefixes = ctx.inputs.subnet.as_ref().map(|s| s.prefixes.clone());
+                Far::known("VirtualNetwork", Some(set.clone()), prefixes, "the subnet")
+            }
+            None => Far::symbolic("VirtualNetwork"),
+        });
+    }
+    if tag.eq_ignore_ascii_case("AzureLoadBalancer") {
+        let set = RangeSet::from_prefixes(&[super::space::platform_net()]);
+        return Some(Far::known(tag, Some(set), None, tag));
+    }
+    (is_special(tag) || !super::flows::is_tag_name(tag)).then(|| Far::symbolic(tag))
+}
+
+fn far_side(flow: &Flow, ctx: &Ctx, warnings: &mut Vec<String>) -> Far {
+    let w = ctx.world;
+    if let Some(far) = special_far(flow, ctx) {
+        return far;
+    }
+    let tag = flow.remote_tag();
     let Some((name, set, _)) = w.tag_set(tag) else {
         if let Some(t) = w.tags {
             warnings.push(format!(
@@ -129,7 +124,7 @@ fn far_side(flow: &Flow, ctx: &Ctx, warnings: &mut Vec<String>) -> Far {
                 t.file
             ));
         }
-        return symbolic(tag);
+        return Far::symbolic(tag);
     };
     let prefixes = w.tags.and_then(|t| t.get(&name)).map(|t| {
         t.prefixes

@@ -79,7 +79,10 @@ impl Flow {
     }
 }
 
-#[expect(clippy::trivially_copy_pass_by_ref, reason = "serde's serialize_with passes a reference")]
+#[expect(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's serialize_with passes a reference"
+)]
 fn as_text<S: serde::Serializer>(ports: &PortRange, s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(ports)
 }

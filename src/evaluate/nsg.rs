@@ -91,29 +91,38 @@ pub struct Applied<'a> {
     pub nic: Level<'a>,
 }
 
-/// Picks the subnet's and the NIC's NSG among the inputs; explains choices in `warnings`.
-pub fn select<'a>(inputs: &'a NetworkInputs, warnings: &mut Vec<String>) -> Applied<'a> {
-    // The same NSG twice (plain and effective): the effective export is what Azure applies.
+/// The NSGs given, each once: the same NSG twice (plain and effective) is the effective
+/// export's, which is what Azure applies.
+fn distinct<'a>(inputs: &'a NetworkInputs, warnings: &mut Vec<String>) -> Vec<&'a Nsg> {
     let mut nsgs: Vec<&Nsg> = Vec::new();
-    for n in inputs
+    let effective_first = inputs
         .nsgs
         .iter()
         .filter(|n| n.effective)
-        .chain(inputs.nsgs.iter().filter(|n| !n.effective))
-    {
-        let same = |m: &&Nsg| match (&m.id, &n.id) {
-            (Some(a), Some(b)) => a.eq_ignore_ascii_case(b) && m.level == n.level,
+        .chain(inputs.nsgs.iter().filter(|n| !n.effective));
+    for n in effective_first {
+        let same = |m: &&&Nsg| match (&m.id, &n.id) {
+            (Some(a), Some(b)) => {
+                a.eq_ignore_ascii_case(b)
+                    && (m.level.is_none() || n.level.is_none() || m.level == n.level)
+            }
             _ => false,
         };
-        if let Some(kept) = nsgs.iter().find(|m| same(m)) {
+        if let Some(kept) = nsgs.iter().find(same) {
             warnings.push(format!(
-                "NSG {} is given twice; the effective rules of {} are used",
+                "NSG {} is given twice; the rules read from {} are used",
                 n.name, kept.file
             ));
         } else {
             nsgs.push(n);
         }
     }
+    nsgs
+}
+
+/// Picks the subnet's and the NIC's NSG among the inputs; explains choices in `warnings`.
+pub fn select<'a>(inputs: &'a NetworkInputs, warnings: &mut Vec<String>) -> Applied<'a> {
+    let nsgs = distinct(inputs, warnings);
     let subnet = match &inputs.subnet {
         Some(s) => match &s.nsg_id {
             None => Level::Absent,
@@ -235,6 +244,96 @@ pub fn segments(ports: PortRange, rules: &[&SecurityRule]) -> Vec<PortRange> {
         .collect()
 }
 
+/// What one rule decides of the undecided far side, or `None` when it does not apply.
+fn decide(
+    r: &SecurityRule,
+    piece: (Transport, PortRange),
+    left: &Remote,
+    w: &World,
+    notes: &mut Vec<String>,
+) -> Option<Decided> {
+    let (transport, ports) = piece;
+    let dest_ok = r
+        .destination_ports
+        .iter()
+        .any(|p| p.covers(ports.from, ports.to));
+    if !protocol_matches(r.protocol, transport) || !dest_ok {
+        return None;
+    }
+    let (local, far, expanded) = if r.direction == RuleDirection::Outbound {
+        (&r.source, &r.destination, r.expanded_destination.as_deref())
+    } else {
+        (&r.destination, &r.source, r.expanded_source.as_deref())
+    };
+    let mut doubt = match covers_subnet(local, w) {
+        Ok(false) => return None,
+        Ok(true) => None,
+        Err(why) => Some(why),
+    };
+    if !r.source_ports.contains(&PortRange::ANY) {
+        let list: Vec<String> = r.source_ports.iter().map(ToString::to_string).collect();
+        doubt.get_or_insert_with(|| {
+            format!(
+                "matches source ports {} only; a connection's source port is chosen by the sender",
+                list.join(",")
+            )
+        });
+    }
+    match (cover_remote(far, expanded, left, w), doubt) {
+        (Coverage::None(note), _) => {
+            notes.extend(note);
+            None
+        }
+        // A named part of arbitrary internet hosts (`Internet` flows go to Windows Update,
+        // NTP servers …, not to a service tag): said, but no verdict on the flow.
+        (Coverage::SomeOf(why), _) => {
+            let does = if r.access == Access::Allow {
+                "allows"
+            } else {
+                "denies"
+            };
+            notes.push(format!(
+                "rule {} ({}) {does} only the part where {why}",
+                r.name, r.priority
+            ));
+            None
+        }
+        (_, Some(why)) | (Coverage::Unknown(why), None) => Some(Decided::Unknown(why)),
+        (Coverage::All, None) => Some(Decided::Rest(left.set.clone())),
+        (Coverage::Part(set), None) => Some(Decided::Part(set)),
+    }
+}
+
+/// What an NSG lets through to the next one: addresses, or the whole far side by name.
+#[derive(Default)]
+struct Passed {
+    set: Option<RangeSet>,
+    symbolic: bool,
+}
+
+impl Passed {
+    fn add(&mut self, decided: &Decided) {
+        match decided {
+            Decided::Rest(None) => self.symbolic = true,
+            Decided::Rest(Some(s)) | Decided::Part(s) => {
+                self.set = Some(self.set.take().map_or_else(|| s.clone(), |p| p.union(s)));
+            }
+            Decided::Unknown(_) => {}
+        }
+    }
+
+    fn next(self, remote: &Remote) -> Option<Remote> {
+        if remote.set.is_some() {
+            self.set.filter(|p| !p.is_empty()).map(|set| Remote {
+                tag: remote.tag.clone(),
+                set: Some(set),
+            })
+        } else {
+            self.symbolic.then(|| remote.clone())
+        }
+    }
+}
+
 /// One NSG's rules over one port piece: the decisions, and what it lets through (to the next
 /// NSG of the chain), `None` when nothing.
 pub fn walk(
@@ -245,98 +344,34 @@ pub fn walk(
     w: &World,
     notes: &mut Vec<String>,
 ) -> (Vec<Decision>, Option<Remote>) {
-    let ((stage, nsg), (transport, ports)) = (stage, piece);
+    let (stage, nsg) = stage;
     let mut left = remote.clone();
     let mut out = Vec::new();
-    let mut passed: Option<RangeSet> = None;
-    let mut passed_symbolic = false;
+    let mut passed = Passed::default();
     for r in rules {
-        let dest_ok = r
-            .destination_ports
-            .iter()
-            .any(|p| p.covers(ports.from, ports.to));
-        if !protocol_matches(r.protocol, transport) || !dest_ok {
+        let Some(decided) = decide(r, piece, &left, w, notes) else {
             continue;
-        }
-        let outbound = r.direction == RuleDirection::Outbound;
-        let (local, far, expanded) = if outbound {
-            (&r.source, &r.destination, r.expanded_destination.as_deref())
-        } else {
-            (&r.destination, &r.source, r.expanded_source.as_deref())
         };
-        let mut doubt = match covers_subnet(local, w) {
-            Ok(false) => continue,
-            Ok(true) => None,
-            Err(why) => Some(why),
-        };
-        if !r.source_ports.contains(&PortRange::ANY) {
-            doubt.get_or_insert_with(|| format!(
-                "matches source ports {} only; a connection's source port is chosen by the sender",
-                r.source_ports.iter().map(ToString::to_string).collect::<Vec<_>>().join(",")
-            ));
-        }
-        let coverage = cover_remote(far, expanded, &left, w);
-        let decided = match (coverage, doubt) {
-            (Coverage::None(note), _) => {
-                notes.extend(note);
-                continue;
-            }
-            // A named part of arbitrary internet hosts (`Internet` flows go to Windows Update,
-            // NTP servers …, not to a service tag): said, but no verdict on the flow.
-            (Coverage::SomeOf(why), _) => {
-                let does = if r.access == Access::Allow {
-                    "allows"
-                } else {
-                    "denies"
-                };
-                notes.push(format!(
-                    "rule {} ({}) {does} only the part where {why}",
-                    r.name, r.priority
-                ));
-                continue;
-            }
-            (_, Some(why)) | (Coverage::Unknown(why), None) => Decided::Unknown(why),
-            (Coverage::All, None) => Decided::Rest(left.set.clone()),
-            (Coverage::Part(set), None) => Decided::Part(set),
-        };
-        let rule = RuleRef::of(nsg, r);
-        let allow = rule.access == Access::Allow;
-        if allow {
-            match &decided {
-                Decided::Rest(None) => passed_symbolic = true,
-                Decided::Rest(Some(s)) | Decided::Part(s) => {
-                    passed = Some(passed.map_or_else(|| s.clone(), |p| p.union(s)));
-                }
-                Decided::Unknown(_) => {}
-            }
+        if r.access == Access::Allow {
+            passed.add(&decided);
         }
         let done = match &decided {
             Decided::Rest(_) => true,
             Decided::Part(set) => {
-                let rest = left.set.as_ref().map(|l| l.subtract(set));
-                let empty = rest.as_ref().is_some_and(RangeSet::is_empty);
-                left.set = rest;
-                empty
+                left.set = left.set.as_ref().map(|l| l.subtract(set));
+                left.set.as_ref().is_some_and(RangeSet::is_empty)
             }
             Decided::Unknown(_) => false,
         };
         out.push(Decision {
             stage,
-            rule,
+            rule: RuleRef::of(nsg, r),
             decided,
-            ports,
+            ports: piece.1,
         });
         if done {
             break;
         }
     }
-    let next = if remote.set.is_some() {
-        passed.filter(|p| !p.is_empty()).map(|set| Remote {
-            tag: remote.tag.clone(),
-            set: Some(set),
-        })
-    } else {
-        passed_symbolic.then(|| remote.clone())
-    };
-    (out, next)
+    (out, passed.next(remote))
 }

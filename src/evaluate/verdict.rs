@@ -27,20 +27,14 @@ pub(crate) struct Walked<'a> {
     pub subnet_stage: Option<usize>,
 }
 
-/// The result of a flow from its walk. `label` names the far side (`Storage.WestEurope`).
-pub(crate) fn conclude(
-    flow: &Flow,
-    label: &str,
-    prefixes: Option<&[IpNet]>,
-    w: &Walked,
-) -> FlowResult {
-    let sure = |d: &&Decision| d.decided.is_sure();
+/// The verdict, the first rule that denied something, and the first doubtful rule that would
+/// have decided otherwise (which makes the verdict `unknown`).
+fn judge<'w>(w: &'w Walked) -> (Verdict, Option<&'w Decision>, Option<&'w Decision>) {
     let first_deny = w
         .decisions
         .iter()
-        .filter(sure)
-        .find(|d| d.rule.access == Access::Deny);
-    let mut verdict = match (w.through, first_deny.is_some()) {
+        .find(|d| d.decided.is_sure() && d.rule.access == Access::Deny);
+    let verdict = match (w.through, first_deny.is_some()) {
         (true, false) => Verdict::Allowed,
         (true, true) => Verdict::Partial,
         (false, _) => Verdict::Denied,
@@ -54,11 +48,15 @@ pub(crate) fn conclude(
                 _ => true,
             }
     };
-    let doubt = w.decisions.iter().find(differs);
-    if doubt.is_some() {
-        verdict = Verdict::Unknown;
+    match w.decisions.iter().find(differs) {
+        Some(doubt) => (Verdict::Unknown, first_deny, Some(doubt)),
+        None => (verdict, first_deny, None),
     }
-    let count = match (prefixes, &w.allowed) {
+}
+
+/// How many of the far side's prefixes passed every NSG on every port.
+fn count(prefixes: Option<&[IpNet]>, allowed: Option<&RangeSet>) -> Option<PrefixCount> {
+    match (prefixes, allowed) {
         (Some(list), Some(set)) if !list.is_empty() => Some(PrefixCount {
             covered: list
                 .iter()
@@ -67,16 +65,32 @@ pub(crate) fn conclude(
             total: list.len(),
         }),
         _ => None,
-    };
+    }
+}
+
+/// The result of a flow from its walk. `label` names the far side (`Storage.WestEurope`).
+pub(crate) fn conclude(
+    flow: &Flow,
+    label: &str,
+    prefixes: Option<&[IpNet]>,
+    w: &Walked,
+) -> FlowResult {
+    let (verdict, first_deny, doubt) = judge(w);
+    let count = count(prefixes, w.allowed.as_ref());
     let allow_rule = allowing(w);
     let rule = match verdict {
         Verdict::Allowed => allow_rule.cloned(),
         Verdict::Denied | Verdict::Partial => first_deny.map(|d| d.rule.clone()),
         Verdict::Unknown => doubt.map(|d| d.rule.clone()),
     };
-    let mut detail = describe(
-        flow, label, verdict, w, count, first_deny, doubt, allow_rule,
-    );
+    let facts = Facts {
+        verdict,
+        count,
+        first_deny,
+        doubt,
+        allow_rule,
+    };
+    let mut detail = describe(flow, label, w, &facts);
     if !w.notes.is_empty() {
         let _ = write!(detail, " (note: {})", w.notes.join("; "));
     }
@@ -84,8 +98,7 @@ pub(crate) fn conclude(
     for d in w
         .decisions
         .iter()
-        .filter(sure)
-        .filter(|d| d.rule.access == Access::Deny)
+        .filter(|d| d.decided.is_sure() && d.rule.access == Access::Deny)
     {
         if !blocking.contains(&d.rule) {
             blocking.push(d.rule.clone());
@@ -109,6 +122,15 @@ pub(crate) fn conclude(
         also: Vec::new(),
         blocking,
     }
+}
+
+/// What `describe` puts in words.
+struct Facts<'a> {
+    verdict: Verdict,
+    count: Option<PrefixCount>,
+    first_deny: Option<&'a Decision>,
+    doubt: Option<&'a Decision>,
+    allow_rule: Option<&'a RuleRef>,
 }
 
 /// The allow rule to report: the subnet NSG's when it allowed, else the last NSG's.
@@ -135,59 +157,50 @@ fn rule_words(r: &RuleRef) -> String {
     format!("NSG {} rule {} ({}{modelled})", r.nsg, r.name, r.priority)
 }
 
-#[expect(clippy::too_many_arguments, reason = "the pieces of one sentence")]
-fn describe(
-    flow: &Flow,
-    label: &str,
-    verdict: Verdict,
-    w: &Walked,
-    count: Option<PrefixCount>,
-    first_deny: Option<&Decision>,
-    doubt: Option<&Decision>,
-    allow_rule: Option<&RuleRef>,
-) -> String {
+fn describe(flow: &Flow, label: &str, w: &Walked, f: &Facts) -> String {
     let what = format!("{} {}", flow.transport.as_str().to_uppercase(), flow.ports);
     let towards = if flow.direction == crate::catalog::model::Direction::Inbound {
         "from"
     } else {
         "to"
     };
-    let others: Vec<String> = w
+    let mut allows: Vec<String> = Vec::new();
+    for d in w
         .decisions
         .iter()
         .filter(|d| d.rule.access == Access::Allow && d.decided.is_sure())
-        .map(|d| rule_words(&d.rule))
-        .fold(Vec::new(), |mut v, s| {
-            if !v.contains(&s) {
-                v.push(s);
-            }
-            v
-        });
-    match verdict {
-        Verdict::Allowed => format!("allowed by {}", others.join(", then ")).replace(
-            "allowed by ",
-            if allow_rule.is_some() {
-                "allowed by "
-            } else {
-                "allowed: "
-            },
-        ),
-        Verdict::Denied => match first_deny {
+    {
+        let words = rule_words(&d.rule);
+        if !allows.contains(&words) {
+            allows.push(words);
+        }
+    }
+    match f.verdict {
+        Verdict::Allowed if f.allow_rule.is_some() => {
+            format!("allowed by {}", allows.join(", then "))
+        }
+        Verdict::Allowed => "allowed".into(),
+        Verdict::Denied => match f.first_deny {
             Some(d) => format!("{} denies {what} {towards} {label}", rule_words(&d.rule)),
             None => format!("denied {what} {towards} {label}"),
         },
         Verdict::Partial => {
-            let deny = first_deny.map(|d| rule_words(&d.rule)).unwrap_or_default();
-            let how = match (count, first_deny.map(|d| &d.decided)) {
-                (Some(c), _) if c.covered < c.total => {
+            let deny = f
+                .first_deny
+                .map(|d| rule_words(&d.rule))
+                .unwrap_or_default();
+            let how = match f.count {
+                Some(c) if c.covered < c.total => {
                     format!("{} of {} {label} prefixes allowed", c.covered, c.total)
                 }
                 _ => format!("some of {what} {towards} {label} allowed"),
             };
-            format!("{how} by {}; {deny} denies the rest", others.join(", "))
+            format!("{how} by {}; {deny} denies the rest", allows.join(", "))
         }
         Verdict::Unknown => {
-            let d = doubt.expect("an unknown verdict comes from a doubtful rule");
+            let d = f
+                .doubt
+                .expect("an unknown verdict comes from a doubtful rule");
             let why = match &d.decided {
                 Decided::Unknown(why) => why.as_str(),
                 _ => "",

@@ -99,24 +99,8 @@ pub fn read_effective(node: &Node) -> Result<Vec<Nsg>, InputError> {
             Some(rs) => read_rules(&rs, false, true)?,
             None => Vec::new(),
         };
-        let mut nsg = Nsg {
-            name: nsg_id.as_deref().map_or("nsg", id_name).to_owned(),
-            id: nsg_id,
-            level,
-            rules,
-            file: node.file().display().to_string(),
-            effective: true,
-            subnets: attached
-                .iter()
-                .filter(|_| level == Some(NsgLevel::Subnet))
-                .cloned()
-                .collect(),
-            nics: attached
-                .iter()
-                .filter(|_| level == Some(NsgLevel::Nic))
-                .cloned()
-                .collect(),
-        };
+        let name = nsg_id.as_deref().map_or("nsg", id_name).to_owned();
+        let mut nsg = effective_nsg(node, name, nsg_id, level, attached, rules);
         add_missing_defaults(&mut nsg);
         out.push(nsg);
     }
@@ -170,37 +154,42 @@ pub fn read_group_view(node: &Node) -> Result<(Vec<Nsg>, Option<String>), InputE
             .map(|n| n.str().map(str::to_owned))
             .transpose()?;
         rules.extend(defaults.iter().cloned());
-        let mut nsg = Nsg {
-            name: nsg_id
-                .as_deref()
-                .map_or(
-                    match level {
-                        NsgLevel::Subnet => "subnet NSG",
-                        NsgLevel::Nic => "NIC NSG",
-                    },
-                    id_name,
-                )
-                .to_owned(),
-            id: nsg_id,
-            level: Some(level),
-            rules,
-            file: node.file().display().to_string(),
-            effective: true,
-            subnets: attached
-                .iter()
-                .filter(|_| level == NsgLevel::Subnet)
-                .cloned()
-                .collect(),
-            nics: attached
-                .iter()
-                .filter(|_| level == NsgLevel::Nic)
-                .cloned()
-                .collect(),
+        let fallback = match level {
+            NsgLevel::Subnet => "subnet NSG",
+            NsgLevel::Nic => "NIC NSG",
         };
+        let name = nsg_id.as_deref().map_or(fallback, id_name).to_owned();
+        let mut nsg = effective_nsg(node, name, nsg_id, Some(level), attached, rules);
         add_missing_defaults(&mut nsg);
         out.push(nsg);
     }
     Ok((out, warning))
+}
+
+/// An NSG of an effective export, attached at `level` to the resource `attached`.
+fn effective_nsg(
+    node: &Node,
+    name: String,
+    id: Option<String>,
+    level: Option<NsgLevel>,
+    attached: Option<String>,
+    rules: Vec<SecurityRule>,
+) -> Nsg {
+    let (subnets, nics) = match level {
+        Some(NsgLevel::Subnet) => (attached.into_iter().collect(), Vec::new()),
+        Some(NsgLevel::Nic) => (Vec::new(), attached.into_iter().collect()),
+        None => (Vec::new(), Vec::new()),
+    };
+    Nsg {
+        name,
+        id,
+        level,
+        rules,
+        file: node.file().display().to_string(),
+        effective: true,
+        subnets,
+        nics,
+    }
 }
 
 /// The six rules every NSG has, which no one can delete.

@@ -21,6 +21,24 @@ pub fn write(r: &EvaluationReport, out: &mut dyn Write) -> io::Result<()> {
         s.total + r.findings.len(),
         s.unknown
     )?;
+    write_properties(r, out)?;
+    for x in &r.findings {
+        write_finding(x, out)?;
+    }
+    for f in &r.flows {
+        write_flow(f, out)?;
+    }
+    if !r.warnings.is_empty() {
+        writeln!(
+            out,
+            "  <system-out>{}</system-out>",
+            xml(&r.warnings.join("\n"))
+        )?;
+    }
+    writeln!(out, "</testsuite>")
+}
+
+fn write_properties(r: &EvaluationReport, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "  <properties>")?;
     let st = &r.settings;
     for (name, value) in [
@@ -38,76 +56,73 @@ pub fn write(r: &EvaluationReport, out: &mut dyn Write) -> io::Result<()> {
         )?;
     }
     writeln!(out, "  </properties>")?;
-    for x in &r.findings {
-        write!(
+    Ok(())
+}
+
+fn write_finding(x: &crate::evaluate::Finding, out: &mut dyn Write) -> io::Result<()> {
+    write!(
+        out,
+        r#"  <testcase classname="subnet" name="{}""#,
+        xml(&x.id)
+    )?;
+    if x.ok {
+        writeln!(out, "/>")?;
+    } else {
+        let fix = x
+            .hint
+            .as_ref()
+            .map(|h| format!("\nfix: {}", h.text))
+            .unwrap_or_default();
+        writeln!(out, ">")?;
+        writeln!(
             out,
-            r#"  <testcase classname="subnet" name="{}""#,
-            xml(&x.id)
+            r#"    <failure message="{}">{}</failure>"#,
+            xml(&x.detail),
+            xml(&format!("{}{fix}", x.detail))
         )?;
-        if x.ok {
-            writeln!(out, "/>")?;
-        } else {
-            let fix = x
-                .hint
-                .as_ref()
-                .map(|h| format!("\nfix: {}", h.text))
-                .unwrap_or_default();
+        writeln!(out, "  </testcase>")?;
+    }
+    Ok(())
+}
+
+fn write_flow(f: &crate::evaluate::FlowResult, out: &mut dyn Write) -> io::Result<()> {
+    let name = format!(
+        "{} {}/{} {}",
+        lower(f.flow.direction),
+        f.flow.transport.as_str(),
+        f.flow.ports,
+        f.flow.remote_tag()
+    );
+    write!(
+        out,
+        r#"  <testcase classname="{}" name="{}""#,
+        xml(&f.flow.id),
+        xml(&name)
+    )?;
+    let fix = f
+        .hint
+        .as_ref()
+        .map(|h| format!("\nfix: {}", h.command.as_deref().unwrap_or(&h.text)))
+        .unwrap_or_default();
+    match f.verdict {
+        Verdict::Allowed => writeln!(out, "/>")?,
+        Verdict::Unknown => {
+            writeln!(out, ">")?;
+            writeln!(out, r#"    <skipped message="{}"/>"#, xml(&f.detail))?;
+            writeln!(out, "  </testcase>")?;
+        }
+        Verdict::Denied | Verdict::Partial => {
             writeln!(out, ">")?;
             writeln!(
                 out,
-                r#"    <failure message="{}">{}</failure>"#,
-                xml(&x.detail),
-                xml(&format!("{}{fix}", x.detail))
+                r#"    <failure message="{}: {}" type="{}">{}</failure>"#,
+                f.verdict.as_str(),
+                xml(&f.detail),
+                f.verdict.as_str(),
+                xml(&format!("{}{fix}", f.detail))
             )?;
             writeln!(out, "  </testcase>")?;
         }
     }
-    for f in &r.flows {
-        let name = format!(
-            "{} {}/{} {}",
-            lower(f.flow.direction),
-            f.flow.transport.as_str(),
-            f.flow.ports,
-            f.flow.remote_tag()
-        );
-        write!(
-            out,
-            r#"  <testcase classname="{}" name="{}""#,
-            xml(&f.flow.id),
-            xml(&name)
-        )?;
-        let fix = f
-            .hint
-            .as_ref()
-            .map(|h| format!("\nfix: {}", h.command.as_deref().unwrap_or(&h.text)))
-            .unwrap_or_default();
-        match f.verdict {
-            Verdict::Allowed => writeln!(out, "/>")?,
-            Verdict::Unknown => {
-                writeln!(out, ">")?;
-                writeln!(out, r#"    <skipped message="{}"/>"#, xml(&f.detail))?;
-                writeln!(out, "  </testcase>")?;
-            }
-            Verdict::Denied | Verdict::Partial => {
-                writeln!(out, ">")?;
-                writeln!(
-                    out,
-                    r#"    <failure message="{}: {}" type="{}">{}</failure>"#,
-                    f.verdict.as_str(),
-                    xml(&f.detail),
-                    f.verdict.as_str(),
-                    xml(&format!("{}{fix}", f.detail))
-                )?;
-                writeln!(out, "  </testcase>")?;
-            }
-        }
-    }
-    if !r.warnings.is_empty() {
-        writeln!(
-            out,
-            "  <system-out>{}</system-out>",
-            xml(&r.warnings.join("\n"))
-        )?;
-    }
-    writeln!(out, "</testsuite>")
+    Ok(())
 }

@@ -10,36 +10,7 @@ use crate::report::rows::{lower, md_cell, md_inline};
 
 /// Writes the Markdown report.
 pub fn write(r: &EvaluationReport, out: &mut dyn Write) -> io::Result<()> {
-    let s = &r.settings;
-    writeln!(
-        out,
-        "# apim-probe evaluate: {}",
-        if r.passed { "PASS" } else { "FAIL" }
-    )?;
-    writeln!(out)?;
-    writeln!(
-        out,
-        "Platform `{}`, VNet `{}`, cloud `{}`, region `{}`{}; {} {}.",
-        lower(s.platform),
-        lower(s.vnet),
-        lower(s.cloud),
-        s.region.as_deref().unwrap_or("-"),
-        if s.strict { ", strict" } else { "" },
-        r.tool.name,
-        r.tool.version
-    )?;
-    writeln!(out)?;
-    writeln!(out, "Inputs:")?;
-    writeln!(out)?;
-    for i in &r.inputs {
-        writeln!(
-            out,
-            "- `{}`: {} {}",
-            md_inline(&i.path),
-            i.kind.as_str(),
-            md_inline(&i.name)
-        )?;
-    }
+    write_head(r, out)?;
     write_problems(r, out)?;
     writeln!(out)?;
     writeln!(out, "## Every flow")?;
@@ -73,6 +44,41 @@ pub fn write(r: &EvaluationReport, out: &mut dyn Write) -> io::Result<()> {
     }
     writeln!(out)?;
     writeln!(out, "{}", md_inline(&r.verdict_line()))
+}
+
+/// The title, the scope and the inputs.
+fn write_head(r: &EvaluationReport, out: &mut dyn Write) -> io::Result<()> {
+    let s = &r.settings;
+    writeln!(
+        out,
+        "# apim-probe evaluate: {}",
+        if r.passed { "PASS" } else { "FAIL" }
+    )?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Platform `{}`, VNet `{}`, cloud `{}`, region `{}`{}; {} {}.",
+        lower(s.platform),
+        lower(s.vnet),
+        lower(s.cloud),
+        s.region.as_deref().unwrap_or("-"),
+        if s.strict { ", strict" } else { "" },
+        r.tool.name,
+        r.tool.version
+    )?;
+    writeln!(out)?;
+    writeln!(out, "Inputs:")?;
+    writeln!(out)?;
+    for i in &r.inputs {
+        writeln!(
+            out,
+            "- `{}`: {} {}",
+            md_inline(&i.path),
+            i.kind.as_str(),
+            md_inline(&i.name)
+        )?;
+    }
+    Ok(())
 }
 
 /// What is not allowed, most important first, each with why and the fix.

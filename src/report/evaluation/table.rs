@@ -6,9 +6,20 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::{header, remote_cell, rule_cell};
-use crate::evaluate::Verdict;
 use crate::evaluate::report::EvaluationReport;
+use crate::evaluate::{FlowResult, Verdict};
 use crate::report::rows::lower;
+
+const HEAD: [&str; 8] = [
+    "VERDICT",
+    "DIRECTION",
+    "FLOW",
+    "PROTO",
+    "PORTS",
+    "REMOTE",
+    "RULE",
+    "NEXT HOP",
+];
 
 /// Writes the table.
 pub fn write(r: &EvaluationReport, out: &mut dyn Write) -> io::Result<()> {
@@ -17,63 +28,16 @@ pub fn write(r: &EvaluationReport, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "input: {} ({} {})", i.path, i.kind.as_str(), i.name)?;
     }
     writeln!(out)?;
-    let rows: Vec<[String; 8]> = r
-        .flows
-        .iter()
-        .map(|f| {
-            [
-                f.verdict.as_str().to_owned(),
-                lower(f.flow.direction),
-                format!(
-                    "{}{}",
-                    f.flow.id,
-                    if f.flow.required { "" } else { " (optional)" }
-                ),
-                f.flow.transport.as_str().to_owned(),
-                f.flow.ports.to_string(),
-                remote_cell(f),
-                rule_cell(f.rule.as_ref()),
-                f.next_hop.as_ref().map_or_else(
-                    || "-".into(),
-                    |h| match &h.address {
-                        Some(a) => format!("{} {a}", h.kind.as_str()),
-                        None => h.kind.as_str().to_owned(),
-                    },
-                ),
-            ]
-        })
-        .collect();
-    let head = [
-        "VERDICT",
-        "DIRECTION",
-        "FLOW",
-        "PROTO",
-        "PORTS",
-        "REMOTE",
-        "RULE",
-        "NEXT HOP",
-    ];
-    let mut widths = head.map(str::len);
+    let rows: Vec<[String; 8]> = r.flows.iter().map(row).collect();
+    let mut widths = HEAD.map(str::len);
     for row in &rows {
         for (w, c) in widths.iter_mut().zip(row) {
             *w = (*w).max(c.chars().count());
         }
     }
-    let line = |cells: &[&str]| {
-        let mut s = String::new();
-        for (i, c) in cells.iter().enumerate() {
-            if i + 1 == cells.len() {
-                s.push_str(c);
-            } else {
-                let _ = write!(s, "{c:<w$}  ", w = widths[i]);
-            }
-        }
-        s.trim_end().to_owned()
-    };
-    writeln!(out, "{}", line(&head))?;
+    writeln!(out, "{}", line(&HEAD.map(String::from), &widths))?;
     for (row, f) in rows.iter().zip(&r.flows) {
-        let cells: Vec<&str> = row.iter().map(String::as_str).collect();
-        writeln!(out, "{}", line(&cells))?;
+        writeln!(out, "{}", line(row, &widths))?;
         if f.verdict != Verdict::Allowed {
             writeln!(out, "    why: {}", f.detail)?;
             for h in f.hint.iter().chain(&f.also) {
@@ -81,6 +45,45 @@ pub fn write(r: &EvaluationReport, out: &mut dyn Write) -> io::Result<()> {
             }
         }
     }
+    write_tail(r, out)
+}
+
+fn row(f: &FlowResult) -> [String; 8] {
+    let optional = if f.flow.required { "" } else { " (optional)" };
+    let hop = f.next_hop.as_ref().map_or_else(
+        || "-".into(),
+        |h| match &h.address {
+            Some(a) => format!("{} {a}", h.kind.as_str()),
+            None => h.kind.as_str().to_owned(),
+        },
+    );
+    [
+        f.verdict.as_str().to_owned(),
+        lower(f.flow.direction),
+        format!("{}{optional}", f.flow.id),
+        f.flow.transport.as_str().to_owned(),
+        f.flow.ports.to_string(),
+        remote_cell(f),
+        rule_cell(f.rule.as_ref()),
+        hop,
+    ]
+}
+
+/// The cells padded to their column's width, the last one as is.
+fn line(cells: &[String; 8], widths: &[usize; 8]) -> String {
+    let mut s = String::new();
+    for (i, c) in cells.iter().enumerate() {
+        if i + 1 == cells.len() {
+            s.push_str(c);
+        } else {
+            let _ = write!(s, "{c:<w$}  ", w = widths[i]);
+        }
+    }
+    s.trim_end().to_owned()
+}
+
+/// The subnet findings, the warnings and the verdict.
+fn write_tail(r: &EvaluationReport, out: &mut dyn Write) -> io::Result<()> {
     for x in &r.findings {
         writeln!(out)?;
         let state = if x.ok { "ok" } else { "FAILED" };
