@@ -142,7 +142,7 @@ fn nsg(rng: &mut Rng, n: usize) -> String {
                 tags[usize::try_from(rng.below(7)).expect("small")]
             )
         } else {
-            let list: Vec<String> = (0..1 + rng.below(4))
+            let list: Vec<String> = (0..=rng.below(4))
                 .map(|_| format!("\"{}\"", prefix(rng)))
                 .collect();
             format!(
@@ -210,7 +210,7 @@ fn main() {
     let nsg_file = dir.join("nsg-500.json");
     std::fs::write(&tags_file, service_tags(&mut rng, 3_000, 90_000)).expect("write tags");
     std::fs::write(&nsg_file, nsg(&mut rng, 500)).expect("write nsg");
-    let size = std::fs::metadata(&tags_file).map(|m| m.len()).unwrap_or(0);
+    let size = std::fs::metadata(&tags_file).map_or(0, |m| m.len());
 
     let catalog = load::embedded().expect("the embedded catalog");
     let rows = catalog
@@ -233,7 +233,7 @@ fn main() {
     let (tb, tm, tags) = time(runs, || read(&tags_file));
     let (nb, nm, nsg) = time(runs, || read(&nsg_file));
     let mut inputs = nsg.clone();
-    inputs.service_tags = tags.service_tags.clone();
+    inputs.service_tags.clone_from(&tags.service_tags);
     let (eb, em, eval) = time(runs, || evaluate(&flows, &inputs, &settings));
     let (ab, am, _) = time(runs, || {
         let mut all = read(&tags_file);
@@ -250,7 +250,7 @@ fn main() {
         ms(tm),
         t.tags.len(),
         t.prefix_count(),
-        size as f64 / 1e6
+        f64::from(u32::try_from(size / 1000).unwrap_or(u32::MAX)) / 1000.0
     );
     println!(
         "{:<46} {:>9} {:>9}  {} rules with the defaults",
