@@ -1,51 +1,14 @@
 //! `apim-probe evaluate` end to end on the fixtures: exit codes 0, 1 and 2 (nothing on stdout
 //! then), the verdicts that matter (a deny before the allow rule, another region's tag, an ASG,
-//! forced tunnelling, a NIC NSG, a subnet without NSG, CIDR rules against real prefixes), and
-//! every format (insta snapshots of one broken configuration).
+//! forced tunnelling, a NIC NSG, a subnet without NSG, CIDR rules against real prefixes). The
+//! formats are in `evaluate_formats.rs`.
 
-mod support;
+mod evaluate_support;
 
 use std::path::Path;
 
+use evaluate_support::{DIR, evaluate, flow, json};
 use serde_json::Value;
-use support::bin;
-
-const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/azure-network");
-
-/// Runs `evaluate` in the fixture folder (so paths in the report are short); returns the exit
-/// code, stdout and stderr.
-fn evaluate(args: &[&str]) -> (i32, String, String) {
-    let out = bin()
-        .current_dir(DIR)
-        .arg("evaluate")
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap(),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
-
-fn json(args: &[&str]) -> (i32, Value) {
-    let mut all = vec!["-o", "json"];
-    all.extend_from_slice(args);
-    let (code, out, err) = evaluate(&all);
-    (
-        code,
-        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}")),
-    )
-}
-
-fn flow<'a>(report: &'a Value, id: &str, port: &str) -> &'a Value {
-    report["flows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["id"] == id && f["ports"] == port)
-        .unwrap_or_else(|| panic!("no flow {id} {port}"))
-}
 
 const BROKEN: &[&str] = &["--region", "westeurope", "subnet.json", "nsg-broken.json"];
 
@@ -347,68 +310,4 @@ fn the_us_government_cloud_with_its_service_tags() {
         "{storage}"
     );
     assert!(storage["detail"].as_str().unwrap().contains("AllowStorage"));
-}
-
-/// The same broken configuration (deny before allow, another region's tag, an ASG, forced
-/// tunnelling) in every format.
-fn snapshot_args(format: &'static str) -> Vec<&'static str> {
-    vec![
-        "-o",
-        format,
-        "--region",
-        "westeurope",
-        "--only",
-        "storage,sql,key-vault,entra,management-endpoint,load-balancer,redis-internal",
-        "subnet.json",
-        "nsg-broken.json",
-        "routes-forced.json",
-    ]
-}
-
-#[test]
-fn formats() {
-    for format in ["table", "json", "markdown", "compact", "junit"] {
-        let (code, out, err) = evaluate(&snapshot_args(format));
-        assert_eq!(code, 1, "{format}: {err}");
-        insta::with_settings!({ filters => vec![(r"apim-probe(\s|`, `?)\d+\.\d+\.\d+", "apim-probe$1[version]"), (r#""version": "\d+\.\d+\.\d+""#, r#""version": "[version]""#), (r#"value="\d+\.\d+\.\d+""#, r#"value="[version]""#)] }, {
-            insta::assert_snapshot!(format!("evaluate-{format}"), out);
-        });
-    }
-}
-
-#[test]
-fn compact_fits_run_commands_budget_and_junit_is_xml() {
-    let (_, out, _) = evaluate(&[
-        "-o",
-        "compact",
-        "--region",
-        "westeurope",
-        "subnet.json",
-        "nsg-broken.json",
-        "routes-forced.json",
-    ]);
-    assert!(out.len() <= 3584, "{} bytes", out.len());
-    assert!(out.is_ascii());
-    assert!(
-        out.trim_end()
-            .lines()
-            .last()
-            .unwrap()
-            .starts_with("VERDICT: FAIL"),
-        "{out}"
-    );
-    let (_, out, _) = evaluate(&[
-        "-o",
-        "junit",
-        "--region",
-        "westeurope",
-        "subnet.json",
-        "nsg-broken.json",
-    ]);
-    let doc = roxmltree::Document::parse(&out).unwrap();
-    let cases = doc
-        .descendants()
-        .filter(|n| n.has_tag_name("testcase"))
-        .count();
-    assert!(cases > 40, "{cases}");
 }
