@@ -133,7 +133,12 @@ impl EvaluationReport {
             "{} flows: {} allowed, {} denied, {} partial, {} unknown",
             s.total, s.allowed, s.denied, s.partial, s.unknown
         );
-        if self.passed {
+        if self.passed && s.unknown > 0 {
+            format!(
+                "VERDICT: PASS — no required flow is denied; {} cannot be told offline (--strict counts them); {counts}",
+                s.unknown
+            )
+        } else if self.passed {
             format!("VERDICT: PASS — every required flow is allowed; {counts}")
         } else {
             format!(

@@ -224,3 +224,108 @@ fn system_routes(inputs: &NetworkInputs) -> Vec<Route> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::azure::network::model::RouteSet;
+    use crate::catalog::model::Cloud;
+
+    fn route(prefix: &str, hop: NextHopType, source: RouteSource, name: &str) -> Route {
+        Route {
+            name: name.into(),
+            destination: if prefix.contains('/') {
+                RouteDestination::Prefix(prefix.parse().unwrap())
+            } else {
+                RouteDestination::Tag(prefix.into())
+            },
+            next_hop: hop,
+            next_hop_ip: None,
+            source,
+        }
+    }
+
+    fn routing(routes: Vec<Route>) -> Routing {
+        let inputs = NetworkInputs {
+            routes: vec![RouteSet {
+                name: "rt".into(),
+                id: None,
+                routes,
+                effective: true,
+                file: "rt.json".into(),
+            }],
+            ..NetworkInputs::default()
+        };
+        Routing::build(&inputs, &World::new(Cloud::Public, None, None)).unwrap()
+    }
+
+    #[test]
+    fn longest_prefix_then_user_then_bgp_then_default() {
+        let r = routing(vec![
+            route(
+                "0.0.0.0/0",
+                NextHopType::Internet,
+                RouteSource::Default,
+                "sys",
+            ),
+            route(
+                "0.0.0.0/0",
+                NextHopType::VirtualNetworkGateway,
+                RouteSource::Bgp,
+                "bgp",
+            ),
+            route(
+                "20.0.0.0/8",
+                NextHopType::VirtualNetworkGateway,
+                RouteSource::Bgp,
+                "bgp8",
+            ),
+            route(
+                "20.0.0.0/8",
+                NextHopType::VirtualAppliance,
+                RouteSource::User,
+                "user8",
+            ),
+            route(
+                "20.1.0.0/16",
+                NextHopType::None,
+                RouteSource::Default,
+                "none16",
+            ),
+        ]);
+        let at = |p: &str| r.lookup(&p.parse().unwrap()).unwrap().name.clone();
+        assert_eq!(at("20.1.2.0/24"), "none16");
+        assert_eq!(at("20.2.0.0/16"), "user8");
+        assert_eq!(at("30.0.0.0/8"), "bgp");
+        assert_eq!(
+            r.default_route().unwrap().kind,
+            NextHopType::VirtualNetworkGateway
+        );
+    }
+
+    #[test]
+    fn a_udr_naming_a_tag_matches_it_by_name() {
+        let r = routing(vec![
+            route(
+                "0.0.0.0/0",
+                NextHopType::VirtualAppliance,
+                RouteSource::User,
+                "fw",
+            ),
+            route(
+                "ApiManagement",
+                NextHopType::Internet,
+                RouteSource::User,
+                "apim",
+            ),
+        ]);
+        let w = World::new(Cloud::Public, None, None);
+        let far = |t: &str| Remote {
+            tag: t.into(),
+            set: None,
+        };
+        let hop = |t: &str| r.route(&far(t), None, &w).unwrap().main().clone();
+        assert_eq!(hop("ApiManagement").route.as_deref(), Some("apim"));
+        assert_eq!(hop("Storage").route.as_deref(), Some("fw"));
+    }
+}

@@ -210,6 +210,11 @@ fn cover_by_tag(t: &str, expanded: Option<&[IpNet]>, remote: &Remote, w: &World)
     }
     if special("VirtualNetwork") {
         return match &remote.set {
+            // A private address outside what is known (a custom DNS server …) may be in the
+            // VNet's address space, a peered VNet or on-premises: none of it is in the exports.
+            Some(r) if r.subtract(&w.vnet).overlaps(&w.private) => Coverage::Unknown(
+                "names VirtualNetwork, and whether private addresses outside the subnet belong to it (the VNet's address space, peered VNets, on-premises) is not in the inputs".into(),
+            ),
             Some(r) => part(w.vnet.intersect(r), r),
             None if w.vnet.v4_only() == RangeSet::all_v4() => Coverage::All,
             None => Coverage::None(None),
@@ -310,5 +315,101 @@ pub fn covers_subnet(spec: &AddressSpec, w: &World) -> Result<bool, String> {
                 )),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn remote(tag: &str) -> Remote {
+        Remote {
+            tag: tag.into(),
+            set: None,
+        }
+    }
+
+    fn tag(t: &str) -> AddressSpec {
+        AddressSpec::Tag(t.into())
+    }
+
+    #[test]
+    fn tags_by_name() {
+        let w = World::new(Cloud::Public, Some("westeurope".into()), None);
+        let cover = |rule: &str, flow: &str| cover_remote(&tag(rule), None, &remote(flow), &w);
+        assert_eq!(cover("Storage", "Storage"), Coverage::All);
+        assert_eq!(
+            cover("storage", "Storage"),
+            Coverage::All,
+            "case does not matter"
+        );
+        assert_eq!(cover("Storage.WestEurope", "Storage"), Coverage::All);
+        assert_eq!(cover("Storage", "Storage.WestUS"), Coverage::All);
+        assert!(
+            matches!(cover("Storage.NorthEurope", "Storage"), Coverage::None(Some(n)) if n.contains("northeurope"))
+        );
+        assert_eq!(cover("Internet", "Storage"), Coverage::All);
+        assert_eq!(cover("AzureCloud", "Sql"), Coverage::All);
+        assert_eq!(cover("Sql", "Storage"), Coverage::None(None));
+        assert_eq!(cover("VirtualNetwork", "Storage"), Coverage::None(None));
+        assert_eq!(cover("Internet", "AzureLoadBalancer"), Coverage::None(None));
+        assert!(matches!(cover("Storage", "Internet"), Coverage::SomeOf(_)));
+        let no_region = World::new(Cloud::Public, None, None);
+        assert!(matches!(
+            cover_remote(&tag("Sql.WestEurope"), None, &remote("Sql"), &no_region),
+            Coverage::Unknown(why) if why.contains("--region")
+        ));
+    }
+
+    #[test]
+    fn cidrs_without_the_tag_file() {
+        let w = World::new(Cloud::Public, None, None);
+        let cidrs = |list: &[&str]| {
+            AddressSpec::Prefixes(list.iter().map(|p| p.parse().unwrap()).collect())
+        };
+        assert_eq!(
+            cover_remote(&cidrs(&["0.0.0.0/0"]), None, &remote("Storage"), &w),
+            Coverage::All
+        );
+        assert_eq!(
+            cover_remote(&cidrs(&["10.0.0.0/8"]), None, &remote("Storage"), &w),
+            Coverage::None(None),
+            "a service tag holds no private address"
+        );
+        assert!(matches!(
+            cover_remote(&cidrs(&["20.60.0.0/16"]), None, &remote("Storage"), &w),
+            Coverage::Unknown(why) if why.contains("--service-tags")
+        ));
+        assert_eq!(
+            cover_remote(
+                &cidrs(&["168.63.129.16/32"]),
+                None,
+                &remote("AzureLoadBalancer"),
+                &w
+            ),
+            Coverage::All
+        );
+        let asg = AddressSpec::Asg(vec!["/x/applicationSecurityGroups/web".into()]);
+        assert!(matches!(
+            cover_remote(&asg, None, &remote("Storage"), &w),
+            Coverage::Unknown(_)
+        ));
+    }
+
+    #[test]
+    fn the_subnet_side() {
+        let mut w = World::new(Cloud::Public, None, None);
+        let cidr = |p: &str| AddressSpec::Prefixes(vec![p.parse().unwrap()]);
+        assert!(
+            covers_subnet(&cidr("10.1.0.0/24"), &w).is_err(),
+            "no --subnet: cannot tell"
+        );
+        assert_eq!(covers_subnet(&cidr("20.0.0.0/8"), &w), Ok(false));
+        w.subnet = Some(RangeSet::from_prefixes(&["10.1.0.0/24".parse().unwrap()]));
+        assert_eq!(covers_subnet(&cidr("10.1.0.0/16"), &w), Ok(true));
+        assert_eq!(covers_subnet(&cidr("10.2.0.0/16"), &w), Ok(false));
+        assert!(covers_subnet(&cidr("10.1.0.0/25"), &w).is_err());
+        assert_eq!(covers_subnet(&tag("VirtualNetwork"), &w), Ok(true));
+        assert_eq!(covers_subnet(&tag("Internet"), &w), Ok(false));
     }
 }
