@@ -176,12 +176,17 @@ impl Evaluation {
         let f = self.flow(id, port, transport)?;
         Some(match (f.verdict, &f.rule) {
             (Verdict::Denied, Some(r)) if r.access == Access::Deny => format!(
-                "dropped: NSG {} rule {} ({}) denies {} {} to {}",
+                "dropped: NSG {} rule {} ({}) denies {} {} {} {}",
                 r.nsg,
                 r.name,
                 r.priority,
                 f.flow.transport.as_str().to_uppercase(),
                 f.flow.ports,
+                if f.flow.direction == crate::catalog::model::Direction::Inbound {
+                    "from"
+                } else {
+                    "to"
+                },
                 f.flow.remote_tag()
             ),
             _ => format!("evaluated {}: {}", f.verdict.as_str(), f.detail),
