@@ -193,7 +193,16 @@ fn describe(flow: &Flow, label: &str, w: &Walked, f: &Facts) -> String {
                 Some(c) if c.covered < c.total => {
                     format!("{} of {} {label} prefixes allowed", c.covered, c.total)
                 }
-                _ => format!("some of {what} {towards} {label} allowed"),
+                _ => {
+                    let mut ports: Vec<String> = Vec::new();
+                    for d in w.decisions.iter().filter(|d| d.rule.access == Access::Allow) {
+                        let p = d.ports.to_string();
+                        if !ports.contains(&p) {
+                            ports.push(p);
+                        }
+                    }
+                    format!("ports {} of {what} {towards} {label} allowed", ports.join(","))
+                }
             };
             format!("{how} by {}; {deny} denies the rest", allows.join(", "))
         }
