@@ -195,13 +195,20 @@ fn describe(flow: &Flow, label: &str, w: &Walked, f: &Facts) -> String {
                 }
                 _ => {
                     let mut ports: Vec<String> = Vec::new();
-                    for d in w.decisions.iter().filter(|d| d.rule.access == Access::Allow) {
+                    for d in w
+                        .decisions
+                        .iter()
+                        .filter(|d| d.rule.access == Access::Allow)
+                    {
                         let p = d.ports.to_string();
                         if !ports.contains(&p) {
                             ports.push(p);
                         }
                     }
-                    format!("ports {} of {what} {towards} {label} allowed", ports.join(","))
+                    format!(
+                        "ports {} of {what} {towards} {label} allowed",
+                        ports.join(",")
+                    )
                 }
             };
             format!("{how} by {}; {deny} denies the rest", allows.join(", "))
