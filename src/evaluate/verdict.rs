@@ -184,35 +184,7 @@ fn describe(flow: &Flow, label: &str, w: &Walked, f: &Facts) -> String {
             Some(d) => format!("{} denies {what} {towards} {label}", rule_words(&d.rule)),
             None => format!("denied {what} {towards} {label}"),
         },
-        Verdict::Partial => {
-            let deny = f
-                .first_deny
-                .map(|d| rule_words(&d.rule))
-                .unwrap_or_default();
-            let how = match f.count {
-                Some(c) if c.covered < c.total => {
-                    format!("{} of {} {label} prefixes allowed", c.covered, c.total)
-                }
-                _ => {
-                    let mut ports: Vec<String> = Vec::new();
-                    for d in w
-                        .decisions
-                        .iter()
-                        .filter(|d| d.rule.access == Access::Allow)
-                    {
-                        let p = d.ports.to_string();
-                        if !ports.contains(&p) {
-                            ports.push(p);
-                        }
-                    }
-                    format!(
-                        "ports {} of {what} {towards} {label} allowed",
-                        ports.join(",")
-                    )
-                }
-            };
-            format!("{how} by {}; {deny} denies the rest", allows.join(", "))
-        }
+        Verdict::Partial => partial_words(&what, towards, label, w, f, &allows),
         Verdict::Unknown => {
             let d = f
                 .doubt
@@ -231,4 +203,42 @@ fn describe(flow: &Flow, label: &str, w: &Walked, f: &Facts) -> String {
             )
         }
     }
+}
+
+/// "2 of 4 Storage.WestEurope prefixes allowed by …; … denies the rest", or by ports.
+fn partial_words(
+    what: &str,
+    towards: &str,
+    label: &str,
+    w: &Walked,
+    f: &Facts,
+    allows: &[String],
+) -> String {
+    let deny = f
+        .first_deny
+        .map(|d| rule_words(&d.rule))
+        .unwrap_or_default();
+    let how = match f.count {
+        Some(c) if c.covered < c.total => {
+            format!("{} of {} {label} prefixes allowed", c.covered, c.total)
+        }
+        _ => {
+            let mut ports: Vec<String> = Vec::new();
+            for d in w
+                .decisions
+                .iter()
+                .filter(|d| d.rule.access == Access::Allow)
+            {
+                let p = d.ports.to_string();
+                if !ports.contains(&p) {
+                    ports.push(p);
+                }
+            }
+            format!(
+                "ports {} of {what} {towards} {label} allowed",
+                ports.join(",")
+            )
+        }
+    };
+    format!("{how} by {}; {deny} denies the rest", allows.join(", "))
 }
