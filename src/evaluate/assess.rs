@@ -3,84 +3,47 @@
 
 use ipnet::IpNet;
 
+use super::context::{Ctx, Far, world};
+use super::flows::Flow;
 use super::hint::{self, Hint};
-use super::nsg::{self, Applied, Decided, Decision, Level, RuleRef};
-use super::routes::Routing;
-use super::space::{Remote, World, is_special};
+use super::model::{EvalSettings, Evaluation, Finding, FlowResult, Verdict};
+use super::nsg::{self, Applied, Decision, Level, RuleRef};
+use super::routes::{self, Routing};
+use super::space::{Remote, is_special};
 use super::verdict::{Walked, conclude};
-use super::{EvalSettings, Finding, Flow, FlowResult, Verdict};
 use crate::azure::network::NetworkInputs;
-use crate::azure::network::model::{Access, AddressSpec, Nsg, RouteDestination, RouteSource};
+use crate::azure::network::model::{Access, AddressSpec, Nsg};
 use crate::azure::network::prefix::RangeSet;
 use crate::catalog::model::{Direction, Platform};
 
-/// What every flow's evaluation shares.
-pub(crate) struct Ctx<'a> {
-    pub world: &'a World<'a>,
-    pub applied: &'a Applied<'a>,
-    pub routing: Option<&'a Routing>,
-    pub inputs: &'a NetworkInputs,
-    pub settings: &'a EvalSettings,
-}
-
-/// The facts of the inputs: the subnet's addresses, and what is known to be `VirtualNetwork`
-/// (the subnet, UDR prefixes, the expansions effective exports show).
-pub(crate) fn world<'a>(inputs: &'a NetworkInputs, s: &EvalSettings) -> World<'a> {
-    let mut w = World::new(s.cloud, s.region.clone(), inputs.service_tags.as_ref());
-    let mut vnet: Vec<IpNet> = Vec::new();
-    if let Some(sub) = &inputs.subnet {
-        w.subnet = Some(RangeSet::from_prefixes(&sub.prefixes));
-        vnet.extend(&sub.prefixes);
-    }
-    for r in inputs.routes.iter().flat_map(|t| &t.routes) {
-        if let (RouteDestination::Prefix(p), RouteSource::User) = (&r.destination, r.source) {
-            vnet.push(*p);
-        }
-    }
-    for r in inputs.nsgs.iter().flat_map(|n| &n.rules) {
-        let sides = [
-            (&r.source, &r.expanded_source),
-            (&r.destination, &r.expanded_destination),
-        ];
-        for (spec, expanded) in sides {
-            if let (AddressSpec::Tag(t), Some(e)) = (spec, expanded)
-                && t.eq_ignore_ascii_case("VirtualNetwork")
-            {
-                vnet.extend(e);
-            }
-        }
-    }
-    w.vnet = RangeSet::from_prefixes(&vnet);
-    w
-}
-
-/// The far side of a flow, and its IPv4 prefixes when known (for counts and routes).
-pub(crate) struct Far {
-    pub remote: Remote,
-    pub prefixes: Option<Vec<IpNet>>,
-    pub label: String,
-}
-
-impl Far {
-    /// A far side known by name only.
-    fn symbolic(tag: &str) -> Self {
-        Far::known(tag, None, None, tag)
-    }
-
-    fn known(tag: &str, set: Option<RangeSet>, prefixes: Option<Vec<IpNet>>, label: &str) -> Self {
-        Far {
-            remote: Remote {
-                tag: tag.to_owned(),
-                set,
-            },
-            prefixes,
-            label: label.to_owned(),
-        }
-    }
-}
-
 /// The far sides that are not service tags of the file: DNS servers, the subnet itself, the
 /// platform address.
+/// Evaluates `flows` against the inputs.
+pub fn evaluate(flows: &[Flow], inputs: &NetworkInputs, s: &EvalSettings) -> Evaluation {
+    let mut warnings = inputs.warnings.clone();
+    let applied = nsg::select(inputs, &mut warnings);
+    let world = world(inputs, s);
+    let routing = Routing::build(inputs, &world);
+    let ctx = Ctx {
+        world: &world,
+        applied: &applied,
+        routing: routing.as_ref(),
+        inputs,
+        settings: s,
+    };
+    let results: Vec<FlowResult> = flows
+        .iter()
+        .map(|f| assess(f, &ctx, &mut warnings))
+        .collect();
+    warnings.dedup();
+    Evaluation {
+        flows: results,
+        findings: findings(inputs, s),
+        warnings,
+        default_route: routing.as_ref().and_then(routes::Routing::default_route),
+    }
+}
+
 fn special_far(flow: &Flow, ctx: &Ctx) -> Option<Far> {
     let tag = flow.remote_tag();
     if flow.is_dns() {
@@ -330,23 +293,5 @@ pub(crate) fn subnet_stage(
     match &applied.subnet {
         Level::Nsg(n) => chain.iter().position(|(c, _)| std::ptr::eq(*c, *n)),
         _ => None,
-    }
-}
-
-impl Verdict {
-    /// The worse of a partial verdict and another: denied stays denied.
-    pub(crate) fn max_with(self, other: Verdict) -> Verdict {
-        if other == Verdict::Denied {
-            other
-        } else {
-            self
-        }
-    }
-}
-
-impl Decided {
-    /// Whether the rule certainly decided something.
-    pub(crate) fn is_sure(&self) -> bool {
-        !matches!(self, Decided::Unknown(_))
     }
 }

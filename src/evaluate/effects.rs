@@ -6,10 +6,11 @@
 
 use std::fmt::Write as _;
 
-use super::assess::{Ctx, Far};
+use super::context::{Ctx, Far};
+use super::flows::Flow;
 use super::hint;
+use super::model::{FlowResult, Verdict};
 use super::routes::{NextHop, Routed, Routing};
-use super::{Flow, FlowResult, Verdict};
 use crate::azure::network::model::NextHopType;
 use crate::catalog::model::Direction;
 

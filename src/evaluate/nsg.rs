@@ -68,6 +68,13 @@ pub struct Decision {
     pub ports: PortRange,
 }
 
+impl Decided {
+    /// Whether the rule certainly decided something.
+    pub(crate) fn is_sure(&self) -> bool {
+        !matches!(self, Decided::Unknown(_))
+    }
+}
+
 /// An NSG at one level: what applies there.
 #[derive(Debug, Clone)]
 pub enum Level<'a> {

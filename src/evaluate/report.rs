@@ -3,7 +3,8 @@
 
 use serde::Serialize;
 
-use super::{Evaluation, Finding, FlowResult, NextHop, Verdict};
+use super::model::{Evaluation, Finding, FlowResult, Verdict};
+use super::routes::NextHop;
 use crate::azure::network::InputInfo;
 use crate::catalog::model::{Cloud, Platform, VnetMode};
 use crate::report::model::Tool;

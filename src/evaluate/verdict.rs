@@ -5,9 +5,10 @@ use std::fmt::Write as _;
 
 use ipnet::IpNet;
 
+use super::flows::Flow;
 use super::hint;
+use super::model::{FlowResult, PrefixCount, Verdict};
 use super::nsg::{Decided, Decision, RuleRef};
-use super::{Flow, FlowResult, PrefixCount, Verdict};
 use crate::azure::network::model::{Access, Nsg, RuleDirection};
 use crate::azure::network::prefix::{Cover, RangeSet};
 
