@@ -5,6 +5,7 @@
 //!
 //!   cargo run --release --example evaluate_bench [RUNS]        (default 5 runs)
 //!   tests/bench/evaluate.sh                                    (the same, plus the release binary)
+//!   BENCH_KEEP=1 …                                             (keep the generated files)
 //!
 //! The goal is ≤ 300 ms for the whole evaluation; it is read from this table, never asserted.
 
@@ -297,7 +298,11 @@ fn main() {
             code.ok().flatten()
         );
     }
-    let _ = std::fs::remove_dir_all(&dir);
+    if std::env::var_os("BENCH_KEEP").is_some() {
+        eprintln!("bench: kept {}", dir.display());
+    } else {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
 
 /// The binary to time end to end: `APIM_PROBE_BIN`, or the release build when there is one.
