@@ -205,13 +205,7 @@ fn main() {
         .max(1);
     let dir =
         std::env::temp_dir().join(format!("apim-probe-evaluate-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("a scratch folder");
-    let mut rng = Rng(0x5EED_1234_ABCD_0001);
-    let tags_file = dir.join("ServiceTags_Public_synthetic.json");
-    let nsg_file = dir.join("nsg-500.json");
-    std::fs::write(&tags_file, service_tags(&mut rng, 3_000, 90_000)).expect("write tags");
-    std::fs::write(&nsg_file, nsg(&mut rng, 500)).expect("write nsg");
-    let size = std::fs::metadata(&tags_file).map_or(0, |m| m.len());
+    let (tags_file, nsg_file, size) = write_inputs(&dir);
 
     let catalog = load::embedded().expect("the embedded catalog");
     let rows = catalog
@@ -303,6 +297,19 @@ fn main() {
     } else {
         let _ = std::fs::remove_dir_all(&dir);
     }
+}
+
+/// Writes the synthetic inputs into `dir`: the service-tag file and the NSG, and the former's
+/// size in bytes.
+fn write_inputs(dir: &Path) -> (PathBuf, PathBuf, u64) {
+    std::fs::create_dir_all(dir).expect("a scratch folder");
+    let mut rng = Rng(0x5EED_1234_ABCD_0001);
+    let tags_file = dir.join("ServiceTags_Public_synthetic.json");
+    let nsg_file = dir.join("nsg-500.json");
+    std::fs::write(&tags_file, service_tags(&mut rng, 3_000, 90_000)).expect("write tags");
+    std::fs::write(&nsg_file, nsg(&mut rng, 500)).expect("write nsg");
+    let size = std::fs::metadata(&tags_file).map_or(0, |m| m.len());
+    (tags_file, nsg_file, size)
 }
 
 /// The binary to time end to end: `APIM_PROBE_BIN`, or the release build when there is one.
