@@ -16,18 +16,28 @@ missing=()
 for p in "${LAB_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
 done
+# Debian's packages start their services when installed (dnsmasq on port 53, nginx on 80 ...).
+# The lab does not need them: it runs its own daemons inside its own network namespaces, where
+# no port of this machine's is in the way, and stops them by pid. So while installing, a
+# policy-rc.d of ours keeps the services from starting, and it goes again on every way out
+# (a failed install, Ctrl-C). Nothing running on this machine is ever stopped.
+POLICY_RC_D=/usr/sbin/policy-rc.d
+own_policy=0
+drop_policy() { if [ "$own_policy" -eq 1 ]; then rm -f "$POLICY_RC_D"; own_policy=0; fi; }
+trap drop_policy EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 if ((${#missing[@]})); then
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
     echo "== installing lab packages: ${missing[*]}"
-    # Keep the packages' own services from starting: the tests start their own daemons.
-    own_policy=0
-    if [ ! -e /usr/sbin/policy-rc.d ]; then
-      printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && own_policy=1
+    if [ ! -e "$POLICY_RC_D" ] && [ ! -L "$POLICY_RC_D" ]; then
+      own_policy=1
+      printf '#!/bin/sh\nexit 101\n' > "$POLICY_RC_D" && chmod +x "$POLICY_RC_D"
     fi
     apt-get update -qq
     # One package at a time avoids dpkg lock fights with anything else running apt.
     for p in "${missing[@]}"; do DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$p" >/dev/null; done
-    if [ "$own_policy" -eq 1 ]; then rm -f /usr/sbin/policy-rc.d; fi
+    drop_policy
   else
     echo "!! lab packages missing (${missing[*]}) and not root: lab tests will say LAB SKIPPED" >&2
   fi
@@ -38,7 +48,5 @@ if [ "${APIM_PROBE_PACKAGING:-}" = 1 ]; then
     grep -qx "$t" <<<"$installed" || rustup target add "$t"
   done
 fi
-# Daemons some images start on their own would hold ports the lab wants; the lab runs its own.
-for d in dnsmasq nginx chronyd smbd nmbd; do pkill -x "$d" 2>/dev/null || true; done
 
 cargo test --all-targets "$@"

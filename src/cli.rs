@@ -1,5 +1,5 @@
-//! The command line as clap sees it: raw flags only. `settings.rs` turns them into validated
-//! [`crate::settings::Settings`].
+//! The command line as clap sees it: raw flags only. `crate::settings` turns them into validated
+//! settings and is the only reader of these structs; nothing here imports it.
 
 use std::path::PathBuf;
 

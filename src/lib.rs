@@ -4,6 +4,10 @@
 //! Data flows one way: [`cli`] → [`settings`] → [`catalog`] (load, plan) → [`runner`] (which calls
 //! [`probe`] kinds) → [`report`] (model, hints, formats). [`app`] strings the steps together.
 
+// First: its `names!` macro is used by the enums of the modules below.
+#[macro_use]
+pub mod names;
+
 pub mod app;
 pub mod azure;
 pub mod catalog;
@@ -16,3 +20,4 @@ pub mod report;
 pub mod runner;
 pub mod script;
 pub mod settings;
+pub mod timestamp;

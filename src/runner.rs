@@ -46,19 +46,41 @@ pub async fn run(
     stop: impl Future<Output = Stop>,
     on_done: &dyn Fn(usize),
 ) -> RunResult {
+    let mut running = spawn_all(plan, ctx, concurrency);
+    let stopped = running.collect(stop, on_done).await;
+    let outcomes = running
+        .results
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| unfinished(stopped)))
+        .collect();
+    RunResult { outcomes, stopped }
+}
+
+/// The probes in flight, and the outcomes so far (plan order).
+struct Running {
+    tasks: JoinSet<Outcome>,
+    index_of: HashMap<tokio::task::Id, usize>,
+    results: Vec<Option<Outcome>>,
+}
+
+/// Spawns one task per runnable entry (each waits for a slot, then gets its own deadline); the
+/// entries the plan skips are finished at once.
+fn spawn_all(plan: &Plan, ctx: &Context, concurrency: usize) -> Running {
     let slots = Arc::new(Semaphore::new(concurrency.max(1)));
-    let mut results: Vec<Option<Outcome>> = vec![None; plan.probes.len()];
-    let mut tasks = JoinSet::new();
-    let mut index_of = HashMap::new();
+    let mut running = Running {
+        tasks: JoinSet::new(),
+        index_of: HashMap::new(),
+        results: vec![None; plan.probes.len()],
+    };
     for (i, p) in plan.probes.iter().enumerate() {
         let Some(target) = target_of(p) else {
-            results[i] = Some(Outcome::skipped(
+            running.results[i] = Some(Outcome::skipped(
                 p.skip.clone().unwrap_or_else(|| "nothing to probe".into()),
             ));
             continue;
         };
         let (ctx, slots, check) = (ctx.clone(), Arc::clone(&slots), p.check);
-        let handle = tasks.spawn(async move {
+        let handle = running.tasks.spawn(async move {
             let _slot = slots.acquire_owned().await.expect("semaphore never closed");
             let deadline = Instant::now() + ctx.timeout;
             match timeout_at(deadline + SLACK, probe::run(check, &target, &ctx, deadline)).await {
@@ -70,36 +92,53 @@ pub async fn run(
                 ),
             }
         });
-        index_of.insert(handle.id(), i);
+        running.index_of.insert(handle.id(), i);
     }
-    let mut stopped = None;
-    // Counted, not recounted from `results` at each completion: that was O(n²), a sixth of the
-    // CPU time of a 10,000-probe run.
-    let mut done = results.iter().filter(|r| r.is_some()).count();
-    tokio::pin!(stop);
-    loop {
-        let joined = tokio::select! {
-            joined = tasks.join_next_with_id() => joined,
-            why = &mut stop, if stopped.is_none() => {
-                stopped = Some(why);
-                tasks.abort_all();
-                continue;
-            }
-        };
-        let Some(joined) = joined else { break };
-        done += 1;
-        on_done(done);
-        match joined {
-            Ok((id, outcome)) => results[index_of[&id]] = Some(outcome),
-            Err(e) if e.is_cancelled() => {}
-            Err(e) => {
-                let detail = format!("the probe failed inside the tool: {e}");
-                results[index_of[&e.id()]] =
-                    Some(Outcome::new(Status::Error, Phase::Connect, detail));
+    running
+}
+
+impl Running {
+    /// Gathers outcomes as probes finish, until all have or `stop` completes (then the rest are
+    /// aborted); returns why it stopped early, if it did.
+    async fn collect(
+        &mut self,
+        stop: impl Future<Output = Stop>,
+        on_done: &dyn Fn(usize),
+    ) -> Option<Stop> {
+        let mut stopped = None;
+        // Counted, not recounted from `results` at each completion: that was O(n²), a sixth of
+        // the CPU time of a 10,000-probe run.
+        let mut done = self.results.iter().filter(|r| r.is_some()).count();
+        tokio::pin!(stop);
+        loop {
+            let joined = tokio::select! {
+                joined = self.tasks.join_next_with_id() => joined,
+                why = &mut stop, if stopped.is_none() => {
+                    stopped = Some(why);
+                    self.tasks.abort_all();
+                    continue;
+                }
+            };
+            let Some(joined) = joined else { break };
+            done += 1;
+            on_done(done);
+            match joined {
+                Ok((id, outcome)) => self.results[self.index_of[&id]] = Some(outcome),
+                Err(e) if e.is_cancelled() => {}
+                Err(e) => {
+                    let detail = format!("the probe failed inside the tool: {e}");
+                    self.results[self.index_of[&e.id()]] =
+                        Some(Outcome::new(Status::Error, Phase::Connect, detail));
+                }
             }
         }
+        stopped
     }
-    let unfinished = |why: Option<Stop>| match why {
+}
+
+/// The outcome of an entry the run did not finish: `timeout` past `--deadline`, else `skipped`.
+fn unfinished(why: Option<Stop>) -> Outcome {
+    match why {
         Some(Stop::Deadline(d)) => Outcome::new(
             Status::Timeout,
             Phase::Connect,
@@ -109,12 +148,7 @@ pub async fn run(
             ),
         ),
         _ => Outcome::skipped("not finished: the run was interrupted"),
-    };
-    let outcomes = results
-        .into_iter()
-        .map(|r| r.unwrap_or_else(|| unfinished(stopped)))
-        .collect();
-    RunResult { outcomes, stopped }
+    }
 }
 
 fn target_of(p: &Probe) -> Option<Target> {

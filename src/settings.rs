@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::catalog::model::{Cloud, Platform, VnetMode};
+use crate::catalog::plan::Scope;
 use crate::cli::{CheckArgs, ListArgs, ListFormat, OutputFormat, ScopeArgs};
 
 /// The default number of probes in flight: every one of 10,000 endpoints at once, so they finish in
@@ -158,6 +159,22 @@ impl TryFrom<&ScopeArgs> for ScopeSettings {
             skip: validate_ids("--skip", &a.skip)?,
             dns_servers,
         })
+    }
+}
+
+impl ScopeSettings {
+    /// The plan's scope for these settings, with the DNS servers in use (for `{dns_server}`):
+    /// the one place a [`Scope`] is made.
+    pub fn plan_scope(&self, dns_servers: Vec<SocketAddr>) -> Scope {
+        Scope {
+            platform: self.platform,
+            vnet: self.vnet,
+            cloud: self.cloud,
+            values: self.values.clone(),
+            dns_servers,
+            only: self.only.clone(),
+            skip: self.skip.clone(),
+        }
     }
 }
 

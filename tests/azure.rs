@@ -2,8 +2,10 @@
 //! put beside ours, disagreements are flagged, malformed files are usage errors. A DNS responder
 //! answers NXDOMAIN for everything, so every probe stops at DNS and nothing leaves the machine.
 
-mod apim_files;
-mod support;
+mod common;
+
+use common::apim_files;
+use common::support;
 
 use apim_files::{DEPS, STATUS, check, entries, rejected, write};
 use support::DnsResponder;
@@ -30,8 +32,16 @@ fn apim_status_is_put_beside_ours() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|w| w.as_str().unwrap())
+        .map(|w| w["message"].as_str().unwrap())
         .collect();
+    assert!(
+        report["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w["kind"] == "apim_disagrees" && w["apim_status"] == "success"),
+        "{warnings:#?}"
+    );
     assert!(
         warnings.iter().any(|w| w.starts_with(
             "APIM says https://login.windows.net is reachable but this probe found dns_failed"
@@ -72,7 +82,7 @@ fn apim_status_agrees_on_a_failure_and_accepts_one_location() {
     let warnings = report["warnings"].as_array().unwrap();
     assert_eq!(warnings.len(), 1, "{warnings:#?}");
     assert!(
-        warnings[0]
+        warnings[0]["message"]
             .as_str()
             .unwrap()
             .starts_with("APIM resolves through 168.63.129.16 but this run asked 127.0.0.1"),
@@ -155,7 +165,7 @@ fn several_apim_locations_each_have_their_say() {
     let warnings = report["warnings"].as_array().unwrap();
     assert_eq!(warnings.len(), 1, "{warnings:#?}");
     assert!(
-        warnings[0]
+        warnings[0]["message"]
             .as_str()
             .unwrap()
             .starts_with("APIM says login.microsoftonline.com (from West US) is reachable"),

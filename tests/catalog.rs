@@ -1,7 +1,9 @@
 //! The catalog against the reference (every row and FQDN present in `list -o json` for the right
 //! platform and cloud), and one invalid fixture per validation rule with its exact location.
 
-mod support;
+mod common;
+
+use common::support;
 
 use serde::Deserialize;
 use serde_json::Value;

@@ -3,7 +3,9 @@
 //! and help. How a run ends (SIGINT, `--deadline`, a tiny open-file limit) and the per-server DNS
 //! checks are in `cli_run.rs`.
 
-mod support;
+mod common;
+
+use common::support;
 
 use std::net::TcpListener;
 

@@ -4,8 +4,10 @@
 //! runs; malformed files as usage errors. A DNS responder answers NXDOMAIN for everything, so
 //! every probe stops at DNS and nothing leaves the machine.
 
-mod apim_files;
-mod support;
+mod common;
+
+use common::apim_files;
+use common::support;
 
 use apim_files::{DEPS, check, entries, probe_of, rejected, write};
 use serde_json::Value;

@@ -3,7 +3,9 @@
 //! counts and escaping, Markdown's order, the table's colour switch). Then the binary end to end
 //! against a closed port on 127.0.0.1.
 
-mod support;
+mod common;
+
+use common::support;
 
 use apim_probe::report::model::{Report, ResultEntry, Summary};
 use apim_probe::report::{Style, compact, hints, json, junit, markdown, table};
@@ -34,7 +36,7 @@ fn render(f: fn(&Report, &mut dyn std::io::Write) -> std::io::Result<()>, r: &Re
 }
 
 fn result(r: &Report, id: &str) -> ResultEntry {
-    r.results.iter().find(|e| e.facts.id == id).unwrap().clone()
+    r.results.iter().find(|e| e.spec.id == id).unwrap().clone()
 }
 
 #[test_case("table", table::write)]
@@ -88,8 +90,8 @@ fn many_failures(n: usize) -> Report {
     r.results = (0..n)
         .map(|i| {
             let mut e = template.clone();
-            e.facts.id = format!("dependency-number-{i}");
-            e.facts.required = i % 3 != 0;
+            e.spec.id = format!("dependency-number-{i}");
+            e.spec.required = i % 3 != 0;
             e.detail = format!("{} — é\n\x1b[2J{}", "x".repeat(300), i);
             e
         })
@@ -114,10 +116,26 @@ fn compact_stays_within_run_command_output_with_500_failures() {
             .any(|l| l.starts_with('+') && l.contains("more")),
         "{text}"
     );
-    // Required failures come before optional ones.
-    let first_opt = lines.iter().position(|l| l.starts_with("FAIL opt"));
-    assert!(
-        first_opt.is_none() || lines.iter().rposition(|l| l.starts_with("FAIL req")) < first_opt
+    // Required failures come first: 334 of them fill the budget, so no optional one is shown.
+    assert!(lines.iter().any(|l| l.starts_with("FAIL req")), "{text}");
+    assert!(!lines.iter().any(|l| l.starts_with("FAIL opt")), "{text}");
+}
+
+#[test]
+fn compact_lists_required_failures_before_optional_ones() {
+    // Nine failures, every third optional, in catalog order: all fit, required first.
+    let text = render(compact::write, &many_failures(9));
+    let kinds: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("FAIL "))
+        .map(|l| &l[..3])
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "req", "req", "req", "req", "req", "req", "opt", "opt", "opt"
+        ],
+        "{text}"
     );
 }
 
@@ -172,7 +190,7 @@ fn junit_survives_every_control_character_and_markup() {
     let hostile: String = (0u8..0x20).map(char::from).collect::<String>() + "]]></x>&\"'\u{ffff}";
     for e in &mut r.results {
         e.detail.clone_from(&hostile);
-        e.facts.id.clone_from(&hostile);
+        e.spec.id.clone_from(&hostile);
     }
     r.host.hostname.clone_from(&hostile);
     let xml = render(junit::write, &r);

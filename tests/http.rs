@@ -1,8 +1,9 @@
 //! The `http` check end to end on loopback: any status line is reachable, Azure Firewall's deny
 //! page is `firewall_denied`, hostile peers are `protocol_error` or `timeout`.
 
-mod peers;
-mod support;
+mod common;
+
+use common::peers;
 
 use std::time::Duration;
 

@@ -1,12 +1,14 @@
 //! IMDS in the network lab: a fake instance metadata service bound to 169.254.169.254:80 inside
-//! the lab's `subnet` namespace (the only place that address may be used, ../shared/LAB.md), and
+//! the lab's `subnet` namespace (the only place that address may be used: docs/testing.md), and
 //! the real binary run there with IMDS turned on. Without IMDS the run goes on with one notice.
 //!
 //! The fake IMDS is a separate process — this test binary again, started inside `subnet` with
 //! `--exact fake_imds_entry` and told what to serve through [`SPEC_VAR`]; it lives at most
 //! [`LIFETIME`], serves at most [`MAX_CONNECTIONS`], and the test's guard kills it on drop.
 
-mod lab;
+mod common;
+
+use common::lab;
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::TcpListener;
@@ -25,6 +27,11 @@ const LIFETIME: Duration = Duration::from_secs(120);
 const MAX_CONNECTIONS: usize = 50;
 /// The only place IMDS answers; bound inside the lab's `subnet` namespace only.
 const IMDS: &str = "169.254.169.254:80";
+/// Separates the replies of successive connections in what the fake IMDS serves.
+const NEXT: &str = "\n<next connection>\n";
+/// IMDS busy, as Azure documents it may be (retry).
+const BUSY: &str =
+    "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
 
 /// The entry point: a fake IMDS when [`SPEC_VAR`] is set, an empty test otherwise.
 #[test]
@@ -42,6 +49,8 @@ fn fake_imds_entry() {
     });
     let listener = TcpListener::bind(IMDS).expect("bind the fake IMDS");
     std::fs::write(ready, "ready").expect("ready file");
+    // What is served, and how many connections have been served since it last changed.
+    let (mut served, mut turn) = (String::new(), 0usize);
     for conn in listener.incoming().take(MAX_CONNECTIONS) {
         let Ok(mut conn) = conn else { continue };
         let _ = conn.set_read_timeout(Some(Duration::from_secs(2)));
@@ -57,12 +66,24 @@ fn fake_imds_entry() {
                 .to_ascii_lowercase()
                 .contains("\r\nmetadata: true\r\n");
         let reply = if asked {
-            let body = std::fs::read_to_string(body).expect("IMDS body");
-            format!(
-                "HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\n\
-                 Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            )
+            let text = std::fs::read_to_string(body).expect("IMDS body");
+            if text != served {
+                (served, turn) = (text, 0);
+            }
+            // One part per connection, the last one repeating: a whole reply when it starts
+            // with `HTTP/`, else a document served with 200.
+            let parts: Vec<&str> = served.split(NEXT).collect();
+            let part = parts[turn.min(parts.len() - 1)];
+            turn += 1;
+            if part.starts_with("HTTP/") {
+                part.to_owned()
+            } else {
+                format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\n\
+                     Content-Length: {}\r\nConnection: close\r\n\r\n{part}",
+                    part.len()
+                )
+            }
         } else {
             let body = r#"{"error":"Bad request. Required metadata header not specified"}"#;
             format!(
@@ -268,11 +289,57 @@ fn imds_fills_cloud_and_region_and_its_absence_is_one_notice() {
     assert_eq!(run.report["settings"]["region"], "northeurope");
     assert_eq!(run.report["host"]["azure"]["location"], "ChinaEast2");
 
-    // IMDS answering garbage: one notice, the run goes on.
+    // IMDS answering garbage: one notice saying it answered, the run goes on.
     imds.serve("<html>not IMDS</html>");
     let run = lab.check_json_env(dns, &args, IMDS_ON);
     assert_eq!(imds_notices(&run.stderr), 1, "{}", run.stderr);
-    assert!(run.stderr.contains("bad JSON"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("IMDS answered but bad JSON")
+            && !run.stderr.contains("not on an Azure VM"),
+        "{}",
+        run.stderr
+    );
     assert!(run.report["host"].get("azure").is_none());
+    drop(imds);
+}
+
+#[test]
+fn a_busy_imds_is_asked_once_more_and_never_taken_for_the_absence_of_azure() {
+    let Some(mut lab) = Lab::start() else {
+        return;
+    };
+    let (dns_svc, target) = (lab.service(Family::V4), lab.service(Family::V4));
+    let mut zone = Zone::new();
+    zone.host("westeurope.login.microsoft.com", &target)
+        .host("login.microsoftonline.com", &target);
+    let dns = lab.start_dns(&dns_svc, &zone);
+    let args = ["--only", "entra", "--timeout", "2s"];
+
+    // Busy once: the retry gets the document; no notice.
+    let doc = instance("WestEurope", "AzurePublicCloud");
+    let imds = FakeImds::start(&lab, &format!("{BUSY}{NEXT}{doc}"));
+    let run = lab.check_json_env(dns, &args, IMDS_ON);
+    assert_eq!(imds_notices(&run.stderr), 0, "{}", run.stderr);
+    assert_eq!(run.report["settings"]["region"], "westeurope");
+    assert_eq!(run.report["host"]["azure"]["name"], "apim-probe-vm");
+    assert_eq!(imds.requests().matches("\n----").count(), 2);
+
+    // Busy twice: IMDS answered, and the notice says so (not "not on an Azure VM").
+    imds.serve(BUSY);
+    let run = lab.check_json_env(dns, &args, IMDS_ON);
+    assert_eq!(imds_notices(&run.stderr), 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("apim-probe: IMDS answered but HTTP 503 Service Unavailable, twice;"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("not on an Azure VM"), "{}", run.stderr);
+    assert_eq!(
+        imds.requests().matches("\n----").count(),
+        4,
+        "one retry, no more"
+    );
+    assert_eq!(run.report["settings"]["region"], Value::Null);
     drop(imds);
 }

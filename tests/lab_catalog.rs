@@ -7,7 +7,9 @@
 //! Needs root, `ip netns`, nft, dnsmasq, nginx, chronyd and smbd; without them it prints
 //! `LAB SKIPPED: …` and passes, except under `CI=true`, where it fails.
 
-mod lab;
+mod common;
+
+use common::lab;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
@@ -54,7 +56,9 @@ fn needs<'a>(probed: &[&'a Value], dns: SocketAddr) -> Needs<'a> {
             "smb" => {
                 n.smb_hosts.insert(host);
             }
-            other => panic!("the lab has no server for check `{other}` (extend tests/lab): {p:#}"),
+            other => {
+                panic!("the lab has no server for check `{other}` (extend tests/common/lab): {p:#}")
+            }
         }
         n.hosts.insert(host);
         n.ports.entry(check).or_default().insert(port);

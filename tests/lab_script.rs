@@ -14,7 +14,9 @@
 //! Needs root, `ip netns`, nft, dnsmasq and nginx; without them every test prints
 //! `LAB SKIPPED: …` and passes, except under `CI=true`, where it fails.
 
-mod lab;
+mod common;
+
+use common::lab;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;

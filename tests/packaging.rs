@@ -7,7 +7,9 @@
 //! `PACKAGING SKIPPED` and passes. `.ci/run` sets it; then a missing tool is a failure.
 //! Only `list` runs here (no network), with `--dns-server 127.0.0.1`.
 
-mod shipped;
+mod common;
+
+use common::shipped;
 
 use std::fs;
 use std::path::Path;

@@ -6,9 +6,12 @@
 //! `APIM_PROBE_PACKAGING=1` they print `PACKAGING SKIPPED` and pass. Only a `check` whose only row
 //! is skipped runs (nothing probed), with `--dns-server 127.0.0.1:9` and `APIM_PROBE_NO_IMDS=true`.
 
-mod shipped;
+mod common;
+
+use common::shipped;
 
 use std::fs;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -154,53 +157,35 @@ fn run_command_linux_sh_downloads_checks_and_never_echoes_the_url() {
         &sha[..63],
         if sha.ends_with('0') { '1' } else { '0' }
     );
-    // file:// stands in for the storage URL (no network): a wrong SHA-256 leaves nothing behind.
-    let target = dir.path().join("dl/apim-probe");
+    // file:// stands in for the storage URL (no network): a wrong SHA-256 leaves nothing behind;
+    // the right one is kept in the script's private folder, where it ran from.
+    let kept = dir.path().join("reports/apim-probe");
     let url = format!("url=file://{}", shipped.display());
-    let (code, out) = linux_sh(
-        dir.path(),
-        &[
-            url.clone(),
-            format!("bin={}", target.display()),
-            format!("sha256={wrong}"),
-        ],
-    );
+    let (code, out) = linux_sh(dir.path(), &[url.clone(), format!("sha256={wrong}")]);
     assert_eq!(code, Some(3), "{out}");
-    assert!(
-        !target.exists()
-            && fs::read_dir(dir.path().join("dl"))
-                .unwrap()
-                .next()
-                .is_none()
-    );
-    let (code, out) = linux_sh(
-        dir.path(),
-        &[
-            url,
-            format!("bin={}", target.display()),
-            format!("sha256={sha}"),
-        ],
-    );
+    let left: Vec<_> = fs::read_dir(dir.path().join("reports"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    let (code, out) = linux_sh(dir.path(), &[url, format!("sha256={sha}")]);
     assert_eq!(code, Some(0), "{out}");
     assert!(
         out.lines().last().unwrap().starts_with("VERDICT: "),
         "{out}"
     );
-    assert_eq!(sha256_of(&target), sha);
+    assert_eq!(sha256_of(&kept), sha);
+    for report in reports(dir.path()) {
+        let mode = fs::metadata(&report).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{}", report.display());
+    }
 
     // A failed download is exit 3 with the reason, and the URL (it may hold a SAS) is not echoed.
     let missing = format!(
         "url=file://{}/nothing-here?sig=SECRET",
         dir.path().display()
     );
-    let (code, out) = linux_sh(
-        dir.path(),
-        &[
-            missing,
-            format!("bin={}", target.display()),
-            format!("sha256={sha}"),
-        ],
-    );
+    let (code, out) = linux_sh(dir.path(), &[missing, format!("sha256={sha}")]);
     assert_eq!(code, Some(3), "{out}");
     assert!(
         out.contains("download failed") && !out.contains("SECRET"),
@@ -208,8 +193,8 @@ fn run_command_linux_sh_downloads_checks_and_never_echoes_the_url() {
     );
 }
 
-/// PowerShell is not in Debian's archive, so `windows.ps1` cannot run here: its text is checked
-/// for the steps that `linux.sh` is proven to take.
+/// PowerShell cannot be had here (Debian's archive has none; the other ways download it at run
+/// time): `windows.ps1`'s text is checked for the steps that `linux.sh` is proven to take.
 #[test]
 fn run_command_windows_ps1_takes_the_same_steps() {
     let text = fs::read_to_string(repo().join("packaging/run-command/windows.ps1")).unwrap();
@@ -219,11 +204,12 @@ fn run_command_windows_ps1_takes_the_same_steps() {
         "[string]$Bin = $env:APIM_PROBE_BIN",
         "[string]$Dir = $env:APIM_PROBE_DIR",
         "[string]$ProbeArgs = $env:APIM_PROBE_ARGS",
-        "Invoke-WebRequest -UseBasicParsing -Uri $Url -OutFile $tmp",
-        "Get-FileHash -Algorithm SHA256 -LiteralPath $tmp",
-        "Get-FileHash -Algorithm SHA256 -LiteralPath $Bin",
+        "Invoke-WebRequest -UseBasicParsing -Uri $Url -OutFile $script:tmp",
+        "Copy-Item -LiteralPath $src -Destination $script:tmp",
+        "Get-FileHash -Algorithm SHA256 -LiteralPath $script:tmp",
         "if ($got -ne $Sha256) { Fail",
-        "@('check', '-o', $Format, '--report-file', \"`\"$report`\"\")",
+        "Move-Item -Force -LiteralPath $script:tmp -Destination $exe",
+        "Start-Process -FilePath $exe -ArgumentList $argLine",
         "if (-not $Format) { $Format = 'compact' }",
         "-RedirectStandardOutput $out -RedirectStandardError $err",
         "Get-Content -LiteralPath $out\nexit $code",
@@ -234,5 +220,49 @@ fn run_command_windows_ps1_takes_the_same_steps() {
     assert!(
         !text.contains("Write-Error") && !text.contains("Write-Host"),
         "all output goes to stdout"
+    );
+    assert!(
+        !text.contains("$Bin.download") && !text.contains("-Destination $Bin"),
+        "nothing is written where Bin points"
+    );
+}
+
+/// `windows.ps1` runs as SYSTEM in ProgramData, where every user may create folders: its folder
+/// gets an explicit ACL (SYSTEM and Administrators, protected) as it is created, a folder that
+/// is a link or that someone else owns (or holds what someone else owns) is refused, arguments
+/// are quoted, and any failure is exit 3.
+#[test]
+fn run_command_windows_ps1_is_safe_as_system() {
+    let text = fs::read_to_string(repo().join("packaging/run-command/windows.ps1")).unwrap();
+    for step in [
+        // The ACL: SYSTEM and BUILTIN\Administrators by SID, full control, nothing inherited.
+        "$Trusted = @('S-1-5-18', 'S-1-5-32-544')",
+        "$acl.SetAccessRuleProtection($true, $false)",
+        "'FullControl',\n            'ContainerInherit, ObjectInherit', 'None', 'Allow')",
+        // Created with that ACL in one step (Windows PowerShell 5.1 and PowerShell 7).
+        "[System.IO.FileSystemAclExtensions]::Create($info, (New-PrivateAcl))",
+        "$info.Create((New-PrivateAcl))",
+        // An existing folder: no link or junction, owner checked, then made private, then its
+        // entries checked.
+        "if ($item.Attributes -band [System.IO.FileAttributes]::ReparsePoint) {",
+        "$owner = Get-OwnerSid $Dir\n    if ($Trusted -notcontains $owner) {",
+        "Set-Acl -LiteralPath $Dir -AclObject (New-PrivateAcl)\n    foreach ($entry in Get-ChildItem -LiteralPath $Dir -Force) {",
+        // A fresh file in it is the one hashed and run.
+        "$script:tmp = Join-Path $Dir ('download-' + [guid]::NewGuid().ToString('N') + '.exe')",
+        // Arguments quoted as the C runtime splits them.
+        "$escaped = ($Arg -replace '(\\\\*)\"', '$1$1\\\"') -replace '(\\\\+)$', '$1$1'",
+        "$argLine = ($argList | ForEach-Object { ConvertTo-Argument $_ }) -join ' '",
+        // Any unhandled error is exit 3, documented in the header.
+        "trap { Fail \"stopped unexpectedly: $($_.Exception.Message)\" }",
+        "# 3 whenever this script fails",
+    ] {
+        assert!(text.contains(step), "windows.ps1 lacks: {step}");
+    }
+    let linux = fs::read_to_string(repo().join("packaging/run-command/linux.sh")).unwrap();
+    assert!(linux.contains("# 3 whenever this script fails"));
+    let readme = fs::read_to_string(repo().join("README.md")).unwrap();
+    assert!(
+        readme.contains("3 whenever the script fails"),
+        "the README's run-command section documents exit 3"
     );
 }

@@ -1,7 +1,9 @@
 //! `--redact`: the library function on a report with IMDS data, and `check --redact` end to end
 //! on loopback.
 
-mod support;
+mod common;
+
+use common::support;
 
 use apim_probe::report::model::Report;
 use apim_probe::report::redact::redact;
@@ -34,7 +36,13 @@ fn sample() -> Report {
     );
     r[0]["peer"] = json!("203.0.113.7:1433");
     r[1]["hint"] = json!("allow outbound TCP 443 from subnet 10.0.1.0/24 (NIC 10.0.1.5)");
-    r[1]["warnings"] = json!([format!("seen by {VM_ID}")]);
+    // An older report's warning (plain text) and a typed one whose field holds this machine's
+    // address; the typed facts hold it too.
+    r[1]["warnings"] = json!([
+        format!("seen by {VM_ID}"),
+        {"kind": "dns_rcode", "server": "10.0.1.4:53", "rcode": "SERVFAIL", "message": "10.0.1.4:53 answers SERVFAIL"}
+    ]);
+    r[1]["facts"] = json!({"icmp": {"version": 4, "type": 3, "code": 13, "name": "admin-prohibited", "from": "10.0.1.4"}});
     r[2]["evidence"] = json!({"kind": "reply", "protocol": "http", "first_bytes_hex": "", "understood": "Apim-Vm-01"});
     v["warnings"] = json!([
         format!("IMDS: {RESOURCE_ID}"),
@@ -104,11 +112,21 @@ fn placeholders_are_consistent() {
         res[1].hint.as_deref(),
         Some("allow outbound TCP 443 from subnet subnet-1 (NIC private-ip-4)")
     );
-    assert_eq!(res[1].warnings, ["seen by vm-id-1"]);
+    let messages: Vec<&str> = res[1].warnings.iter().map(|w| w.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        ["seen by vm-id-1", "private-ip-1:53 answers SERVFAIL"]
+    );
+    let w = serde_json::to_value(&res[1].warnings[1]).unwrap();
+    assert_eq!(w["kind"], "dns_rcode", "the kind survives: {w}");
+    assert_eq!(w["server"], "private-ip-1:53", "typed fields too: {w}");
+    let icmp = res[1].facts.icmp.as_ref().unwrap();
+    assert_eq!(icmp.from.as_deref(), Some("private-ip-1"));
     let ev = serde_json::to_value(res[2].evidence.as_ref().unwrap()).unwrap();
     assert_eq!(ev["understood"], "host-1");
+    let messages: Vec<&str> = r.warnings.iter().map(|w| w.message.as_str()).collect();
     assert_eq!(
-        r.warnings,
+        messages,
         [
             "IMDS: resource-id-1",
             "/subscriptions/subscription-1/resourceGroups/resource-group-1: no access"
@@ -147,6 +165,39 @@ fn a_report_with_nothing_identifying_is_unchanged() {
     let before = serde_json::to_string(&r).unwrap();
     redact(&mut r);
     assert_eq!(serde_json::to_string(&r).unwrap(), before);
+}
+
+#[test]
+fn the_command_line_loses_paths_and_private_dns_servers() {
+    let mut r = sample();
+    r.dns.servers = vec!["10.0.0.4:53".into(), "168.63.129.16:53".into()];
+    r.dns.source = "option".into();
+    r.results[0].detail = "no answer from 10.0.0.4:53 over UDP".into();
+    r.settings.command_line = Some(
+        "apim-probe check --dns-server 10.0.0.4 --dns-server 168.63.129.16 \
+         --report-file /home/alice/contoso-prod/report.json --expect-ca '/home/alice/contoso ca.pem' \
+         '--dependencies=/srv/contoso/deps.json' --region westeurope"
+            .into(),
+    );
+    redact(&mut r);
+    assert_eq!(
+        r.settings.command_line.as_deref(),
+        Some(
+            "apim-probe check --dns-server dns-server-1 --dns-server 168.63.129.16 \
+             --report-file path-1 --expect-ca path-2 '--dependencies=path-3' --region westeurope"
+        )
+    );
+    // The same placeholder everywhere else the address shows; Azure's public DNS stays.
+    assert_eq!(r.dns.servers, ["dns-server-1:53", "168.63.129.16:53"]);
+    assert_eq!(
+        r.results[0].detail,
+        "no answer from dns-server-1:53 over UDP"
+    );
+    let text = serde_json::to_string(&r).unwrap();
+    assert!(
+        !text.contains("10.0.0.4") && !text.contains("contoso"),
+        "{text}"
+    );
 }
 
 /// Whether `word` occurs in `text` (ASCII case-insensitive) not inside a longer name.
@@ -188,6 +239,12 @@ fn check_redact_hides_the_machine() {
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8(out.stdout).unwrap();
     let saved = std::fs::read_to_string(&file).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the report file is its owner's alone");
+    }
     for text in [&stdout, &saved] {
         let v: Value = serde_json::from_str(text).unwrap();
         if !hostname.is_empty() {
@@ -199,5 +256,13 @@ fn check_redact_hides_the_machine() {
         }
         assert_eq!(v["results"][0]["host"], "127.0.0.1");
         assert_eq!(v["results"][0]["status"], "refused");
+        // The paths given (the catalog's, the report's) are gone from the command line.
+        let line = v["settings"]["command_line"].as_str().unwrap();
+        assert!(
+            line.contains("--report-file path-") && line.contains("--catalog path-"),
+            "{line}"
+        );
+        let folder = dir.path().display().to_string();
+        assert!(!text.contains(&folder) && !text.contains(&cat), "{text}");
     }
 }

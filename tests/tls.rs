@@ -1,8 +1,10 @@
 //! The `tls` check end to end on loopback: trusted, intercepted, untrusted, expiring chains and
 //! hostile peers (close, reset, garbage, silence, trickle), against the real binary.
 
-mod peers;
-mod support;
+mod common;
+
+use common::peers;
+use common::support;
 
 use std::time::Duration;
 
@@ -128,7 +130,8 @@ fn tls_leaf_expiring_soon_is_ok_with_a_warning() {
         &["--expect-ca", store.to_str().unwrap()],
     );
     assert_eq!(r["status"], "ok", "{r}");
-    let w = r["warnings"][0].as_str().unwrap_or_default();
+    assert_eq!(r["warnings"][0]["kind"], "cert_expiry", "{r}");
+    let w = r["warnings"][0]["message"].as_str().unwrap_or_default();
     assert!(
         w.contains("expires in 4 day") || w.contains("expires in 5 day"),
         "{r}"

@@ -2,12 +2,12 @@
 //! panic. The bytes are also given to `sniff`, which names garbage in a protocol error.
 #![no_main]
 
-use apim_probe::probe::{amqp, exchange};
+use apim_probe::probe::{amqp, bytes};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     // The exchange calls the decoder on every prefix as bytes arrive; the last one is enough
     // here, the fuzzer's shorter inputs cover the prefixes.
     let _ = format!("{:?}", amqp::decode(data));
-    let _ = exchange::sniff(data);
+    let _ = bytes::sniff(data);
 });

@@ -6,6 +6,7 @@
 mod common;
 
 use apim_probe::azure::{dependencies, status};
+use apim_probe::report::apim;
 use common::{sample, scratch};
 use libfuzzer_sys::fuzz_target;
 
@@ -23,7 +24,7 @@ fuzz_target!(|data: &[u8]| {
     match status::load(path) {
         Ok(entries) => {
             let mut report = sample().clone();
-            status::attach(&mut report, &entries);
+            apim::attach(&mut report, &entries);
         }
         Err(e) => {
             let _ = e.to_string();

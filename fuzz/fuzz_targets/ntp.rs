@@ -13,7 +13,7 @@ use std::sync::Mutex;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use apim_probe::probe::ntp::{self, Failure};
+use apim_probe::probe::ntp::{self, NtpFailure};
 use libfuzzer_sys::fuzz_target;
 use sntpc::{NtpContext, NtpTimestampGenerator, NtpUdpSocket};
 
@@ -90,7 +90,8 @@ fuzz_target!(|data: &[u8]| {
         Err(e) => ntp::failure(
             server,
             Duration::from_secs(5),
-            Failure::Ntp(e, reply.to_vec()),
+            Duration::from_secs(5),
+            NtpFailure::Ntp(e, reply.to_vec()),
         ),
     };
     let _ = format!("{o:?}");

@@ -3,7 +3,9 @@
 //! given to the "is this TLS at all?" helpers used when a handshake fails.
 #![no_main]
 
-use apim_probe::probe::tls::{ChainCert, ExpectedCa, looks_like_tls, printable};
+use apim_probe::probe::bytes::printable;
+use apim_probe::probe::tls::looks_like_tls;
+use apim_probe::probe::trust::{ChainCert, ExpectedCa};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -1,30 +1,35 @@
 //! `apim-probe check`: settings → inputs (IMDS, APIM's lists) → catalog → plan → runner → report
-//! → formatter, and the verdict as the exit code.
+//! → formatter, and the verdict as the exit code. Each step is one function below, in that order.
 
 use std::io::{self, IsTerminal, Write};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::signals::{Progress, stop};
 use super::{
     UsageError, build_plan, dns_config, ignore_broken_pipe, load_catalog, report_settings,
 };
-use crate::azure::{self, dependencies, imds, status};
+use crate::azure::dependencies::{self, ApimEndpoint};
+use crate::azure::status::{self, ApimStatusEntry};
+use crate::azure::{self, imds};
+use crate::catalog::Catalog;
 use crate::catalog::plan::Plan;
 use crate::cli::{CheckArgs, OutputFormat};
 use crate::exit;
 use crate::limits;
-use crate::probe::tls::Trust;
+use crate::probe::outcome::{Warning, WarningKind};
+use crate::probe::trust::Trust;
 use crate::probe::{Context, Outcome, resolve};
 use crate::report::model::{
     DnsCheck, DnsInfo, HostInfo, Report, ReportSettings, ResultEntry, SCHEMA, Summary, Tool,
 };
 use crate::report::{
-    Style, check_writable, compact, hints, json, junit, markdown, redact, table,
+    Style, apim, check_writable, compact, hints, json, junit, markdown, redact, table,
     write_file_atomically,
 };
 use crate::runner::{self, Stop};
-use crate::settings::CheckSettings;
-use crate::settings::DEFAULT_CONCURRENCY;
+use crate::settings::{CheckSettings, DEFAULT_CONCURRENCY};
 
 /// How long IMDS may take before the tool decides it is not on an Azure VM.
 const IMDS_TIMEOUT: Duration = Duration::from_secs(1);
@@ -32,23 +37,7 @@ const IMDS_TIMEOUT: Duration = Duration::from_secs(1);
 /// `apim-probe check`.
 pub fn check(args: &CheckArgs) -> Result<u8, UsageError> {
     let mut s = CheckSettings::try_from(args)?;
-    let catalog = load_catalog(&s.scope)?;
-    if let Some(path) = &s.report_file {
-        // Fail before probing, not after minutes of work, when the report cannot be written.
-        check_writable(path).map_err(|err| report_file_error(path, err))?;
-    }
-    let trust = Arc::new(Trust::load(&s.expect_ca).map_err(UsageError::Trust)?);
-    let trust_warnings: Vec<String> = trust
-        .load_errors
-        .iter()
-        .map(|e| format!("trust store: {e}"))
-        .collect();
-    let endpoints = s
-        .dependencies
-        .as_deref()
-        .map(dependencies::load)
-        .transpose()?;
-    let apim_status = s.apim_status.as_deref().map(status::load).transpose()?;
+    let inputs = Inputs::load(&s)?;
     // One thread: probes wait on the network, not the CPU. Tasks are first polled in plan order, so
     // every connect is started before any completion is handled, and no worker wakes another
     // (10,000 probes: 17,000 fewer futex calls, and 0.1 s sooner than with two workers).
@@ -61,59 +50,149 @@ pub fn check(args: &CheckArgs) -> Result<u8, UsageError> {
     } else {
         runtime.block_on(discover(&mut s))
     };
+    let mut report = runtime.block_on(run(&s, &inputs))?;
+    report.host.azure = azure;
+    finish(&mut report, &s, &inputs);
+    Ok(deliver(&report, &s))
+}
+
+/// What `check` reads before probing; every one of them fails the command before any probe runs.
+pub struct Inputs {
+    /// The catalog.
+    pub catalog: Catalog,
+    /// The trust store and the CAs chains should lead to.
+    pub trust: Arc<Trust>,
+    /// APIM's own endpoints (`--dependencies`).
+    pub endpoints: Option<Vec<ApimEndpoint>>,
+    /// APIM's own status (`--apim-status`).
+    pub apim_status: Option<Vec<ApimStatusEntry>>,
+}
+
+impl Inputs {
+    /// Reads the catalog and input files, and makes sure the report file can be written.
+    pub fn load(s: &CheckSettings) -> Result<Self, UsageError> {
+        let catalog = load_catalog(&s.scope)?;
+        if let Some(path) = &s.report_file {
+            // Fail before probing, not after minutes of work, when the report cannot be written.
+            check_writable(path).map_err(|err| report_file_error(path, err))?;
+        }
+        Ok(Self {
+            catalog,
+            trust: Arc::new(Trust::load(&s.expect_ca).map_err(UsageError::Trust)?),
+            endpoints: s
+                .dependencies
+                .as_deref()
+                .map(dependencies::load)
+                .transpose()?,
+            apim_status: s.apim_status.as_deref().map(status::load).transpose()?,
+        })
+    }
+}
+
+/// Plans, probes and builds the report (without the IMDS facts, APIM's view or redaction).
+pub async fn run(s: &CheckSettings, inputs: &Inputs) -> Result<Report, UsageError> {
     let (config, dns) = dns_config(&s.scope);
-    let plan = build_plan(&catalog, &s.scope, &dns, endpoints.as_deref())?;
-    let started_at = now_rfc3339();
+    let plan = build_plan(&inputs.catalog, &s.scope, &dns, inputs.endpoints.as_deref())?;
+    let started_at = crate::timestamp::now();
     let start = Instant::now();
     let progress = Progress::new(!s.quiet && io::stderr().is_terminal(), plan.probes.len());
     let (concurrency, capped) =
         limits::concurrency(s.concurrency, DEFAULT_CONCURRENCY, limits::raise_nofile());
-    let run = runtime.block_on(async {
-        let ctx = Context {
-            dns: Arc::new(resolve::Dns::new(config, s.timeout)),
-            timeout: s.timeout,
-            trust,
-            max_clock_skew: s.max_clock_skew,
-        };
-        runner::run(&plan, &ctx, concurrency, stop(s.deadline), &|done| {
-            progress.show(done);
-        })
-        .await
-    });
+    let ctx = Context {
+        dns: Arc::new(resolve::Dns::new(config, s.timeout)),
+        timeout: s.timeout,
+        trust: Arc::clone(&inputs.trust),
+        max_clock_skew: s.max_clock_skew,
+    };
+    let run = runner::run(&plan, &ctx, concurrency, stop(s.deadline), &|done| {
+        progress.show(done);
+    })
+    .await;
     progress.clear();
-    let mut report = build_report(&s, &plan, run.outcomes, dns, started_at, start.elapsed());
+    let mut report = build_report(s, &plan, run.outcomes, dns, started_at, start.elapsed());
     report.interrupted = run.stopped == Some(Stop::Interrupted);
+    report.warnings.extend(stub_warning(&report.dns));
     if capped {
-        report.warnings.push(format!(
-            "only {concurrency} probes ran at once: the open-file limit allows no more (raise `ulimit -n`)"
+        report.warnings.push(Warning::new(
+            WarningKind::Concurrency { limit: concurrency },
+            format!(
+                "only {concurrency} probes ran at once: the open-file limit allows no more (raise `ulimit -n`)"
+            ),
         ));
     }
-    report.warnings.extend(trust_warnings);
-    report.host.azure = azure;
-    if let Some(entries) = &apim_status {
-        status::attach(&mut report, entries);
+    Ok(report)
+}
+
+/// Adds what the run's inputs say (trust store problems, APIM's view), then redacts if asked.
+pub fn finish(report: &mut Report, s: &CheckSettings, inputs: &Inputs) {
+    report.warnings.extend(
+        inputs
+            .trust
+            .load_errors
+            .iter()
+            .map(|e| Warning::new(WarningKind::TrustStore, format!("trust store: {e}"))),
+    );
+    if let Some(entries) = &inputs.apim_status {
+        apim::attach(report, entries);
     }
     if s.redact {
-        redact::redact(&mut report);
+        redact::redact(report);
     }
+}
+
+/// Writes the report file and prints the report; returns the exit code of the verdict. A report
+/// file that cannot be written now (the probes ran) is one error line, not a lost report: the
+/// printed report and the verdict's code stand.
+fn deliver(report: &Report, s: &CheckSettings) -> u8 {
     if let Some(path) = &s.report_file {
         let mut bytes = Vec::new();
-        json::write(&report, &mut bytes).expect("writing to memory");
-        write_file_atomically(path, &bytes).map_err(|err| report_file_error(path, err))?;
+        json::write(report, &mut bytes).expect("writing to memory");
+        if let Err(err) = write_file_atomically(path, &bytes) {
+            eprintln!("apim-probe: error: {}", report_file_error(path, err));
+        }
     }
     if !s.quiet {
-        print(&report, s.output);
+        print(report, s.output);
     }
-    Ok(if report.interrupted {
+    verdict(report)
+}
+
+/// The exit code a report stands for.
+pub fn verdict(report: &Report) -> u8 {
+    if report.interrupted {
         exit::INTERRUPTED
     } else if report.passed() {
         exit::OK
     } else {
         exit::FAILED
-    })
+    }
 }
 
-fn report_file_error(path: &std::path::Path, err: io::Error) -> UsageError {
+/// What the report says of a local DNS stub: bypassed for its upstream servers, or kept because
+/// they could not be found.
+fn stub_warning(dns: &DnsInfo) -> Option<Warning> {
+    let stub = dns.stub.as_ref()?;
+    let at = stub.servers.join(", ");
+    let message = match (&stub.upstream_from, &stub.kind) {
+        (Some(file), kind) => format!(
+            "the system's DNS server {at} is a local stub ({}): it answers whatever its upstream does, so its upstream servers from {file} ({}) were probed and used instead",
+            kind.as_deref().unwrap_or("a caching resolver"),
+            dns.servers.join(", ")
+        ),
+        (None, _) => format!(
+            "the system's DNS server {at} is a local stub and its upstream servers could not be found (no /run/systemd/resolve/resolv.conf, no dnsmasq server= lines): the VNet's DNS servers were not tested directly; give them with --dns-server"
+        ),
+    };
+    Some(Warning::new(
+        WarningKind::DnsStub {
+            stub: stub.servers.clone(),
+            upstream_from: stub.upstream_from.clone(),
+        },
+        message,
+    ))
+}
+
+fn report_file_error(path: &Path, err: io::Error) -> UsageError {
     UsageError::ReportFile {
         path: path.display().to_string(),
         err,
@@ -139,9 +218,7 @@ async fn discover(s: &mut CheckSettings) -> Option<azure::AzureContext> {
         }
         Err(why) => {
             if !s.quiet {
-                eprintln!(
-                    "apim-probe: not on an Azure VM, or IMDS unreachable ({why}); using --cloud/--region as given"
-                );
+                eprintln!("apim-probe: {why}; using --cloud/--region as given");
             }
             None
         }
@@ -160,30 +237,6 @@ fn print(report: &Report, format: OutputFormat) {
         OutputFormat::Junit => junit::write(report, &mut out),
     };
     ignore_broken_pipe(written.and_then(|()| out.flush()));
-}
-
-/// A one-line progress counter on stderr, only when stderr is a terminal.
-struct Progress {
-    on: bool,
-    total: usize,
-}
-
-impl Progress {
-    fn new(on: bool, total: usize) -> Self {
-        Self { on, total }
-    }
-
-    fn show(&self, done: usize) {
-        if self.on {
-            eprint!("\r\x1b[2Kprobing: {done}/{} done", self.total);
-        }
-    }
-
-    fn clear(&self) {
-        if self.on {
-            eprint!("\r\x1b[2K");
-        }
-    }
 }
 
 fn build_report(
@@ -222,6 +275,7 @@ fn build_report(
         host: host_info(),
         dns,
         summary: Summary::of(&results),
+        diagnosis: Vec::new(),
         results,
         warnings: Vec::new(),
         interrupted: false,
@@ -253,41 +307,5 @@ fn host_info() -> HostInfo {
         hostname,
         addresses,
         azure: None,
-    }
-}
-
-fn now_rfc3339() -> String {
-    time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
-
-/// Completes when the run must stop early: a signal, or the whole-run deadline.
-async fn stop(deadline: Option<Duration>) -> Stop {
-    let Some(d) = deadline else {
-        stop_signal().await;
-        return Stop::Interrupted;
-    };
-    tokio::select! {
-        () = stop_signal() => Stop::Interrupted,
-        () = tokio::time::sleep(d) => Stop::Deadline(d),
-    }
-}
-
-/// Completes on Ctrl-C (SIGINT) or, on Unix, SIGTERM; never when neither can be listened for.
-async fn stop_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                r = tokio::signal::ctrl_c() => if r.is_err() { std::future::pending::<()>().await },
-                _ = term.recv() => {}
-            }
-            return;
-        }
-    }
-    if tokio::signal::ctrl_c().await.is_err() {
-        std::future::pending::<()>().await;
     }
 }

@@ -4,12 +4,12 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use super::UsageError;
+use super::{UsageError, ignore_broken_pipe};
 use crate::azure::InputError;
 use crate::cli::{DiffArgs, ListFormat};
 use crate::exit;
 use crate::report::diff::{self, Diff};
-use crate::report::model::{ProbeFacts, Report, SCHEMA};
+use crate::report::model::{ProbeSpec, Report, SCHEMA};
 
 /// `apim-probe diff OLD NEW`: 0 when no required probe regressed, 1 when one did.
 pub fn diff(args: &DiffArgs) -> Result<u8, UsageError> {
@@ -27,12 +27,7 @@ pub fn diff(args: &DiffArgs) -> Result<u8, UsageError> {
         ListFormat::Json => diff::write_json(&d, &mut out),
     }
     .and_then(|()| out.flush());
-    // A closed pipe (`| head`) is not a failure of the comparison.
-    if let Err(e) = written
-        && e.kind() != io::ErrorKind::BrokenPipe
-    {
-        eprintln!("apim-probe: cannot write the diff: {e}");
-    }
+    ignore_broken_pipe(written);
     Ok(if d.failed() { exit::FAILED } else { exit::OK })
 }
 
@@ -77,7 +72,7 @@ pub fn read_report(path: &Path) -> Result<Report, InputError> {
 fn flattened_error(value: &serde_json::Value) -> Option<(usize, String, String)> {
     let results = value.get("results")?.as_array()?;
     results.iter().enumerate().find_map(|(i, r)| {
-        serde_path_to_error::deserialize::<_, ProbeFacts>(r)
+        serde_path_to_error::deserialize::<_, ProbeSpec>(r)
             .err()
             .map(|e| (i, e.path().to_string(), e.into_inner().to_string()))
     })

@@ -30,6 +30,7 @@ pub fn evaluate(args: &EvaluateArgs) -> Result<u8, UsageError> {
         source: "option".into(),
         error: None,
         checks: Vec::new(),
+        stub: None,
     };
     let plan = build_plan(&catalog, &s, &dns, None)?;
     let mut inputs = read_inputs(args)?;

@@ -8,6 +8,7 @@ mod evaluate;
 mod list;
 mod meta;
 mod script;
+mod signals;
 
 pub use check::check;
 pub use diff::{diff, read_report};
@@ -18,11 +19,11 @@ pub use script::script;
 
 use std::io;
 
-use crate::azure::dependencies::{self, ApimEndpoint};
-use crate::catalog::plan::{self, Plan, PlanError, Scope};
+use crate::catalog::apim::{self, ApimEndpoint};
+use crate::catalog::plan::{self, Plan, PlanError};
 use crate::catalog::{Catalog, CatalogError, load};
 use crate::probe::resolve;
-use crate::report::model::{DnsInfo, ReportSettings};
+use crate::report::model::{DnsInfo, DnsStub, ReportSettings};
 use crate::settings::ScopeSettings;
 
 /// An error that stops a command before anything is probed (exit code 2).
@@ -70,30 +71,25 @@ pub(crate) fn dns_config(
     Result<hickory_resolver::config::ResolverConfig, String>,
     DnsInfo,
 ) {
-    let (config, source) = match &s.dns_servers {
-        Some(servers) => (Ok(resolve::servers_config(servers)), "option"),
-        None => (resolve::system_config(), "system"),
+    let (config, source, stub) = if let Some(servers) = &s.dns_servers {
+        (Ok(resolve::servers_config(servers)), "option", None)
+    } else {
+        let system = resolve::system_dns();
+        (system.config, "system", system.stub)
     };
     let servers = config.as_ref().map(resolve::servers_of).unwrap_or_default();
     let info = DnsInfo {
         servers: servers.iter().map(ToString::to_string).collect(),
         source: source.into(),
         error: config.as_ref().err().cloned(),
+        stub: stub.map(|st| DnsStub {
+            servers: st.servers.iter().map(ToString::to_string).collect(),
+            upstream_from: st.upstream_from.as_ref().map(|(f, _)| f.clone()),
+            kind: st.upstream_from.map(|(_, by)| by),
+        }),
         checks: Vec::new(),
     };
     (config, info)
-}
-
-pub(crate) fn scope(s: &ScopeSettings, dns: &DnsInfo) -> Scope {
-    Scope {
-        platform: s.platform,
-        vnet: s.vnet,
-        cloud: s.cloud,
-        values: s.values.clone(),
-        dns_servers: dns.servers.iter().filter_map(|a| a.parse().ok()).collect(),
-        only: s.only.clone(),
-        skip: s.skip.clone(),
-    }
 }
 
 /// The plan `check` runs and `list` shows: the catalog's rows for the scope, with APIM's own
@@ -104,10 +100,11 @@ pub(crate) fn build_plan(
     dns: &DnsInfo,
     endpoints: Option<&[ApimEndpoint]>,
 ) -> Result<Plan, PlanError> {
-    dependencies::check_selection(s, endpoints)?;
-    let mut plan = plan::build(catalog, &scope(s, dns))?;
+    let scope = s.plan_scope(dns.servers.iter().filter_map(|a| a.parse().ok()).collect());
+    apim::check_selection(&scope, endpoints)?;
+    let mut plan = plan::build(catalog, &scope)?;
     if let Some(endpoints) = endpoints {
-        dependencies::extend_plan(&mut plan, catalog, s, endpoints);
+        apim::extend(&mut plan, catalog, &scope, endpoints);
     }
     Ok(plan)
 }
@@ -128,11 +125,12 @@ pub(crate) fn report_settings(
     }
 }
 
-/// A reader that went away (`| head`) is not an error.
+/// The one handler of a failed write to stdout: a reader that went away (`| head`) is not an
+/// error; anything else is said on stderr (the exit code stays the command's verdict).
 pub(crate) fn ignore_broken_pipe(r: io::Result<()>) {
     if let Err(e) = r
         && e.kind() != io::ErrorKind::BrokenPipe
     {
-        eprintln!("apim-probe: cannot write the report: {e}");
+        eprintln!("apim-probe: cannot write the output: {e}");
     }
 }

@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::{UsageError, ignore_broken_pipe, load_catalog};
-use crate::catalog::plan::{self, Scope};
+use crate::catalog::plan;
 use crate::cli::ScriptArgs;
 use crate::exit;
 use crate::script::{self, ScriptSettings};
@@ -23,15 +23,7 @@ pub fn script(args: &ScriptArgs) -> Result<u8, UsageError> {
     let s = ScopeSettings::try_from(&args.scope)?;
     let timeout = validate_timeout(&args.timeout)?;
     let catalog = load_catalog(&s)?;
-    let scope = Scope {
-        platform: s.platform,
-        vnet: s.vnet,
-        cloud: s.cloud,
-        values: s.values.clone(),
-        dns_servers: s.dns_servers.clone().unwrap_or_default(),
-        only: s.only.clone(),
-        skip: s.skip.clone(),
-    };
+    let scope = s.plan_scope(s.dns_servers.clone().unwrap_or_default());
     let mut plan = plan::build(&catalog, &scope)?;
     for p in &mut plan.probes {
         if p.skip.as_deref() == Some(NO_DNS_SERVER) {
@@ -55,12 +47,11 @@ pub fn script(args: &ScriptArgs) -> Result<u8, UsageError> {
 
 /// The scope in one line, for the script's header.
 fn describe(s: &ScopeSettings) -> String {
-    let lower = |v: &dyn std::fmt::Debug| format!("{v:?}").to_lowercase();
     let mut line = format!(
         "platform {}, vnet {}, cloud {}, region {}, catalog {}",
-        lower(&s.platform),
-        lower(&s.vnet),
-        lower(&s.cloud),
+        s.platform,
+        s.vnet,
+        s.cloud,
         s.region.as_deref().unwrap_or("-"),
         s.catalog
             .as_ref()

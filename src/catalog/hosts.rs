@@ -7,7 +7,7 @@ use std::fmt;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 
-use super::model::Cloud;
+use super::vocabulary::Cloud;
 
 /// The hosts of a row: the same for every cloud, or one list per cloud.
 #[derive(Debug, Clone)]

@@ -1,14 +1,17 @@
 //! What APIM needs from the network, as data: loading, validating and expanding the catalog.
 //!
 //! `probes/*.toml` → [`Catalog`] (validated rows) → [`plan::Plan`] (concrete probes for the
-//! user's settings). Nothing here touches the network.
+//! user's settings), extended with APIM's own endpoints by [`apim`] when `--dependencies` gives
+//! them. Nothing here touches the network or reads the command line.
 
+pub mod apim;
 pub mod hosts;
 pub mod load;
 pub mod model;
 pub mod plan;
 pub mod ports;
 pub mod regions;
+pub mod vocabulary;
 
 use std::collections::BTreeMap;
 

@@ -6,136 +6,17 @@
 use std::fmt;
 use std::marker::PhantomData;
 
+use serde::Deserialize;
 use serde::de::{self, Deserializer, IntoDeserializer, SeqAccess, Visitor};
-use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 pub use super::hosts::{HostEntry, HostSet};
 pub use super::ports::PortSpec;
+pub use super::vocabulary::{CheckKind, Cloud, Direction, Platform, Transport, VnetMode};
 
 /// The id prefix of rows made for `--dependencies` categories the catalog lacks
 /// (`apim-<category>`); catalog ids may not use it, so `--only`/`--skip` can name those rows.
 pub const SYNTHETIC_ID_PREFIX: &str = "apim-";
-
-/// APIM's compute platform; each has its own table in the reference.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum Platform {
-    /// The current platform (virtual machine scale sets).
-    Stv2,
-    /// The retired platform (cloud services).
-    Stv1,
-}
-
-/// The VNet injection mode of the APIM instance.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum VnetMode {
-    /// Gateway reachable from the internet.
-    External,
-    /// Gateway reachable only inside the VNet.
-    Internal,
-}
-
-/// The Azure cloud, which decides DNS suffixes and some endpoint sets.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Deserialize,
-    Serialize,
-    clap::ValueEnum,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Cloud {
-    /// Azure public cloud.
-    Public,
-    /// Azure US Government.
-    Usgov,
-    /// Azure operated by 21Vianet (China).
-    China,
-}
-
-/// Which way the traffic of a row flows, seen from the APIM subnet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Direction {
-    /// From the subnet to a dependency: what this tool probes.
-    Outbound,
-    /// From outside into the subnet: cannot be tested from inside, always skipped.
-    Inbound,
-    /// Between machines of the subnet: needs a second machine, always skipped.
-    Peer,
-}
-
-/// The transport protocol of a row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Transport {
-    /// TCP.
-    Tcp,
-    /// UDP.
-    Udp,
-}
-
-/// What a probe does once it has an address: one variant per file in `src/probe/`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum CheckKind {
-    /// A TCP handshake.
-    Tcp,
-    /// A DNS query answered by the server (any response code proves reachability).
-    Dns,
-    /// An SNTP exchange over UDP: offset, round trip, stratum.
-    Ntp,
-    /// A TLS handshake with SNI: chain recorded, trust and interception judged.
-    Tls,
-    /// A plain HTTP GET (port 80: OCSP/CRL hosts); a firewall's deny page is told apart.
-    Http,
-    /// A TDS PRELOGIN exchange (Azure SQL, 1433).
-    Tds,
-    /// An SMB2 NEGOTIATE exchange (Azure Files, 445).
-    Smb,
-    /// An AMQP protocol-header exchange in the clear (5672).
-    Amqp,
-    /// TLS, then the AMQP protocol-header exchange (5671).
-    Amqps,
-    /// No protocol to speak: a UDP row that cannot be proven, always skipped.
-    None,
-}
-
-impl Transport {
-    /// The lowercase name used in reports and hints.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Transport::Tcp => "tcp",
-            Transport::Udp => "udp",
-        }
-    }
-}
-
-impl CheckKind {
-    /// The lowercase name used in reports.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CheckKind::Tcp => "tcp",
-            CheckKind::Dns => "dns",
-            CheckKind::Ntp => "ntp",
-            CheckKind::Tls => "tls",
-            CheckKind::Http => "http",
-            CheckKind::Tds => "tds",
-            CheckKind::Smb => "smb",
-            CheckKind::Amqp => "amqp",
-            CheckKind::Amqps => "amqps",
-            CheckKind::None => "none",
-        }
-    }
-}
 
 /// One catalog file: placeholder declarations and dependency rows.
 #[derive(Debug, Deserialize)]

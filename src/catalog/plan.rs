@@ -89,18 +89,26 @@ pub enum PlanError {
     },
 }
 
+impl Scope {
+    /// Whether `--only`/`--skip` keep the row with this id.
+    pub fn selects_id(&self, id: &str) -> bool {
+        (self.only.is_empty() || self.only.iter().any(|i| i == id))
+            && !self.skip.iter().any(|i| i == id)
+    }
+
+    /// Whether the selection and the platform/VNet filters keep a row.
+    pub fn selects(&self, dep: &Dependency) -> bool {
+        self.selects_id(dep.id.get_ref())
+            && dep.platforms.contains(&self.platform)
+            && dep.vnet.contains(&self.vnet)
+    }
+}
+
 /// Builds the plan for a scope.
 pub fn build(catalog: &Catalog, scope: &Scope) -> Result<Plan, PlanError> {
     check_selection(catalog, scope)?;
     let mut probes = Vec::new();
-    for dep in &catalog.dependencies {
-        let id = dep.id.get_ref();
-        let selected =
-            (scope.only.is_empty() || scope.only.contains(id)) && !scope.skip.contains(id);
-        if !selected || !dep.platforms.contains(&scope.platform) || !dep.vnet.contains(&scope.vnet)
-        {
-            continue;
-        }
+    for dep in catalog.dependencies.iter().filter(|d| scope.selects(d)) {
         expand_row(catalog, &Arc::new(dep.clone()), scope, &mut probes);
     }
     Ok(Plan { probes })

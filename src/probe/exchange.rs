@@ -14,9 +14,12 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::time::{Instant, timeout_at};
 
-use super::dns::hex_prefix;
-use super::outcome::Evidence;
-use super::{Context, Outcome, Phase, Status, Target, human, tcp};
+use super::bytes::{hex_prefix, sniff};
+use super::connect::{classify, with_connection};
+use super::context::{Context, Target};
+use super::outcome::{Outcome, Phase, Status};
+use super::tls;
+use super::words::within;
 
 /// The most a reply may grow to before it is judged: every handshake here answers in far less.
 pub const READ_CAP: usize = 4096;
@@ -73,18 +76,19 @@ async fn probe_over(
     ex: &Exchange<'_>,
     tls: bool,
 ) -> Outcome {
-    tcp::with_connection(target, ctx, deadline, async |conn| {
+    with_connection(target, ctx, deadline, async |conn| {
         let peer = conn.peer;
         if !tls {
             let mut stream = conn.stream;
             return run(&mut stream, peer, ctx.timeout, deadline, ex).await;
         }
-        match super::tls::wrap(conn.stream, &target.host, ctx, deadline).await {
-            Ok((mut stream, ev)) => {
-                let mut o = run(&mut stream, peer, ctx.timeout, deadline, ex).await;
-                let version = ev.version.as_deref().unwrap_or("TLS");
+        match tls::wrap(conn.stream, &target.host, ctx, deadline).await {
+            Ok(mut secured) => {
+                let mut o = run(&mut secured.stream, peer, ctx.timeout, deadline, ex).await;
+                let version = secured.evidence.version.as_deref().unwrap_or("TLS");
                 o.detail = format!("over {version}: {}", o.detail);
-                o.warnings.extend(super::tls::warnings(&ev, ctx));
+                o.warnings.extend(tls::warnings(&secured.evidence));
+                o.facts.tls = Some(secured.facts);
                 o
             }
             Err(o) => o,
@@ -106,6 +110,8 @@ pub async fn run<S>(
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
+    let budget = deadline.saturating_duration_since(Instant::now());
+    let limit = Limits { limit, budget };
     let mut got = Vec::new();
     let write = async {
         stream.write_all(ex.request).await?;
@@ -130,6 +136,7 @@ where
                 let detail = format!("{peer} answered the {}: {understood}", ex.request_name);
                 return reply(Status::Ok, detail, ex, &got, Some(understood));
             }
+            Decode::Invalid(_) if is_echo(ex, &got) => return echo(peer, ex, &got),
             Decode::Invalid(why) => {
                 let detail = format!(
                     "{peer} answered the {} with something else: {why}{}; first bytes: {}",
@@ -160,24 +167,38 @@ fn reply(
     got: &[u8],
     understood: Option<String>,
 ) -> Outcome {
-    let mut o = Outcome::new(status, Phase::Handshake, detail);
-    o.evidence = Some(Evidence::Reply {
-        protocol: ex.protocol.to_owned(),
-        first_bytes_hex: hex_prefix(got),
-        understood,
-    });
-    o
+    Outcome::new(status, Phase::Handshake, detail).with_reply(ex.protocol, got, understood)
+}
+
+/// Whether all that came back is our own request, byte for byte.
+fn is_echo(ex: &Exchange<'_>, got: &[u8]) -> bool {
+    !got.is_empty() && got == ex.request
+}
+
+/// Our own bytes came back and nothing more: an echo service or a reflector (some NVAs and
+/// test rigs do this), not the service — whatever the protocol's first reply looks like.
+fn echo(peer: SocketAddr, ex: &Exchange<'_>, got: &[u8]) -> Outcome {
+    let detail = format!(
+        "{peer} sent our own {} back ({} byte(s)) and nothing more: an echo or reflector, not the service",
+        ex.request_name,
+        got.len()
+    );
+    reply(Status::ProtocolError, detail, ex, got, None)
+}
+
+/// The probe's limit and what the exchange had of it, for an honest timeout.
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    limit: Duration,
+    budget: Duration,
 }
 
 /// The deadline came: nothing at all, or a reply that never completed (a trickle).
-fn silence(
-    peer: SocketAddr,
-    limit: Duration,
-    ex: &Exchange<'_>,
-    got: &[u8],
-    what: &str,
-) -> Outcome {
-    let limit = human(limit);
+fn silence(peer: SocketAddr, limits: Limits, ex: &Exchange<'_>, got: &[u8], what: &str) -> Outcome {
+    if is_echo(ex, got) {
+        return echo(peer, ex, got);
+    }
+    let limit = within(limits.limit, limits.budget);
     let detail = if got.is_empty() {
         format!(
             "connected to {peer}, but {what} to the {} within {limit} (a firewall/NVA that accepts TCP but does not pass the traffic, or not the expected service?)",
@@ -191,11 +212,17 @@ fn silence(
             hex_prefix(got)
         )
     };
-    reply(Status::Timeout, detail, ex, got, None)
+    let mut o = reply(Status::Timeout, detail, ex, got, None);
+    o.facts.timed_out_in = Some(Phase::Handshake);
+    o.facts.phase_budget_ms = Some(super::outcome::millis(limits.budget));
+    o
 }
 
 /// The peer closed cleanly (FIN) before a complete reply.
 fn closed(peer: SocketAddr, ex: &Exchange<'_>, got: &[u8]) -> Outcome {
+    if is_echo(ex, got) {
+        return echo(peer, ex, got);
+    }
     let detail = if got.is_empty() {
         format!(
             "{peer} accepted, then closed without a word after the {} (a firewall/NVA terminating TCP?)",
@@ -237,31 +264,11 @@ fn broken(peer: SocketAddr, ex: &Exchange<'_>, got: &[u8], e: &io::Error, when: 
             format!("accepted, then closed {when}{after} [{e}]"),
         ),
         _ => {
-            let (status, why) = tcp::classify(e);
+            let (status, why) = classify(e);
             (status, format!("{why}{after}, {when}"))
         }
     };
     reply(status, format!("{peer}: {why}"), ex, got, None)
-}
-
-/// Names what a wrong reply looks like, when it is something recognisable.
-pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
-    match bytes {
-        [b'H', b'T', b'T', b'P', b'/', ..] => {
-            Some("an HTTP response: a proxy or firewall answering in the service's place?")
-        }
-        [0x15, 0x03, ..] => Some("a TLS alert: this port expects TLS first"),
-        [0x16, 0x03, ..] => Some("a TLS handshake record: this port expects TLS first"),
-        [b'S', b'S', b'H', b'-', ..] => Some("an SSH banner: not the expected service"),
-        [
-            b'2' | b'4' | b'5',
-            b'0'..=b'9',
-            b'0'..=b'9',
-            b' ' | b'-',
-            ..,
-        ] => Some("a text protocol's status line (SMTP/FTP?): not the expected service"),
-        _ => None,
-    }
 }
 
 #[cfg(test)]
@@ -320,7 +327,8 @@ mod tests {
         .await;
         assert_eq!(o.status, Status::Ok, "{}", o.detail);
         assert!(o.detail.contains("version 7"), "{}", o.detail);
-        let Some(Evidence::Reply {
+        assert_eq!(o.facts.first_bytes_hex.as_deref(), Some("4f 4b 07"));
+        let Some(crate::probe::evidence::Evidence::Reply {
             understood,
             first_bytes_hex,
             ..
@@ -378,6 +386,22 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn our_own_bytes_back_are_an_echo_whether_it_then_waits_or_closes() {
+        for close in [false, true] {
+            let o = against(move |mut s| async move {
+                read_request(&mut s).await;
+                s.write_all(b"HELLO").await.unwrap();
+                if !close {
+                    std::future::pending::<()>().await;
+                }
+            })
+            .await;
+            assert_eq!(o.status, Status::ProtocolError, "{}", o.detail);
+            assert!(o.detail.contains("echo or reflector"), "{}", o.detail);
+        }
+    }
+
+    #[tokio::test]
     async fn silence_is_a_timeout() {
         let o = against(|mut s| async move {
             read_request(&mut s).await;
@@ -426,18 +450,5 @@ mod tests {
         server.abort();
         assert_eq!(o.status, Status::ProtocolError);
         assert!(o.detail.contains("4096 bytes"), "{}", o.detail);
-    }
-
-    #[test]
-    fn sniffing() {
-        assert!(sniff(b"HTTP/1.1 403").unwrap().contains("HTTP"));
-        assert!(
-            sniff(&[0x15, 0x03, 0x03, 0x00, 0x02])
-                .unwrap()
-                .contains("TLS alert")
-        );
-        assert!(sniff(b"220 smtp ready").unwrap().contains("SMTP"));
-        assert_eq!(sniff(b""), None);
-        assert_eq!(sniff(&[0xde, 0xad]), None);
     }
 }

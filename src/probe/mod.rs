@@ -1,10 +1,26 @@
-//! Probe kinds: one file per [`CheckKind`], each `async fn probe(&Target, &Context, Instant) -> Outcome`.
+//! Probe kinds: one file per [`CheckKind`], each `async fn probe(&Target, &Context, Instant) ->
+//! Outcome`, and what they share below them.
 //!
-//! Adding a kind means one file here, one variant of `CheckKind`, one arm in [`run`], and catalog rows.
+//! Imports run one way, from the check kinds down:
+//! - check kinds: [`tcp`], [`dns`], [`ntp`], [`tls`], [`http`], and the exchange-based [`tds`],
+//!   [`smb`], [`amqp`] over [`exchange`];
+//! - the ways to reach a peer: [`connect`] (TCP, racing addresses, explaining failures),
+//!   [`resolve`] (the run's DNS), [`icmp`] (who sent an ICMP error), [`fds`], and [`trust`] (what a
+//!   TLS chain should lead to);
+//! - the vocabulary, which imports nothing above it: [`outcome`] with [`status`], [`facts`],
+//!   [`evidence`] and [`warning`]; [`bytes`] and [`words`] for details; [`context`].
+//!
+//! Adding a kind means one file here, one variant of `CheckKind`, one arm in [`run`], and catalog
+//! rows.
 
 pub mod amqp;
+pub mod bytes;
+pub mod connect;
+pub mod context;
 pub mod dns;
+pub mod evidence;
 pub mod exchange;
+pub mod facts;
 pub mod fds;
 pub mod http;
 pub mod icmp;
@@ -12,42 +28,22 @@ pub mod ntp;
 pub mod outcome;
 pub mod resolve;
 pub mod smb;
+pub mod status;
 pub mod tcp;
 pub mod tds;
+#[cfg(test)]
+mod testcerts;
 pub mod tls;
-
-use std::sync::Arc;
-use std::time::Duration;
+pub mod trust;
+pub mod warning;
+pub mod words;
 
 use tokio::time::Instant;
 
-use crate::catalog::model::{CheckKind, Transport};
+use crate::catalog::model::CheckKind;
+pub use context::{Context, Target};
 pub use outcome::{Outcome, Phase, Status};
-use resolve::Dns;
-
-/// Where a probe goes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Target {
-    /// Host name or address literal.
-    pub host: String,
-    /// Port.
-    pub port: u16,
-    /// Transport.
-    pub transport: Transport,
-}
-
-/// What every probe may use: the run's resolver and its limits.
-#[derive(Clone)]
-pub struct Context {
-    /// The run's resolver (shared answers per host).
-    pub dns: Arc<Dns>,
-    /// The per-probe limit, for details ("within 5s").
-    pub timeout: Duration,
-    /// Trust store and expected issuers for `tls` (and TLS-wrapped) checks.
-    pub trust: Arc<tls::Trust>,
-    /// Clock offset above which the `ntp` check adds a warning.
-    pub max_clock_skew: Duration,
-}
+pub use words::human;
 
 /// Runs one check against one target; ends by `deadline` with an outcome whatever the network does.
 ///
@@ -66,14 +62,5 @@ pub async fn run(check: CheckKind, target: &Target, ctx: &Context, deadline: Ins
         CheckKind::Amqps => Box::pin(amqp::probe_tls(target, ctx, deadline)).await,
         // The plan never runs this; an outcome keeps a hand-made catalog from crashing the run.
         CheckKind::None => Outcome::skipped("no protocol to speak"),
-    }
-}
-
-/// "5s", "500ms": how a limit is written in details.
-pub fn human(d: Duration) -> String {
-    if d.as_millis().is_multiple_of(1000) {
-        format!("{}s", d.as_secs())
-    } else {
-        format!("{}ms", d.as_millis())
     }
 }

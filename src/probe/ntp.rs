@@ -11,62 +11,52 @@
 //! - RFC 4330 §4–5 (SNTP v4 message and client operation), RFC 5905 §7.4 (kiss-o'-death codes)
 
 use std::io;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use serde::Serialize;
 use sntpc::{NtpContext, NtpResult, NtpUdpSocket, StdTimestampGen};
 use tokio::net::UdpSocket;
 use tokio::time::{Instant, timeout_at};
 
-use super::dns::hex_prefix;
-use super::outcome::{Evidence, millis};
-use super::{Context, Outcome, Phase, Status, Target, human, tcp};
-
-/// What an NTP server answered.
-#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
-pub struct NtpEvidence {
-    /// The address that answered.
-    pub server: SocketAddr,
-    /// Server clock minus this machine's clock, in milliseconds (positive: this machine is behind).
-    pub offset_ms: f64,
-    /// Round-trip delay of the exchange, in milliseconds.
-    pub round_trip_ms: f64,
-    /// The server's stratum (1: a reference clock; 2–15: synchronised over NTP).
-    pub stratum: u8,
-    /// The server's reference: a clock name at stratum 1, else the upstream's address (or hash).
-    pub reference: String,
-    /// Leap indicator (0: no warning; 3 is rejected as "unsynchronised").
-    pub leap_indicator: u8,
-}
+use super::bytes::hex_prefix;
+use super::connect::{self, ConnectFailure};
+use super::context::{Context, Target};
+use super::evidence::{Evidence, NtpEvidence};
+use super::facts::NtpFacts;
+use super::outcome::{Outcome, Phase, Status, Warning, WarningKind, millis};
+use super::resolve;
+use super::words::{span, within};
 
 /// The `ntp` check.
 pub async fn probe(target: &Target, ctx: &Context, deadline: Instant) -> Outcome {
     let start = Instant::now();
-    let (addrs, dns_ms) = match tcp::resolve(target, ctx, deadline).await {
+    let resolved = match resolve::host(&ctx.dns, &target.host, ctx.timeout, deadline).await {
         Ok(r) => r,
         Err(outcome) => return outcome,
     };
+    let addrs = resolved.addrs;
     let Some(&ip) = addrs.first() else {
         return Outcome::new(Status::DnsFailed, Phase::Resolve, "no address to ask");
     };
     let server = SocketAddr::new(ip, target.port);
+    let budget = deadline.saturating_duration_since(Instant::now());
     let mut out = match ask(server, deadline).await {
         Ok(r) => judge(server, &target.host, &r, ctx.max_clock_skew),
-        Err(f) => failure(server, ctx.timeout, f),
+        Err(f) => failure(server, ctx.timeout, budget, f),
     };
     out.addresses = addrs;
-    out.timings.dns = dns_ms;
+    out.timings.dns = resolved.dns_ms;
+    out.warnings.extend(resolved.warnings);
     out.timings.total = Some(millis(start.elapsed()));
     out
 }
 
 /// Why an exchange gave no time.
 #[derive(Debug)]
-pub enum Failure {
-    /// A socket error: refused, unreachable, or local.
-    Io(io::Error),
+pub enum NtpFailure {
+    /// A socket error (refused, unreachable, or local), with the ICMP error behind it.
+    Io(ConnectFailure),
     /// No valid answer by the deadline.
     Timeout,
     /// An answer sntpc rejected, and its bytes.
@@ -74,19 +64,9 @@ pub enum Failure {
 }
 
 /// One SNTP exchange with `server` on a connected socket, ending by `deadline`.
-async fn ask(server: SocketAddr, deadline: Instant) -> Result<NtpResult, Failure> {
-    let any: IpAddr = if server.is_ipv4() {
-        [0, 0, 0, 0].into()
-    } else {
-        [0u16; 8].into()
-    };
-    let sock = super::fds::retry(|| std::net::UdpSocket::bind((any, 0)))
-        .await
-        .and_then(|s| s.set_nonblocking(true).map(|()| s))
-        .and_then(UdpSocket::from_std)
-        .map_err(Failure::Io)?;
-    sock.connect(server).await.map_err(Failure::Io)?;
-    let sock = Connected {
+async fn ask(server: SocketAddr, deadline: Instant) -> Result<NtpResult, NtpFailure> {
+    let sock = connect::udp(server).await.map_err(NtpFailure::Io)?;
+    let sock = SntpSocket {
         sock,
         peer: server,
         error: Mutex::new(None),
@@ -94,11 +74,11 @@ async fn ask(server: SocketAddr, deadline: Instant) -> Result<NtpResult, Failure
     };
     let context = NtpContext::new(StdTimestampGen::default());
     match timeout_at(deadline, sntpc::get_time(server, &sock, context)).await {
-        Err(_) => Err(Failure::Timeout),
+        Err(_) => Err(NtpFailure::Timeout),
         Ok(Ok(r)) => Ok(r),
         Ok(Err(e)) => match sock.error.lock().expect("not poisoned").take() {
-            Some(io) => Err(Failure::Io(io)),
-            None => Err(Failure::Ntp(
+            Some(io) => Err(NtpFailure::Io(connect::udp_failure(&sock.sock, io))),
+            None => Err(NtpFailure::Ntp(
                 e,
                 sock.received.into_inner().expect("not poisoned"),
             )),
@@ -107,7 +87,7 @@ async fn ask(server: SocketAddr, deadline: Instant) -> Result<NtpResult, Failure
 }
 
 /// A connected UDP socket for sntpc that keeps what sntpc's error type cannot carry.
-struct Connected {
+struct SntpSocket {
     sock: UdpSocket,
     peer: SocketAddr,
     /// The last socket error.
@@ -116,14 +96,14 @@ struct Connected {
     received: Mutex<Vec<u8>>,
 }
 
-impl Connected {
+impl SntpSocket {
     fn keep(&self, e: io::Error) -> sntpc::Error {
         *self.error.lock().expect("not poisoned") = Some(e);
         sntpc::Error::Network
     }
 }
 
-impl NtpUdpSocket for Connected {
+impl NtpUdpSocket for SntpSocket {
     async fn send_to(&self, buf: &[u8], _addr: SocketAddr) -> sntpc::Result<usize> {
         self.sock.send(buf).await.map_err(|e| self.keep(e))
     }
@@ -166,50 +146,53 @@ pub fn judge(server: SocketAddr, host: &str, r: &NtpResult, max_skew: Duration) 
     );
     if skew > max_skew {
         let side = if r.offset > 0 { "behind" } else { "ahead" };
-        o.warnings.push(format!(
-            "clock differs from {host} by {} (this machine is {side}): wrong clocks break TLS and token validation",
-            span(skew)
+        o.warnings.push(Warning::new(
+            WarningKind::ClockSkew {
+                offset_ms: evidence.offset_ms,
+                server: host.to_owned(),
+            },
+            format!(
+                "clock differs from {host} by {} (this machine is {side}): wrong clocks break TLS and token validation",
+                span(skew)
+            ),
         ));
     }
+    o.facts.ntp = Some(NtpFacts {
+        offset_ms: evidence.offset_ms,
+        round_trip_ms: evidence.round_trip_ms,
+        stratum: evidence.stratum,
+    });
     o.peer = Some(server);
     o.evidence = Some(Evidence::Ntp(evidence));
     o
 }
 
-/// A failed exchange, explained.
-pub fn failure(server: SocketAddr, limit: Duration, f: Failure) -> Outcome {
+/// A failed exchange, explained; `budget` is what the exchange had of the probe's `limit`.
+pub fn failure(server: SocketAddr, limit: Duration, budget: Duration, f: NtpFailure) -> Outcome {
     match f {
-        Failure::Io(e) if e.kind() == io::ErrorKind::ConnectionRefused => Outcome::new(
-            Status::Refused,
-            Phase::Connect,
-            format!("{server} over udp: ICMP port unreachable: nothing listens on this port [{e}]"),
-        ),
-        Failure::Io(e) => {
-            let (status, why) = tcp::classify(&e);
-            Outcome::new(status, Phase::Connect, format!("{server} over udp: {why}"))
+        NtpFailure::Io(f) => {
+            let (status, why) = f.explain_udp();
+            let mut o = Outcome::new(status, Phase::Connect, format!("{server} over udp: {why}"));
+            o.facts.icmp = f.icmp;
+            o
         }
-        Failure::Timeout => Outcome::new(
-            Status::Timeout,
+        NtpFailure::Timeout => Outcome::timed_out(
             Phase::Connect,
+            budget,
             format!(
                 "no NTP answer from {server} within {} (UDP {} dropped?)",
-                human(limit),
+                within(limit, budget),
                 server.port()
             ),
         ),
-        Failure::Ntp(e, bytes) => {
+        NtpFailure::Ntp(e, bytes) => {
             let detail = format!(
                 "{server} answered over UDP, but {}; first bytes: {}",
                 ntp_error(e, bytes.len()),
                 hex_prefix(&bytes)
             );
-            let mut o = Outcome::new(Status::ProtocolError, Phase::Handshake, detail);
-            o.evidence = Some(Evidence::Reply {
-                protocol: "ntp".into(),
-                first_bytes_hex: hex_prefix(&bytes),
-                understood: None,
-            });
-            o
+            Outcome::new(Status::ProtocolError, Phase::Handshake, detail)
+                .with_reply("ntp", &bytes, None)
         }
     }
 }
@@ -256,21 +239,6 @@ fn reference(stratum: u8, id: [u8; 4]) -> String {
     }
 }
 
-/// "10m 3s", "4.2s", "0.3ms": a duration for humans.
-fn span(d: Duration) -> String {
-    // Whole seconds, rounded, above a minute: 599.9995 s is "10m 0s".
-    let s = (d + Duration::from_millis(500)).as_secs();
-    if s >= 3600 {
-        format!("{}h {}m", s / 3600, s % 3600 / 60)
-    } else if s >= 60 {
-        format!("{}m {}s", s / 60, s % 60)
-    } else if d.as_secs() >= 1 {
-        format!("{:.1}s", d.as_secs_f64())
-    } else {
-        format!("{:.1}ms", d.as_secs_f64() * 1000.0)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -302,7 +270,7 @@ mod tests {
 
     /// Runs `ask` against a fake server that answers the request with `answer(request)`, or not
     /// at all when it returns `None`.
-    async fn against(answer: fn(&[u8]) -> Option<Vec<u8>>) -> Result<NtpResult, Failure> {
+    async fn against(answer: fn(&[u8]) -> Option<Vec<u8>>) -> Result<NtpResult, NtpFailure> {
         let server = UdpSocket::bind("127.0.0.1:0").await.unwrap();
         let addr = server.local_addr().unwrap();
         let task = tokio::spawn(async move {
@@ -336,8 +304,20 @@ mod tests {
         assert_eq!(o.warnings.len(), 1);
         assert!(
             o.warnings[0]
+                .message
                 .starts_with("clock differs from time.test by 10m 0s (this machine is behind)")
         );
+        let WarningKind::ClockSkew {
+            offset_ms,
+            server: host,
+        } = &o.warnings[0].kind
+        else {
+            panic!("{:?}", o.warnings[0]);
+        };
+        assert!((offset_ms - 600_000.0).abs() < 2_000.0, "{offset_ms}");
+        assert_eq!(host, "time.test");
+        let facts = o.facts.ntp.as_ref().expect("ntp facts");
+        assert_eq!(facts.stratum, 1);
         assert!(
             judge(server, "t", &r, Duration::from_secs(3600))
                 .warnings
@@ -355,7 +335,7 @@ mod tests {
     async fn bad_replies_are_told_apart() {
         let short = against(|q| Some(reply(q, 0, 2)[..47].to_vec())).await;
         assert!(
-            matches!(short, Err(Failure::Ntp(sntpc::Error::IncorrectPayload, b)) if b.len() == 47)
+            matches!(short, Err(NtpFailure::Ntp(sntpc::Error::IncorrectPayload, b)) if b.len() == 47)
         );
         let kod = against(|q| {
             let mut r = reply(q, 0, 0); // stratum 0: kiss-o'-death
@@ -363,7 +343,7 @@ mod tests {
             Some(r)
         })
         .await;
-        let Err(Failure::Ntp(e, b)) = kod else {
+        let Err(NtpFailure::Ntp(e, b)) = kod else {
             panic!("{kod:?}")
         };
         let text = ntp_error(e, b.len());
@@ -374,11 +354,11 @@ mod tests {
         let garbage =
             against(|_| Some(b"HTTP/1.1 400 Bad Request\r\n\r\n0123456789abcdefghij".to_vec()))
                 .await;
-        assert!(matches!(garbage, Err(Failure::Ntp(_, _))), "{garbage:?}");
+        assert!(matches!(garbage, Err(NtpFailure::Ntp(_, _))), "{garbage:?}");
         let empty = against(|_| Some(Vec::new())).await;
         assert!(matches!(
             empty,
-            Err(Failure::Ntp(sntpc::Error::IncorrectPayload, _))
+            Err(NtpFailure::Ntp(sntpc::Error::IncorrectPayload, _))
         ));
         let stale = against(|q| {
             let mut r = reply(q, 0, 2);
@@ -388,31 +368,28 @@ mod tests {
         .await;
         assert!(matches!(
             stale,
-            Err(Failure::Ntp(sntpc::Error::IncorrectOriginTimestamp, _))
+            Err(NtpFailure::Ntp(sntpc::Error::IncorrectOriginTimestamp, _))
         ));
     }
 
     #[tokio::test]
     async fn silence_and_refusal() {
-        assert!(matches!(against(|_| None).await, Err(Failure::Timeout)));
+        assert!(matches!(against(|_| None).await, Err(NtpFailure::Timeout)));
         let closed = std::net::UdpSocket::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
             .unwrap();
         let r = ask(closed, Instant::now() + Duration::from_secs(2)).await;
         let Err(f) = r else { panic!("{r:?}") };
-        let o = failure(closed, Duration::from_secs(2), f);
+        let two = Duration::from_secs(2);
+        let o = failure(closed, two, two, f);
         assert_eq!(o.status, Status::Refused, "{}", o.detail);
     }
 
     #[test]
-    fn references_and_spans() {
+    fn references() {
         assert_eq!(reference(1, *b"GPS\0"), "GPS");
         assert_eq!(reference(2, [192, 0, 2, 1]), "192.0.2.1");
         assert_eq!(reference(1, [0, 0, 0, 0]), "0.0.0.0");
-        assert_eq!(span(Duration::from_secs(603)), "10m 3s");
-        assert_eq!(span(Duration::from_secs(7260)), "2h 1m");
-        assert_eq!(span(Duration::from_millis(4200)), "4.2s");
-        assert_eq!(span(Duration::from_micros(300)), "0.3ms");
     }
 }

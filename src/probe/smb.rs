@@ -11,8 +11,9 @@
 
 use tokio::time::Instant;
 
+use super::context::{Context, Target};
 use super::exchange::{self, Decode, Exchange};
-use super::{Context, Outcome, Target};
+use super::outcome::Outcome;
 
 /// Length of the SMB2 header.
 const HEADER_LEN: usize = 64;
@@ -139,7 +140,7 @@ pub fn decode(b: &[u8]) -> Decode {
         other => {
             return Decode::Invalid(format!(
                 "no SMB2 protocol id (0xFE 'SMB'), but {}",
-                super::dns::hex_prefix(other)
+                super::bytes::hex_prefix(other)
             ));
         }
     }

@@ -9,8 +9,9 @@
 
 use tokio::time::Instant;
 
+use super::context::{Context, Target};
 use super::exchange::{self, Decode, Exchange};
-use super::{Context, Outcome, Target};
+use super::outcome::Outcome;
 
 /// Packet type of a PRELOGIN request ([MS-TDS] 2.2.3.1.1).
 const TYPE_PRELOGIN: u8 = 0x12;

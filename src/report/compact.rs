@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::model::{Report, ResultEntry};
-use super::rows::{by_importance, lower};
+use super::rows::by_importance;
 use super::table::verdict;
 
 /// The most bytes written. Below 4,096 so that run-command's wrapper (`[stdout]`, `[stderr]`) and
@@ -37,9 +37,9 @@ pub fn render(r: &Report) -> String {
                 "{} {} check: {}/{}/{} region {} timeout {} strict {} dns {}",
                 r.tool.name,
                 r.tool.version,
-                lower(s.platform),
-                lower(s.vnet),
-                lower(s.cloud),
+                s.platform.as_str(),
+                s.vnet.as_str(),
+                s.cloud.as_str(),
                 s.region.as_deref().unwrap_or("-"),
                 s.timeout_ms.map_or("-".to_owned(), |t| format!("{t}ms")),
                 if s.strict { "on" } else { "off" },
@@ -102,7 +102,7 @@ fn counts(r: &Report) -> String {
 /// `FAIL req timeout sql host:1433/tcp: detail | hint: …`, the detail cut to [`DETAIL_WIDTH`]
 /// and the line to [`WIDTH`].
 fn failure_line(e: &ResultEntry) -> String {
-    let req = if e.facts.required { "req" } else { "opt" };
+    let req = if e.spec.required { "req" } else { "opt" };
     let hint = e
         .hint
         .as_deref()
@@ -111,7 +111,7 @@ fn failure_line(e: &ResultEntry) -> String {
         &format!(
             "FAIL {req} {} {} {}: {}{hint}",
             e.status.as_str(),
-            e.facts.id,
+            e.spec.id,
             e.target(),
             cut(&e.detail, DETAIL_WIDTH)
         ),
@@ -129,7 +129,7 @@ fn warning_lines(r: &Report) -> Vec<String> {
     for e in r.results.iter().filter(|e| !e.status.is_failure()) {
         for w in &e.warnings {
             lines.push(cut(
-                &format!("WARN {} {}: {w}", e.facts.id, e.target()),
+                &format!("WARN {} {}: {w}", e.spec.id, e.target()),
                 WIDTH,
             ));
         }

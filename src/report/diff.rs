@@ -7,16 +7,22 @@
 //! | class | old | new |
 //! |---|---|---|
 //! | `regressed` | `ok`, `skipped` or absent | failing |
+//! | `regressed` | `ok` | `skipped` (no longer probed: coverage lost) |
 //! | `fixed` | failing | `ok` |
 //! | `changed_reason` | failing | failing for another reason, or `skipped` |
 //! | `new` | absent | `ok` or `skipped` |
 //! | `gone` | present | absent |
 //! | unchanged (counted only) | anything else | |
 //!
-//! The `detail` text carries timings and addresses, so it is never compared as a whole. Two
-//! failures differ in reason when their status differs; with the same status, when the phase
-//! that decided it differs, when the sender of an ICMP error (`… from ADDR`) differs, or when the
-//! issuer of the presented certificate differs (TLS statuses). Otherwise they are the same.
+//! The `detail` text carries timings and addresses, so it is never read at all: two failures
+//! differ in reason when their status differs; with the same status, when the phase that decided
+//! it differs, when the sender of an ICMP error differs (`facts.icmp.from`), or when the issuer of
+//! the presented certificate differs (`facts.tls.issuer`, TLS statuses). Otherwise they are the
+//! same.
+//!
+//! A partial run never passes: the diff fails (exit 1) when a required probe regressed (also
+//! from `ok` to `skipped`), when a required probe of the old report is gone from the new one,
+//! or when the new report was interrupted.
 
 use std::collections::HashMap;
 use std::io::{self, Write};
@@ -47,6 +53,8 @@ pub struct Diff {
     pub new: Vec<Change>,
     /// Probes only the old report has.
     pub gone: Vec<Change>,
+    /// Whether the new report was cut short (Ctrl-C): a partial run, never a pass.
+    pub new_interrupted: bool,
     /// Counts per class.
     pub counts: Counts,
 }
@@ -115,6 +123,8 @@ pub struct Counts {
     pub new: usize,
     /// Only in the old report.
     pub gone: usize,
+    /// Only in the old report, and required: these fail the diff (exit 1).
+    pub gone_required: usize,
     /// In both, same class.
     pub unchanged: usize,
 }
@@ -123,7 +133,7 @@ pub struct Counts {
 type Key<'a> = (&'a str, Option<&'a str>, Option<u16>, Transport);
 
 fn key(r: &ResultEntry) -> Key<'_> {
-    let f = &r.facts;
+    let f = &r.spec;
     (f.id.as_str(), f.host.as_deref(), f.port, f.transport)
 }
 
@@ -157,6 +167,7 @@ impl Diff {
             changed_reason: Vec::new(),
             new: Vec::new(),
             gone: Vec::new(),
+            new_interrupted: new.interrupted,
             counts: Counts::default(),
         };
         for n in &new.results {
@@ -167,20 +178,23 @@ impl Diff {
             d.classify(i.map(|i| &old.results[i]), n);
         }
         for (o, _) in old.results.iter().zip(&matched).filter(|(_, m)| !**m) {
-            d.gone.push(change(Some(o), None, o.facts.required, None));
+            d.gone.push(change(Some(o), None, o.spec.required, None));
         }
         d.count();
         d
     }
 
     fn classify(&mut self, old: Option<&ResultEntry>, new: &ResultEntry) {
-        let required = new.facts.required;
+        let required = new.spec.required;
         let c = |reason| change(old, Some(new), required, reason);
         match old {
             None if failing(new.status) => self.regressed.push(c(None)),
             None => self.new.push(c(None)),
             Some(o) if !failing(o.status) && failing(new.status) => self.regressed.push(c(None)),
             Some(o) if failing(o.status) && new.status == Status::Ok => self.fixed.push(c(None)),
+            Some(o) if o.status == Status::Ok && new.status == Status::Skipped => {
+                self.regressed.push(c(Some("no longer probed".to_owned())));
+            }
             Some(o) if failing(o.status) && new.status == Status::Skipped => {
                 self.changed_reason
                     .push(c(Some("no longer probed".to_owned())));
@@ -200,6 +214,7 @@ impl Diff {
         self.counts.changed_reason = self.changed_reason.len();
         self.counts.new = self.new.len();
         self.counts.gone = self.gone.len();
+        self.counts.gone_required = self.gone.iter().filter(|c| c.required).count();
     }
 
     /// Whether nothing changed class.
@@ -208,9 +223,10 @@ impl Diff {
         c.regressed + c.fixed + c.changed_reason + c.new + c.gone == 0
     }
 
-    /// Whether a required probe regressed: the diff's verdict (exit 1).
+    /// The diff's verdict (exit 1): a required probe regressed or is gone, or the new run was
+    /// interrupted.
     pub fn failed(&self) -> bool {
-        self.counts.regressed_required > 0
+        self.counts.regressed_required > 0 || self.counts.gone_required > 0 || self.new_interrupted
     }
 }
 
@@ -226,10 +242,10 @@ fn change(
         detail: r.detail.clone(),
     };
     Change {
-        id: r.facts.id.clone(),
-        host: r.facts.host.clone(),
-        port: r.facts.port,
-        transport: r.facts.transport,
+        id: r.spec.id.clone(),
+        host: r.spec.host.clone(),
+        port: r.spec.port,
+        transport: r.spec.transport,
         required,
         old: old.map(side),
         new: new.map(side),
@@ -242,12 +258,7 @@ fn reason_change(old: &ResultEntry, new: &ResultEntry) -> Option<String> {
     if old.status != new.status {
         return Some("status changed".to_owned());
     }
-    let phase = |r: &ResultEntry| {
-        serde_json::to_value(r.phase)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default()
-    };
+    let phase = |r: &ResultEntry| r.phase.as_str().to_owned();
     let differs = |what: &str, a: Option<String>, b: Option<String>| {
         (a != b).then(|| {
             let show = |s: Option<String>| s.unwrap_or_else(|| "none".to_owned());
@@ -259,23 +270,20 @@ fn reason_change(old: &ResultEntry, new: &ResultEntry) -> Option<String> {
         .or_else(|| differs("issuer", issuer(old), issuer(new)))
 }
 
-/// The sender of an ICMP error, from a detail like `ICMP host unreachable (…) from 10.0.0.4: …`.
+/// The sender of the ICMP error, from the result's facts.
 fn icmp_sender(r: &ResultEntry) -> Option<String> {
-    let at = r.detail.find("ICMP")?;
-    let rest = &r.detail[at..];
-    let from = rest.find(" from ")? + " from ".len();
-    let word = rest[from..].split_whitespace().next()?;
-    Some(word.strip_suffix(':').unwrap_or(word).to_owned())
+    r.facts.icmp.as_ref()?.from.clone()
 }
 
-/// The issuer of the presented leaf certificate, for TLS statuses.
+/// The issuer of the presented leaf certificate, for TLS statuses: its whole DN from the recorded
+/// chain (reports of every version have it), else the TLS facts' short name.
 fn issuer(r: &ResultEntry) -> Option<String> {
     if !matches!(r.status, Status::TlsUntrusted | Status::TlsIntercepted) {
         return None;
     }
     match &r.evidence {
         Some(Evidence::Tls(t)) => t.chain.first().map(|c| c.issuer.clone()),
-        _ => None,
+        _ => r.facts.tls.as_ref().map(|t| t.issuer.clone()),
     }
 }
 
@@ -332,14 +340,24 @@ pub fn line(c: &Change) -> String {
     s
 }
 
-/// The last line: counts, or `no change`.
+/// The last line: counts, or `no change`; a partial new report says so first.
 pub fn summary(d: &Diff) -> String {
     let c = d.counts;
+    let partial = if d.new_interrupted {
+        "the new report is partial (its run was interrupted): "
+    } else {
+        ""
+    };
     if d.is_empty() {
-        return format!("no change ({} unchanged)", c.unchanged);
+        return format!("{partial}no change ({} unchanged)", c.unchanged);
     }
+    let gone = if c.gone_required > 0 {
+        format!("{} gone ({} required)", c.gone, c.gone_required)
+    } else {
+        format!("{} gone", c.gone)
+    };
     format!(
-        "{} regressed ({} required), {} fixed, {} changed, {} new, {} gone, {} unchanged",
-        c.regressed, c.regressed_required, c.fixed, c.changed_reason, c.new, c.gone, c.unchanged
+        "{partial}{} regressed ({} required), {} fixed, {} changed, {} new, {gone}, {} unchanged",
+        c.regressed, c.regressed_required, c.fixed, c.changed_reason, c.new, c.unchanged
     )
 }

@@ -1,8 +1,11 @@
-//! What to change, for a failed result: built from the catalog row, the status and the detail, in
-//! the words of the NSG rule or firewall setting a network engineer would touch.
+//! What to change, for a failed result: built from the catalog row, the status and the typed
+//! facts (never the prose of the detail), in the words of the NSG rule or firewall setting a
+//! network engineer would touch.
 
 use crate::catalog::model::Direction;
 use crate::probe::Status;
+use crate::probe::facts::DnsFailureKind;
+use crate::probe::outcome::WarningKind;
 
 use super::model::ResultEntry;
 
@@ -22,13 +25,13 @@ pub fn hint(r: &ResultEntry, region: Option<&str>) -> Option<String> {
         Status::Ok => return clock_hint(r),
         _ => {}
     }
-    if r.facts.direction == Direction::Inbound {
+    if r.spec.direction == Direction::Inbound {
         return None;
     }
-    let proto = r.facts.transport.as_str().to_uppercase();
-    let port = r.facts.port.map_or("*".to_owned(), |p| p.to_string());
+    let proto = r.spec.transport.as_str().to_uppercase();
+    let port = r.spec.port.map_or("*".to_owned(), |p| p.to_string());
     let rule = nsg_rule(r, region, &proto, &port);
-    let host = r.facts.host.as_deref().unwrap_or("the host");
+    let host = r.spec.host.as_deref().unwrap_or("the host");
     Some(match r.status {
         Status::Ok | Status::Skipped => return None,
         Status::DnsFailed => dns_hint(r, host),
@@ -39,8 +42,8 @@ pub fn hint(r: &ResultEntry, region: Option<&str>) -> Option<String> {
         Status::Unreachable => unreachable_hint(r, &rule),
         Status::FirewallDenied => format!(
             "add an application rule allowing {host} ({} {port}) from the subnet to the firewall that denied it (or a network rule for service tag {})",
-            if r.facts.port == Some(80) { "HTTP" } else { "HTTPS" },
-            r.facts.service_tag
+            if r.spec.port == Some(80) { "HTTP" } else { "HTTPS" },
+            r.spec.service_tag
         ),
         Status::TlsIntercepted => format!(
             "exclude this FQDN ({host}) from TLS inspection on the firewall/proxy: APIM expects the service's own certificate chain"
@@ -60,14 +63,14 @@ pub fn hint(r: &ResultEntry, region: Option<&str>) -> Option<String> {
 
 /// The NSG rule that lets this result through, with the regional tag where the reference allows.
 fn nsg_rule(r: &ResultEntry, region: Option<&str>, proto: &str, port: &str) -> String {
-    let tag_name = r.facts.service_tag.as_str();
+    let tag_name = r.spec.service_tag.as_str();
     let tag = match region {
         Some(region) if REGIONAL_TAGS.contains(&tag_name) => {
             format!("service tag {tag_name} (or {tag_name}.{region})")
         }
         _ => format!("service tag {tag_name}"),
     };
-    if r.facts.direction == Direction::Peer {
+    if r.spec.direction == Direction::Peer {
         format!(
             "allow {proto} {port} inbound and outbound between VirtualNetwork and VirtualNetwork in the subnet's NSG"
         )
@@ -79,7 +82,12 @@ fn nsg_rule(r: &ResultEntry, region: Option<&str>, proto: &str, port: &str) -> S
 /// DNS: which resolver must be fixed, and how.
 fn dns_hint(r: &ResultEntry, host: &str) -> String {
     let forward = "custom DNS servers must forward Azure names to Azure DNS (168.63.129.16)";
-    if r.detail.contains("NXDOMAIN") {
+    let nxdomain = r
+        .facts
+        .dns
+        .as_ref()
+        .is_some_and(|d| d.failure == Some(DnsFailureKind::Nxdomain));
+    if nxdomain {
         format!(
             "{host} does not exist for this subnet's resolver: {forward}, and any private DNS zone that overrides it must hold the record"
         )
@@ -93,11 +101,12 @@ fn dns_hint(r: &ResultEntry, host: &str) -> String {
 /// Unreachable: an ICMP error names who sent it; a local route (blackhole) or local firewall
 /// has no sender, and saying "the firewall that sent the ICMP error" would mislead.
 fn unreachable_hint(r: &ResultEntry, rule: &str) -> String {
-    match icmp_sender(&r.detail) {
+    let icmp = r.facts.icmp.as_ref();
+    match icmp.and_then(|i| i.from.as_deref()) {
         Some(from) => format!(
             "{rule}; {from} answered with an ICMP error: check its rules if it is a firewall/NVA, and the subnet's UDR that sends traffic to it"
         ),
-        None if r.detail.contains("ICMP") => format!(
+        None if icmp.is_some() => format!(
             "{rule}; a router or firewall/NVA on the route answered with an ICMP error: check the subnet's UDR and that device"
         ),
         None => format!(
@@ -106,38 +115,13 @@ fn unreachable_hint(r: &ResultEntry, rule: &str) -> String {
     }
 }
 
-/// The address after `… (type N code M) from ADDR: …` in a detail, when an ICMP sender is known.
-fn icmp_sender(detail: &str) -> Option<&str> {
-    let after = detail.split_once("ICMP")?.1;
-    let from = after.split_once(") from ")?.1;
-    let end = from
-        .find(": ")
-        .or_else(|| from.find(' '))
-        .unwrap_or(from.len());
-    Some(&from[..end]).filter(|s| !s.is_empty())
-}
-
 /// The clock-skew warning of an `ok` NTP result, turned into what to fix.
 fn clock_hint(r: &ResultEntry) -> Option<String> {
-    r.warnings.iter().any(|w| w.contains("clock")).then(|| {
+    r.warnings
+        .iter()
+        .any(|w| matches!(w.kind, WarningKind::ClockSkew { .. }))
+        .then(|| {
         "fix this machine's clock: enable time sync (chrony/ntpd or the Azure host time source) and allow outbound UDP 123 to the NTP server; TLS and token validation fail with a wrong clock"
             .to_owned()
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::icmp_sender;
-
-    #[test]
-    fn finds_the_icmp_sender_only_when_one_is_named() {
-        let d = "ICMP host unreachable (type 3 code 1) from 10.0.2.4: a router said so [x]";
-        assert_eq!(icmp_sender(d), Some("10.0.2.4"));
-        let v6 = "ICMPv6 admin prohibited (type 1 code 1) from fd00::1: no [x]";
-        assert_eq!(icmp_sender(v6), Some("fd00::1"));
-        assert_eq!(
-            icmp_sender("no usable route (blackhole route?) [EINVAL]"),
-            None
-        );
-    }
 }

@@ -6,8 +6,8 @@
 use std::io::{self, Write};
 
 use super::model::{Report, ResultEntry};
-use super::rows::lower;
 use crate::probe::Status;
+use crate::probe::outcome::Warning;
 
 /// Writes the JUnit XML report.
 pub fn write(r: &Report, out: &mut dyn Write) -> io::Result<()> {
@@ -33,7 +33,7 @@ pub fn write(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(
             out,
             "  <system-out>{}</system-out>",
-            xml(&r.warnings.join("\n"))
+            xml(&join_warnings(&r.warnings))
         )?;
     }
     writeln!(out, "</testsuite>")
@@ -43,9 +43,9 @@ fn write_properties(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     let s = &r.settings;
     let props = [
         ("version", r.tool.version.clone()),
-        ("platform", lower(s.platform)),
-        ("vnet", lower(s.vnet)),
-        ("cloud", lower(s.cloud)),
+        ("platform", s.platform.to_string()),
+        ("vnet", s.vnet.to_string()),
+        ("cloud", s.cloud.to_string()),
         ("region", s.region.clone().unwrap_or_default()),
         (
             "timeout_ms",
@@ -67,11 +67,11 @@ fn write_properties(r: &Report, out: &mut dyn Write) -> io::Result<()> {
 }
 
 fn write_case(e: &ResultEntry, out: &mut dyn Write) -> io::Result<()> {
-    let name = format!("{} {}", e.target(), lower(e.facts.check));
+    let name = format!("{} {}", e.target(), e.spec.check.as_str());
     write!(
         out,
         r#"  <testcase classname="{}" name="{}" time="{}""#,
-        xml(&e.facts.id),
+        xml(&e.spec.id),
         xml(&name),
         seconds(e.timings_ms.total)
     )?;
@@ -79,7 +79,7 @@ fn write_case(e: &ResultEntry, out: &mut dyn Write) -> io::Result<()> {
         Status::Ok if e.warnings.is_empty() => writeln!(out, "/>"),
         Status::Ok => {
             writeln!(out, ">")?;
-            let text = with_hint(&e.warnings.join("\n"), e.hint.as_deref());
+            let text = with_hint(&join_warnings(&e.warnings), e.hint.as_deref());
             writeln!(out, "    <system-out>{}</system-out>", xml(&text))?;
             writeln!(out, "  </testcase>")
         }
@@ -137,6 +137,14 @@ pub fn xml(s: &str) -> String {
         }
     }
     out
+}
+
+/// The warnings' messages, one per line.
+fn join_warnings(ws: &[Warning]) -> String {
+    ws.iter()
+        .map(|w| w.message.as_str())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::catalog::plan::Plan;
 
-use super::model::{ProbeFacts, ReportSettings, Tool};
+use super::model::{ProbeSpec, ReportSettings, Tool};
 
 /// The schema name of `list -o json`.
 pub const SCHEMA: &str = "apim-probe/plan/v1";
@@ -31,7 +31,7 @@ pub struct PlanReport {
 pub struct PlanEntry {
     /// What would be probed.
     #[serde(flatten)]
-    pub facts: ProbeFacts,
+    pub spec: ProbeSpec,
     /// Why `check` would skip it, when it would.
     pub skip: Option<String>,
 }
@@ -43,7 +43,7 @@ impl PlanReport {
             .probes
             .iter()
             .map(|p| PlanEntry {
-                facts: ProbeFacts::from(p),
+                spec: ProbeSpec::from(p),
                 skip: p.skip.clone(),
             })
             .collect();
@@ -65,11 +65,11 @@ pub fn write_json(p: &PlanReport, out: &mut dyn Write) -> io::Result<()> {
 
 /// Writes the plan as an aligned table; skip reasons follow the target.
 pub fn write_table(p: &PlanReport, out: &mut dyn Write) -> io::Result<()> {
-    let rows: Vec<(String, &PlanEntry)> = p.probes.iter().map(|e| (e.facts.target(), e)).collect();
+    let rows: Vec<(String, &PlanEntry)> = p.probes.iter().map(|e| (e.spec.target(), e)).collect();
     let w_id = p
         .probes
         .iter()
-        .map(|e| e.facts.id.len())
+        .map(|e| e.spec.id.len())
         .max()
         .unwrap_or(2)
         .max(2);
@@ -80,8 +80,8 @@ pub fn write_table(p: &PlanReport, out: &mut dyn Write) -> io::Result<()> {
         "ID", "REQ", "DIR", "CHECK", "TARGET"
     )?;
     for (target, e) in &rows {
-        let req = if e.facts.required { "req" } else { "opt" };
-        let dir = format!("{:?}", e.facts.direction).to_lowercase();
+        let req = if e.spec.required { "req" } else { "opt" };
+        let dir = e.spec.direction.as_str();
         let note = e
             .skip
             .as_deref()
@@ -89,8 +89,8 @@ pub fn write_table(p: &PlanReport, out: &mut dyn Write) -> io::Result<()> {
         writeln!(
             out,
             "{:<w_id$} {req:<3} {dir:<8} {:<5} {target:<w_t$} {note}",
-            e.facts.id,
-            e.facts.check.as_str()
+            e.spec.id,
+            e.spec.check.as_str()
         )?;
     }
     let skipped = p.probes.iter().filter(|e| e.skip.is_some()).count();

@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use std::time::Duration;
 
 use super::model::{Report, ResultEntry};
-use super::rows::{self, Preset, by_importance, highlights, lower, md_inline};
+use super::rows::{self, Preset, by_importance, highlights, md_inline};
 use super::table::verdict;
 
 /// Writes the Markdown report.
@@ -55,9 +55,9 @@ fn write_environment(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(
         out,
         "- Settings: platform {}, VNet {}, cloud {}, region {}, timeout {}, strict {}",
-        lower(s.platform),
-        lower(s.vnet),
-        lower(s.cloud),
+        s.platform.as_str(),
+        s.vnet.as_str(),
+        s.cloud.as_str(),
         md_inline(s.region.as_deref().unwrap_or("(none)")),
         s.timeout_ms.map_or("-".to_owned(), |t| format!("{t} ms")),
         if s.strict { "on" } else { "off" }
@@ -143,7 +143,7 @@ fn write_failures(r: &Report, out: &mut dyn Write) -> io::Result<()> {
 }
 
 fn write_entry(out: &mut dyn Write, n: usize, e: &ResultEntry) -> io::Result<()> {
-    let req = if e.facts.required {
+    let req = if e.spec.required {
         "required"
     } else {
         "optional"
@@ -151,7 +151,7 @@ fn write_entry(out: &mut dyn Write, n: usize, e: &ResultEntry) -> io::Result<()>
     writeln!(
         out,
         "### {n}. `{}` ({req}): {}",
-        md_inline(&e.facts.id),
+        md_inline(&e.spec.id),
         e.status.as_str()
     )?;
     writeln!(out)?;
@@ -159,8 +159,8 @@ fn write_entry(out: &mut dyn Write, n: usize, e: &ResultEntry) -> io::Result<()>
         out,
         "- Target: `{}` ({} check, {})",
         md_inline(&e.target()),
-        lower(e.facts.check),
-        md_inline(&e.facts.purpose)
+        e.spec.check.as_str(),
+        md_inline(&e.spec.purpose)
     )?;
     writeln!(out, "- Status: `{}`", e.status.as_str())?;
     writeln!(out, "- Reason: {}", md_inline(&e.detail))?;
@@ -171,7 +171,7 @@ fn write_entry(out: &mut dyn Write, n: usize, e: &ResultEntry) -> io::Result<()>
         writeln!(out, "- Evidence: {}", md_inline(&h))?;
     }
     for w in &e.warnings {
-        writeln!(out, "- Warning: {}", md_inline(w))?;
+        writeln!(out, "- Warning: {}", md_inline(&w.message))?;
     }
     writeln!(out)
 }
@@ -189,16 +189,16 @@ fn write_warnings(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "## Warnings")?;
     writeln!(out)?;
     for w in &r.warnings {
-        writeln!(out, "- {}", md_inline(w))?;
+        writeln!(out, "- {}", md_inline(&w.message))?;
     }
     for e in with {
         for w in &e.warnings {
             writeln!(
                 out,
                 "- `{}` `{}`: {}",
-                md_inline(&e.facts.id),
+                md_inline(&e.spec.id),
                 md_inline(&e.target()),
-                md_inline(w)
+                md_inline(&w.message)
             )?;
         }
         if let Some(h) = &e.hint {
@@ -216,9 +216,9 @@ fn write_command(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     let s = &r.settings;
     let mut cmd = vec![
         "apim-probe check".to_owned(),
-        format!("--platform {}", lower(s.platform)),
-        format!("--vnet {}", lower(s.vnet)),
-        format!("--cloud {}", lower(s.cloud)),
+        format!("--platform {}", s.platform.as_str()),
+        format!("--vnet {}", s.vnet.as_str()),
+        format!("--cloud {}", s.cloud.as_str()),
     ];
     if let Some(region) = &s.region {
         cmd.push(format!("--region {}", shell_word(region)));

@@ -1,5 +1,6 @@
 //! From outcomes to what people read: the report model, hints, and one file per format.
 
+pub mod apim;
 pub mod compact;
 pub mod diff;
 pub mod evaluation;
@@ -62,13 +63,26 @@ fn temp_beside(path: &Path) -> io::Result<(PathBuf, File)> {
             name.to_string_lossy(),
             std::process::id()
         ));
-        match OpenOptions::new().write(true).create_new(true).open(&tmp) {
+        match private(OpenOptions::new().write(true).create_new(true)).open(&tmp) {
             Ok(f) => return Ok((tmp, f)),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last_err = Some(e),
             Err(e) => return Err(e),
         }
     }
     Err(last_err.unwrap_or_else(|| io::Error::other("no temporary name available")))
+}
+
+/// Reports name this machine's addresses and what failed: on Unix only the owner may read them
+/// (mode 0600, whatever the umask; the rename keeps it).
+#[cfg(unix)]
+fn private(options: &mut OpenOptions) -> &mut OpenOptions {
+    use std::os::unix::fs::OpenOptionsExt;
+    options.mode(0o600)
+}
+
+#[cfg(not(unix))]
+fn private(options: &mut OpenOptions) -> &mut OpenOptions {
+    options
 }
 
 #[cfg(test)]
@@ -92,5 +106,21 @@ mod tests {
                 .file_type()
                 .is_symlink()
         );
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn reports_are_readable_by_their_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let report = dir.path().join("report.json");
+        write_file_atomically(&report, b"{}").unwrap();
+        let mode = std::fs::metadata(&report).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+        // Replacing a report that others could read makes it private too.
+        std::fs::set_permissions(&report, std::fs::Permissions::from_mode(0o644)).unwrap();
+        write_file_atomically(&report, b"{}").unwrap();
+        let mode = std::fs::metadata(&report).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
     }
 }

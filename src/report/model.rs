@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::catalog::model::{CheckKind, Cloud, Direction, Platform, Transport, VnetMode};
 use crate::catalog::plan::Probe;
-use crate::probe::outcome::{Outcome, Phase, Status, Timings};
+use crate::probe::outcome::{Evidence, Facts, Outcome, Phase, Status, Timings, Warning};
 
 /// The schema name of the JSON report.
 pub const SCHEMA: &str = "apim-probe/report/v1";
@@ -29,12 +29,30 @@ pub struct Report {
     pub dns: DnsInfo,
     /// Counts.
     pub summary: Summary,
+    /// The causes that explain the failures, most failures explained first (see `diagnose`).
+    #[serde(default)]
+    pub diagnosis: Vec<Cause>,
     /// One entry per probe, in catalog order.
     pub results: Vec<ResultEntry>,
     /// Findings of the run as a whole.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
     /// Whether the run was cut short (Ctrl-C).
     pub interrupted: bool,
+}
+
+/// One cause the diagnosis names for several failures (or one decisive finding).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Cause {
+    /// The kind of cause (`dns_unreachable`, `tag_blocked`, `tls_inspection` …).
+    pub cause: String,
+    /// One line with the concrete names: server, tag, issuer, port.
+    pub summary: String,
+    /// Indices into `results` of the failures this cause explains.
+    pub explains: Vec<usize>,
+    /// Why we believe it: the facts it rests on.
+    pub evidence: String,
+    /// What to change.
+    pub fix: String,
 }
 
 /// The tool's name and version.
@@ -98,9 +116,26 @@ pub struct DnsInfo {
     /// Why the system configuration could not be used, when it could not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The local caching stub the system configuration names (systemd-resolved's 127.0.0.53, a
+    /// dnsmasq on 127.0.0.1), when it names one: bypassed for its upstream servers when they were
+    /// found, else kept (and a warning says the VNet's DNS was not tested directly).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stub: Option<DnsStub>,
     /// Each server asked on its own, per transport (the `dns` rows' results), in `check` only.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub checks: Vec<DnsCheck>,
+}
+
+/// A local caching stub found in the system's DNS configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct DnsStub {
+    /// Its addresses (`127.0.0.53:53`).
+    pub servers: Vec<String>,
+    /// The file its upstream servers were read from (then `servers` above are those), when
+    /// found.
+    pub upstream_from: Option<String>,
+    /// What keeps that file (`systemd-resolved`, `NetworkManager`, `dnsmasq`).
+    pub kind: Option<String>,
 }
 
 /// One DNS server asked over one transport.
@@ -112,7 +147,7 @@ pub struct DnsCheck {
     pub transport: Transport,
     /// The probe's status.
     pub status: Status,
-    /// The response code and answer count, when it answered.
+    /// The response code, when it answered.
     pub rcode: Option<String>,
     /// How long it took.
     pub time_ms: Option<f64>,
@@ -123,19 +158,16 @@ pub struct DnsCheck {
 impl DnsCheck {
     /// The DNS section's view of a `dns` result, or `None` for other checks.
     pub fn of(r: &ResultEntry) -> Option<Self> {
-        if r.facts.check != CheckKind::Dns || r.status == Status::Skipped {
+        if r.spec.check != CheckKind::Dns || r.status == Status::Skipped {
             return None;
         }
-        let rcode = match &r.evidence {
-            Some(crate::probe::outcome::Evidence::Reply { understood, .. }) => understood.clone(),
-            _ => None,
-        };
+        let rcode = r.facts.dns.as_ref().and_then(|d| d.rcode.clone());
         Some(Self {
             server: r
                 .target()
                 .rsplit_once('/')
                 .map_or_else(String::new, |(addr, _)| addr.to_owned()),
-            transport: r.facts.transport,
+            transport: r.spec.transport,
             status: r.status,
             rcode,
             time_ms: r.timings_ms.total,
@@ -159,9 +191,10 @@ pub struct Summary {
     pub skipped: usize,
 }
 
-/// What the catalog and the plan say of one probe: shared by `list` entries and `check` results.
+/// What the catalog and the plan say of one probe (its spec): shared by `list` entries and
+/// `check` results, flattened into both.
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
-pub struct ProbeFacts {
+pub struct ProbeSpec {
     /// Dependency id.
     pub id: String,
     /// What APIM needs it for.
@@ -187,7 +220,7 @@ pub struct ProbeFacts {
     pub reference: String,
 }
 
-impl From<&Probe> for ProbeFacts {
+impl From<&Probe> for ProbeSpec {
     fn from(p: &Probe) -> Self {
         let d = &p.dep;
         let service_tag = match d.direction {
@@ -210,7 +243,7 @@ impl From<&Probe> for ProbeFacts {
     }
 }
 
-impl ProbeFacts {
+impl ProbeSpec {
     /// `host:port/transport`, with `*` for a missing host or port.
     pub fn target(&self) -> String {
         let host = self.host.as_deref().unwrap_or("*");
@@ -224,12 +257,12 @@ impl ProbeFacts {
     }
 }
 
-/// One probe's result: the catalog row's facts and the outcome.
+/// One probe's result: the catalog row's spec and the outcome.
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct ResultEntry {
     /// What was probed.
     #[serde(flatten)]
-    pub facts: ProbeFacts,
+    pub spec: ProbeSpec,
     /// The verdict.
     pub status: Status,
     /// Where it was decided.
@@ -245,10 +278,14 @@ pub struct ResultEntry {
     /// What to change, for failures.
     pub hint: Option<String>,
     /// Findings that do not change the status.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
+    /// The facts the probe established, typed (ICMP sender, DNS rcode, TLS verdict, timed-out
+    /// phase …): what hints, the diagnosis and `diff` read.
+    #[serde(default, skip_serializing_if = "Facts::is_empty")]
+    pub facts: Facts,
     /// What the peer presented or sent (certificate chain, NTP offset, first bytes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub evidence: Option<crate::probe::outcome::Evidence>,
+    pub evidence: Option<Evidence>,
     /// What APIM's own `networkstatus` says of this endpoint, when given with `--apim-status`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub apim_status: Option<ApimStatus>,
@@ -273,7 +310,7 @@ impl ResultEntry {
     /// Joins a plan entry and its outcome; the hint is added by the caller.
     pub fn new(p: &Probe, o: Outcome) -> Self {
         Self {
-            facts: ProbeFacts::from(p),
+            spec: ProbeSpec::from(p),
             status: o.status,
             phase: o.phase,
             addresses: o.addresses.iter().map(ToString::to_string).collect(),
@@ -282,6 +319,7 @@ impl ResultEntry {
             detail: o.detail,
             hint: None,
             warnings: o.warnings,
+            facts: *o.facts,
             evidence: o.evidence,
             apim_status: None,
         }
@@ -289,7 +327,7 @@ impl ResultEntry {
 
     /// `host:port/transport`, with `*` for a missing host or port.
     pub fn target(&self) -> String {
-        self.facts.target()
+        self.spec.target()
     }
 }
 
@@ -306,7 +344,7 @@ impl Summary {
                 Status::Skipped => s.skipped += 1,
                 _ => {
                     s.failed += 1;
-                    s.failed_required += usize::from(r.facts.required);
+                    s.failed_required += usize::from(r.spec.required);
                 }
             }
         }

@@ -13,17 +13,22 @@
 //!   `resource-group-N`, `resourceid` → `resource-id-N`, `vmid` → `vm-id-N`, `mac` → `mac-N`,
 //!   `tenant` → `tenant-N`; keys `name`, `vmname`, `computername` → `vm-N`; and any string value
 //!   that is a private address (`private-ip-N`) or a private prefix such as `10.0.1.0/24`
-//!   (`subnet-N`), e.g. private IPs and subnet prefixes.
+//!   (`subnet-N`), e.g. private IPs and subnet prefixes;
+//! - each DNS server in use (`dns.servers`, and the `--dns-server` values of the recorded command
+//!   line) that is a private address → `dns-server-N`: the VNet's own DNS, like its subnets.
 //!
 //! Then *every occurrence* of those values (ASCII case-insensitive, as a whole word: not inside a
 //! longer name or number) is replaced in every string of the report: `host` and `host.azure`,
-//! `dns` (servers, error, checks), report `warnings`, and in each result its host, addresses,
-//! peer, detail, hint, warnings, evidence strings and APIM status error. Longer values are
-//! matched first, so a resource id becomes one `resource-id-N` rather than a mix of parts.
+//! `dns` (servers, error, checks), report `warnings`, the recorded command line, and in each
+//! result its host, addresses, peer, detail, hint, warnings, facts, evidence strings and APIM
+//! status error. Longer values are matched first, so a resource id becomes one `resource-id-N`
+//! rather than a mix of parts. In the command line, the value of every path option
+//! (`--report-file`, `--catalog`, …) becomes `path-N` as well (see `command.rs`).
 //!
-//! Nothing else is touched: public addresses and names of the endpoints probed, statuses,
-//! timings, certificate issuers. Private addresses other than this machine's (a firewall sending
-//! ICMP) stay too: they are evidence of the path.
+//! Nothing else is touched: public addresses and names of the endpoints probed (and public DNS
+//! servers such as Azure's 168.63.129.16), statuses, timings, certificate issuers. Private
+//! addresses other than this machine's and its DNS servers' (a firewall sending ICMP) stay too:
+//! they are evidence of the path.
 //!
 //! Evidence and `host.azure` are rewritten through their JSON form; a typed field that cannot
 //! hold a placeholder (say an address-typed field holding this machine's address) makes that
@@ -36,10 +41,17 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::model::Report;
+use crate::probe::outcome::{Facts, Warning};
+
+mod command;
 
 /// Replaces identifying values with stable placeholders (see the module doc for exactly which).
 pub fn redact(report: &mut Report) {
     let r = Redactor::collect(report);
+    if let Some(line) = &mut report.settings.command_line {
+        *line = command::redact(line, &|ip| r.placeholder(&ip.to_string()));
+        r.text(line);
+    }
     if r.pairs.is_empty() {
         return;
     }
@@ -49,9 +61,9 @@ pub fn redact(report: &mut Report) {
     if let Some(azure) = h.azure.take() {
         h.azure = r.typed(&azure);
         if h.azure.is_none() {
-            report
-                .warnings
-                .push("--redact: host.azure left out (its fields cannot hold placeholders)".into());
+            report.warnings.push(Warning::other(
+                "--redact: host.azure left out (its fields cannot hold placeholders)",
+            ));
         }
     }
     let d = &mut report.dns;
@@ -62,16 +74,22 @@ pub fn redact(report: &mut Report) {
         r.opt(&mut c.rcode);
         r.text(&mut c.detail);
     }
-    r.all(&mut report.warnings);
+    r.warnings(&mut report.warnings);
     let mut dropped = false;
     for e in &mut report.results {
-        r.opt(&mut e.facts.host);
-        r.opt(&mut e.facts.stands_for);
+        r.opt(&mut e.spec.host);
+        r.opt(&mut e.spec.stands_for);
         r.all(&mut e.addresses);
         r.opt(&mut e.peer);
         r.text(&mut e.detail);
         r.opt(&mut e.hint);
-        r.all(&mut e.warnings);
+        r.warnings(&mut e.warnings);
+        if let Some(facts) = r.typed(&e.facts) {
+            e.facts = facts;
+        } else {
+            e.facts = Facts::default();
+            dropped = true;
+        }
         if let Some(a) = &mut e.apim_status {
             r.text(&mut a.error);
         }
@@ -81,9 +99,9 @@ pub fn redact(report: &mut Report) {
         }
     }
     if dropped {
-        report
-            .warnings
-            .push("--redact: some evidence left out (its fields cannot hold placeholders)".into());
+        report.warnings.push(Warning::other(
+            "--redact: some evidence or facts left out (their fields cannot hold placeholders)",
+        ));
     }
 }
 
@@ -123,8 +141,28 @@ impl Redactor {
         {
             walk_azure(&v, None, &mut add);
         }
+        let given = report
+            .settings
+            .command_line
+            .as_deref()
+            .map(command::dns_servers);
+        let servers = report.dns.servers.iter().filter_map(|s| server_ip(s));
+        for ip in servers.chain(given.into_iter().flatten()) {
+            if is_private(&ip.to_string()) {
+                add(&ip.to_string(), "dns-server");
+            }
+        }
         r.pairs.sort_by_key(|(v, _)| std::cmp::Reverse(v.len()));
         r
+    }
+
+    /// The placeholder of a value, if it is one of the identifying values.
+    fn placeholder(&self, value: &str) -> Option<String> {
+        let value = value.to_ascii_lowercase();
+        self.pairs
+            .iter()
+            .find(|(v, _)| *v == value)
+            .map(|(_, p)| p.clone())
     }
 
     fn all(&self, v: &mut [String]) {
@@ -136,6 +174,18 @@ impl Redactor {
     fn opt(&self, s: &mut Option<String>) {
         if let Some(s) = s {
             self.text(s);
+        }
+    }
+
+    /// Each warning through its JSON form (message and typed fields alike); one that cannot hold
+    /// a placeholder in a typed field keeps only its redacted message.
+    fn warnings(&self, ws: &mut [Warning]) {
+        for w in ws {
+            *w = self.typed(w).unwrap_or_else(|| {
+                let mut message = w.message.clone();
+                self.text(&mut message);
+                Warning::other(message)
+            });
         }
     }
 
@@ -269,6 +319,14 @@ pub fn is_private(s: &str) -> bool {
         }
         Err(_) => false,
     }
+}
+
+/// The address of a DNS server as the report lists it (`ip:port`, `[ipv6]:port`, or bare).
+fn server_ip(s: &str) -> Option<IpAddr> {
+    s.parse::<std::net::SocketAddr>()
+        .map(|a| a.ip())
+        .or_else(|_| s.parse::<IpAddr>())
+        .ok()
 }
 
 /// Whether `s` is a prefix (`ADDR/LEN`) of a private range.

@@ -33,11 +33,11 @@ fn cells(e: &ResultEntry) -> [String; 5] {
         .timings_ms
         .total
         .map_or("-".to_owned(), |t| format!("{t:.0} ms"));
-    let req = if e.facts.required { "req" } else { "opt" };
+    let req = if e.spec.required { "req" } else { "opt" };
     [
         e.status.as_str().to_owned(),
         req.to_owned(),
-        e.facts.id.clone(),
+        e.spec.id.clone(),
         e.target(),
         time,
     ]
@@ -50,7 +50,7 @@ pub fn write_results(r: &Report, out: &mut dyn Write, preset: Preset) -> io::Res
             let width = |f: fn(&ResultEntry) -> usize, min: usize| {
                 r.results.iter().map(f).max().unwrap_or(min).max(min)
             };
-            let w_id = width(|e| e.facts.id.len(), 2);
+            let w_id = width(|e| e.spec.id.len(), 2);
             let w_target = width(|e| e.target().len(), 6);
             let [h_status, h_req, h_id, h_target, h_time] = HEADERS;
             writeln!(
@@ -126,7 +126,7 @@ pub fn severity(s: Status) -> u8 {
 pub fn by_importance(r: &Report) -> Vec<&ResultEntry> {
     let mut failed: Vec<&ResultEntry> =
         r.results.iter().filter(|e| e.status.is_failure()).collect();
-    failed.sort_by_key(|e| (!e.facts.required, severity(e.status)));
+    failed.sort_by_key(|e| (!e.spec.required, severity(e.status)));
     failed
 }
 
@@ -188,14 +188,6 @@ pub fn highlights(e: &ResultEntry) -> Vec<String> {
         }],
         None => Vec::new(),
     }
-}
-
-/// The serde (lowercase) name of a settings enum.
-pub fn lower(v: impl serde::Serialize) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|j| j.as_str().map(str::to_owned))
-        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use crate::probe::Status;
 
 use super::Style;
 use super::model::{Report, ResultEntry};
-use super::rows::{self, Preset, lower, paint};
+use super::rows::{self, Preset, paint};
 
 /// Writes the table report, coloured when `style.colour`: status words (green `ok`, red
 /// failures, yellow `skipped`) and the verdict line. Without colour, the bytes of [`write`].
@@ -21,9 +21,9 @@ pub fn write_styled(r: &Report, out: &mut dyn Write, style: Style) -> io::Result
         "{} {} · {}/{}/{} · region {region} · timeout {} ms · DNS {}",
         r.tool.name,
         r.tool.version,
-        lower(s.platform),
-        lower(s.vnet),
-        lower(s.cloud),
+        s.platform.as_str(),
+        s.vnet.as_str(),
+        s.cloud.as_str(),
         s.timeout_ms.unwrap_or_default(),
         r.dns.servers.join(", ")
     )?;
@@ -66,8 +66,8 @@ fn write_skipped(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut by_reason: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for e in r.results.iter().filter(|e| e.status == Status::Skipped) {
         let ids = by_reason.entry(e.detail.as_str()).or_default();
-        if !ids.contains(&e.facts.id.as_str()) {
-            ids.push(&e.facts.id);
+        if !ids.contains(&e.spec.id.as_str()) {
+            ids.push(&e.spec.id);
         }
     }
     if by_reason.is_empty() {
@@ -88,10 +88,10 @@ fn write_failures(r: &Report, out: &mut dyn Write, colour: bool) -> io::Result<(
     writeln!(out, "\nFailures ({}), required first:", failed.len())?;
     for e in failed
         .iter()
-        .filter(|e| e.facts.required)
-        .chain(failed.iter().filter(|e| !e.facts.required))
+        .filter(|e| e.spec.required)
+        .chain(failed.iter().filter(|e| !e.spec.required))
     {
-        let req = if e.facts.required {
+        let req = if e.spec.required {
             "required"
         } else {
             "optional"
@@ -99,7 +99,7 @@ fn write_failures(r: &Report, out: &mut dyn Write, colour: bool) -> io::Result<(
         writeln!(
             out,
             "  ✗ {} ({req}) {} — {}",
-            e.facts.id,
+            e.spec.id,
             e.target(),
             paint(e.status.as_str(), e.status, colour)
         )?;
@@ -116,8 +116,8 @@ pub fn verdict(r: &Report) -> String {
     let mut required: Vec<&str> = r
         .results
         .iter()
-        .filter(|e| e.facts.required && e.status.is_failure())
-        .map(|e| e.facts.id.as_str())
+        .filter(|e| e.spec.required && e.status.is_failure())
+        .map(|e| e.spec.id.as_str())
         .collect();
     required.dedup();
     let optional = r.summary.failed - r.summary.failed_required;

@@ -13,7 +13,7 @@
 
 use std::fmt::Write as _;
 
-use super::{ScriptSettings, Targets, header, secs, sh_quote};
+use super::parts::{ScriptSettings, Targets, header, secs, sh_quote};
 
 /// The fixed part after the data: checks, then one line per failure, counts, verdict last.
 const BODY: &str = r#"

@@ -7,7 +7,7 @@
 
 use std::fmt::Write as _;
 
-use super::{ScriptSettings, Targets, header, ps_quote};
+use super::parts::{ScriptSettings, Targets, header, ps_quote};
 
 /// The fixed part after the data: checks in a runspace pool, then one line per failure, counts,
 /// verdict last.

@@ -4,7 +4,7 @@
 #   sudo tests/bench/run.sh [N] [TIMEOUT_S]      (default N=10000 endpoints, TIMEOUT_S=2)
 #   APIM_PROBE_BIN=path/to/apim-probe tests/bench/run.sh …   (use a built binary, skip the build)
 #
-# It builds a lab (two network namespaces, an nft "NSG" on the far side; ../../shared/LAB.md)
+# It builds a lab (two network namespaces, an nft "NSG" on the far side; see docs/testing.md)
 # with N endpoints split evenly over four classes on four lab addresses:
 #   open        every port accepted (nft redirects all ports to one listener)  → ok
 #   refused     nothing listens, the kernel answers RST                          → refused

@@ -6,11 +6,58 @@ use std::time::Duration;
 
 use rustls::CertificateError;
 
-use super::trust::{self, ChainCert, ExpectedCa, expected_anchor};
-use super::{Status, TlsEvidence};
+use crate::probe::evidence::{ChainCert, TlsEvidence};
+use crate::probe::facts::{TlsFacts, TlsRefusal, TlsVerdict};
+use crate::probe::status::Status;
+use crate::probe::trust::{self, ExpectedCa, expected_anchor};
+use crate::probe::warning::{Warning, WarningKind};
+use crate::timestamp::rfc3339;
 
 /// A leaf expiring sooner than this gets a warning.
 pub const EXPIRY_WARNING: Duration = Duration::from_secs(14 * 24 * 3600);
+
+/// The verdict as facts: verified, intercepted or untrusted; who signed; whether this machine
+/// trusts it and why not. `None` for an empty chain.
+pub fn facts(
+    chain: &[ChainCert],
+    failure: Option<&rustls::Error>,
+    expected: &[ExpectedCa],
+) -> Option<TlsFacts> {
+    let leaf = chain.first()?;
+    let top = trust::path(chain)
+        .last()
+        .map_or(leaf.issuer_short.as_str(), |c| c.issuer_short.as_str());
+    let anchor = expected_anchor(chain, expected);
+    let verdict = match (anchor, failure) {
+        (Some(_), None) => TlsVerdict::Verified,
+        (None, _) => TlsVerdict::Intercepted,
+        (Some(_), Some(_)) => TlsVerdict::Untrusted,
+    };
+    Some(TlsFacts {
+        verdict,
+        refusal: failure.map(refusal),
+        issuer: leaf.issuer_short.clone(),
+        root: (top != leaf.issuer_short).then(|| top.to_owned()),
+        trusted: failure.is_none(),
+        expected_ca: anchor.map(|ca| ca.name.clone()),
+        chain_len: chain.len(),
+    })
+}
+
+/// Which kind of refusal webpki's error is.
+fn refusal(e: &rustls::Error) -> TlsRefusal {
+    use CertificateError as C;
+    match e {
+        rustls::Error::InvalidCertificate(c) => match c {
+            C::UnknownIssuer => TlsRefusal::UnknownIssuer,
+            C::Expired | C::ExpiredContext { .. } => TlsRefusal::Expired,
+            C::NotValidYet | C::NotValidYetContext { .. } => TlsRefusal::NotValidYet,
+            C::NotValidForName | C::NotValidForNameContext { .. } => TlsRefusal::WrongName,
+            _ => TlsRefusal::Other,
+        },
+        _ => TlsRefusal::Other,
+    }
+}
 
 /// The rule, on parsed facts: not expected → intercepted; expected but failing → untrusted.
 pub fn verdict(
@@ -86,7 +133,7 @@ pub fn reason(e: &rustls::Error, leaf: &ChainCert) -> String {
             }
             C::ExpiredContext { not_after, .. } => {
                 let when = i64::try_from(not_after.as_secs()).unwrap_or(i64::MAX);
-                format!("expired on {}", trust::rfc3339(when))
+                format!("expired on {}", rfc3339(when))
             }
             C::Expired => format!("expired (the leaf is valid until {})", leaf.not_after),
             C::NotValidYet | C::NotValidYetContext { .. } => {
@@ -102,15 +149,21 @@ pub fn reason(e: &rustls::Error, leaf: &ChainCert) -> String {
 }
 
 /// A warning when the leaf expires within [`EXPIRY_WARNING`] of `now` (seconds since the epoch).
-pub fn expiry_warning(ev: &TlsEvidence, now: i64) -> Option<String> {
+pub fn expiry_warning(ev: &TlsEvidence, now: i64) -> Option<Warning> {
     let leaf = ev.chain.first()?;
     let left = leaf.not_after_unix - now;
     let limit = i64::try_from(EXPIRY_WARNING.as_secs()).unwrap_or(i64::MAX);
     (left > 0 && left <= limit).then(|| {
         let days = left / 86_400;
-        format!(
-            "the certificate of {} expires in {days} day(s), on {}",
-            ev.sni, leaf.not_after
+        Warning::new(
+            WarningKind::CertExpiry {
+                days_left: days,
+                not_after: leaf.not_after.clone(),
+            },
+            format!(
+                "the certificate of {} expires in {days} day(s), on {}",
+                ev.sni, leaf.not_after
+            ),
         )
     })
 }
@@ -131,16 +184,6 @@ pub fn looks_like_tls(first: &[u8]) -> bool {
         [t] => (0x14..=0x18).contains(t),
         [t, major, ..] => (0x14..=0x18).contains(t) && *major == 0x03,
     }
-}
-
-/// The bytes as text, when they are printable ASCII (an HTTP or SSH banner, say).
-pub fn printable(bytes: &[u8]) -> Option<String> {
-    let text: String = bytes.iter().take(32).map(|&b| char::from(b)).collect();
-    let ok = !text.is_empty()
-        && text
-            .chars()
-            .all(|c| c.is_ascii_graphic() || c == ' ' || c == '\r' || c == '\n');
-    ok.then(|| text.trim_end().escape_debug().to_string())
 }
 
 /// Whether an I/O error is the peer closing or resetting the connection.
@@ -165,8 +208,8 @@ pub fn close_word(e: &io::Error) -> &'static str {
 mod tests {
     use rustls::pki_types::UnixTime;
 
-    use super::super::testcerts::TestCa;
     use super::*;
+    use crate::probe::testcerts::TestCa;
 
     fn bad(c: CertificateError) -> rustls::Error {
         rustls::Error::InvalidCertificate(c)
@@ -212,6 +255,37 @@ mod tests {
             verdict(&chain, Some(&unknown), &[azure.expected()], "svc.test").unwrap_err();
         assert_eq!(status, Status::TlsIntercepted);
         assert!(!why.contains("only the leaf"), "{why}");
+    }
+
+    #[test]
+    fn the_verdict_as_facts() {
+        let azure = TestCa::root("DigiCert Global Root G2");
+        let fw = TestCa::root("Contoso Firewall CA");
+        let unknown = bad(CertificateError::UnknownIssuer);
+        let ok = facts(&[azure.leaf("svc.test")], None, &[azure.expected()]).unwrap();
+        assert_eq!(ok.verdict, TlsVerdict::Verified);
+        assert!(ok.trusted && ok.refusal.is_none());
+        assert_eq!(
+            ok.expected_ca.as_deref(),
+            Some("CN=DigiCert Global Root G2")
+        );
+        let intercepted =
+            facts(&[fw.leaf("svc.test")], Some(&unknown), &[azure.expected()]).unwrap();
+        assert_eq!(intercepted.verdict, TlsVerdict::Intercepted);
+        assert_eq!(intercepted.issuer, "CN=Contoso Firewall CA");
+        assert!(!intercepted.trusted);
+        assert_eq!(intercepted.refusal, Some(TlsRefusal::UnknownIssuer));
+        assert_eq!(intercepted.chain_len, 1);
+        let expired = bad(CertificateError::Expired);
+        let untrusted = facts(
+            &[azure.leaf("svc.test")],
+            Some(&expired),
+            &[azure.expected()],
+        )
+        .unwrap();
+        assert_eq!(untrusted.verdict, TlsVerdict::Untrusted);
+        assert_eq!(untrusted.refusal, Some(TlsRefusal::Expired));
+        assert_eq!(facts(&[], None, &[]), None);
     }
 
     #[test]
@@ -280,11 +354,12 @@ mod tests {
         };
         let at = ev.chain[0].not_after_unix;
         let day = 86_400;
-        assert!(
-            expiry_warning(&ev, at - 3 * day)
-                .unwrap()
-                .contains("expires in 3 day(s)")
-        );
+        let w = expiry_warning(&ev, at - 3 * day).unwrap();
+        assert!(w.message.contains("expires in 3 day(s)"), "{w:?}");
+        assert!(matches!(
+            w.kind,
+            WarningKind::CertExpiry { days_left: 3, .. }
+        ));
         assert!(expiry_warning(&ev, at - 14 * day).is_some());
         assert!(expiry_warning(&ev, at - 15 * day).is_none());
         assert!(
@@ -303,16 +378,6 @@ mod tests {
         assert!(!looks_like_tls(b"HTTP/1.1 400 Bad Request"));
         assert!(!looks_like_tls(&[0x16, 0x02])); // SSL 2-ish version
         assert!(!looks_like_tls(&[]));
-    }
-
-    #[test]
-    fn banners_are_shown_as_text_and_binary_is_not() {
-        assert_eq!(
-            printable(b"SSH-2.0-OpenSSH_9.2\r\n").as_deref(),
-            Some("SSH-2.0-OpenSSH_9.2")
-        );
-        assert_eq!(printable(&[0x00, 0x01]), None);
-        assert_eq!(printable(b""), None);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use super::{by_importance, header, rule_cell};
+use super::rows::{by_importance, header, rule_cell};
 use crate::evaluate::Verdict;
 use crate::evaluate::report::{EvaluationReport, label};
 use crate::report::compact::{BUDGET, WIDTH};

@@ -7,7 +7,6 @@ use std::io::{self, Write};
 use crate::evaluate::Verdict;
 use crate::evaluate::report::EvaluationReport;
 use crate::report::junit::xml;
-use crate::report::rows::lower;
 
 /// Writes the JUnit XML report.
 pub fn write(r: &EvaluationReport, out: &mut dyn Write) -> io::Result<()> {
@@ -43,9 +42,9 @@ fn write_properties(r: &EvaluationReport, out: &mut dyn Write) -> io::Result<()>
     let st = &r.settings;
     for (name, value) in [
         ("version", r.tool.version.clone()),
-        ("platform", lower(st.platform)),
-        ("vnet", lower(st.vnet)),
-        ("cloud", lower(st.cloud)),
+        ("platform", st.platform.as_str().to_owned()),
+        ("vnet", st.vnet.as_str().to_owned()),
+        ("cloud", st.cloud.as_str().to_owned()),
         ("region", st.region.clone().unwrap_or_default()),
         ("strict", st.strict.to_string()),
     ] {
@@ -88,7 +87,7 @@ fn write_finding(x: &crate::evaluate::Finding, out: &mut dyn Write) -> io::Resul
 fn write_flow(f: &crate::evaluate::FlowResult, out: &mut dyn Write) -> io::Result<()> {
     let name = format!(
         "{} {}/{} {}",
-        lower(f.flow.direction),
+        f.flow.direction.as_str(),
         f.flow.transport.as_str(),
         f.flow.ports,
         f.flow.remote_tag()

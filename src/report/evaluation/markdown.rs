@@ -3,10 +3,10 @@
 
 use std::io::{self, Write};
 
-use super::{by_importance, remote_cell, rule_cell};
+use super::rows::{by_importance, remote_cell, rule_cell};
 use crate::evaluate::Verdict;
 use crate::evaluate::report::{EvaluationReport, label};
-use crate::report::rows::{lower, md_cell, md_inline};
+use crate::report::rows::{md_cell, md_inline};
 
 /// Writes the Markdown report.
 pub fn write(r: &EvaluationReport, out: &mut dyn Write) -> io::Result<()> {
@@ -25,7 +25,7 @@ pub fn write(r: &EvaluationReport, out: &mut dyn Write) -> io::Result<()> {
             out,
             "| {} | {} | {} | {} | {} | {} | {} | {} |",
             f.verdict.as_str(),
-            lower(f.flow.direction),
+            f.flow.direction.as_str(),
             md_cell(&f.flow.id),
             f.flow.transport.as_str(),
             f.flow.ports,
@@ -58,9 +58,9 @@ fn write_head(r: &EvaluationReport, out: &mut dyn Write) -> io::Result<()> {
     writeln!(
         out,
         "Platform `{}`, VNet `{}`, cloud `{}`, region `{}`{}; {} {}.",
-        lower(s.platform),
-        lower(s.vnet),
-        lower(s.cloud),
+        s.platform.as_str(),
+        s.vnet.as_str(),
+        s.cloud.as_str(),
         s.region.as_deref().unwrap_or("-"),
         if s.strict { ", strict" } else { "" },
         r.tool.name,

@@ -1,79 +1,12 @@
 //! The formats of `evaluate`'s report: one pure function per format over
-//! [`EvaluationReport`], writing to any `Write`. Table and Markdown share the row facts.
+//! [`crate::evaluate::report::EvaluationReport`], writing to any `Write`. Table and Markdown
+//! share the row facts (`rows`).
 
 pub mod compact;
 pub mod junit;
 pub mod markdown;
+pub mod rows;
 pub mod table;
+mod write;
 
-use std::io::{self, Write};
-
-use crate::cli::OutputFormat;
-use crate::evaluate::report::EvaluationReport;
-use crate::evaluate::{FlowResult, RuleRef};
-
-/// Writes the report in `format`.
-pub fn write(r: &EvaluationReport, format: OutputFormat, out: &mut dyn Write) -> io::Result<()> {
-    match format {
-        OutputFormat::Table => table::write(r, out),
-        OutputFormat::Json => write_json(r, out),
-        OutputFormat::Markdown => markdown::write(r, out),
-        OutputFormat::Compact => compact::write(r, out),
-        OutputFormat::Junit => junit::write(r, out),
-    }
-}
-
-/// The JSON report, pretty-printed, with a final newline.
-pub fn write_json(r: &EvaluationReport, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, r).map_err(io::Error::other)?;
-    writeln!(out)
-}
-
-/// `apim-nsg/AllowStorage (110)`, or `-`.
-pub fn rule_cell(r: Option<&RuleRef>) -> String {
-    r.map_or_else(
-        || "-".into(),
-        |r| format!("{}/{} ({})", r.nsg, r.name, r.priority),
-    )
-}
-
-/// The far side as a report shows it: the service tag, or the subnet for peers.
-pub fn remote_cell(f: &FlowResult) -> String {
-    if f.flow.is_dns() {
-        return "DNS servers".into();
-    }
-    f.flow.remote_tag().to_owned()
-}
-
-/// Flows, most important first: required not allowed, then optional not allowed, then the rest,
-/// catalog order kept within each group.
-pub fn by_importance(r: &EvaluationReport) -> Vec<&FlowResult> {
-    let rank = |f: &FlowResult| {
-        use crate::evaluate::Verdict::{Allowed, Denied, Partial, Unknown};
-        match (f.verdict, f.flow.required) {
-            (Denied | Partial, true) => 0,
-            (Unknown, true) => 1,
-            (Denied | Partial, false) => 2,
-            (Unknown, false) => 3,
-            (Allowed, _) => 4,
-        }
-    };
-    let mut v: Vec<&FlowResult> = r.flows.iter().collect();
-    v.sort_by_key(|f| rank(f));
-    v
-}
-
-/// The header line: tool, command, scope.
-pub fn header(r: &EvaluationReport) -> String {
-    let s = &r.settings;
-    format!(
-        "{} {} evaluate: {}/{}/{} region {}{}",
-        r.tool.name,
-        r.tool.version,
-        crate::report::rows::lower(s.platform),
-        crate::report::rows::lower(s.vnet),
-        crate::report::rows::lower(s.cloud),
-        s.region.as_deref().unwrap_or("-"),
-        if s.strict { " strict" } else { "" }
-    )
-}
+pub use self::write::{write, write_json};

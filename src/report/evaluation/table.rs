@@ -5,10 +5,9 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use super::{header, remote_cell, rule_cell};
+use super::rows::{header, remote_cell, rule_cell};
 use crate::evaluate::report::EvaluationReport;
 use crate::evaluate::{FlowResult, Verdict};
-use crate::report::rows::lower;
 
 const HEAD: [&str; 8] = [
     "VERDICT",
@@ -59,7 +58,7 @@ fn row(f: &FlowResult) -> [String; 8] {
     );
     [
         f.verdict.as_str().to_owned(),
-        lower(f.flow.direction),
+        f.flow.direction.as_str().to_owned(),
         format!("{}{optional}", f.flow.id),
         f.flow.transport.as_str().to_owned(),
         f.flow.ports.to_string(),
