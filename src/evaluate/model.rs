@@ -37,17 +37,9 @@ impl Verdict {
             self
         }
     }
-
-    /// The lowercase name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Verdict::Allowed => "allowed",
-            Verdict::Denied => "denied",
-            Verdict::Partial => "partial",
-            Verdict::Unknown => "unknown",
-        }
-    }
 }
+
+names!(Verdict { Allowed => "allowed", Denied => "denied", Partial => "partial", Unknown => "unknown" });
 
 /// How many of the far side's prefixes get through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -182,5 +174,15 @@ impl Evaluation {
                 .findings
                 .iter()
                 .all(|x| x.ok || !(x.required || strict))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verdict_names_agree_with_serde() {
+        crate::names::assert_serde_agrees(Verdict::ALL, |v| v.as_str());
     }
 }

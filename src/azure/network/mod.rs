@@ -47,20 +47,6 @@ pub enum InputKind {
 }
 
 impl InputKind {
-    /// The name used in reports.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            InputKind::Subnet => "subnet",
-            InputKind::Nsg => "nsg",
-            InputKind::EffectiveNsg => "effective-nsg",
-            InputKind::SecurityGroupView => "security-group-view",
-            InputKind::RouteTable => "route-table",
-            InputKind::EffectiveRoutes => "effective-routes",
-            InputKind::ServiceTags => "service-tags",
-            InputKind::ArmTemplate => "arm-template",
-        }
-    }
-
     /// How messages name it.
     fn describe(self) -> &'static str {
         match self {
@@ -75,6 +61,17 @@ impl InputKind {
         }
     }
 }
+
+names!(InputKind {
+    Subnet => "subnet",
+    Nsg => "nsg",
+    EffectiveNsg => "effective-nsg",
+    SecurityGroupView => "security-group-view",
+    RouteTable => "route-table",
+    EffectiveRoutes => "effective-routes",
+    ServiceTags => "service-tags",
+    ArmTemplate => "arm-template",
+});
 
 /// One file read, as the report lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -310,5 +307,15 @@ fn detect_list(list: &Node) -> Option<InputKind> {
         Some(InputKind::EffectiveRoutes)
     } else {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kind_names_agree_with_serde() {
+        crate::names::assert_serde_agrees(InputKind::ALL, |k| k.as_str());
     }
 }

@@ -167,8 +167,8 @@ pub struct Nsg {
     pub nics: Vec<String>,
 }
 
-/// Where a route sends traffic.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// Where a route sends traffic (serialised as Azure's spelling, `as_str`).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NextHopType {
     /// Within the VNet.
     VnetLocal,
@@ -201,6 +201,12 @@ impl NextHopType {
             NextHopType::None => "None",
             NextHopType::Other(s) => s,
         }
+    }
+}
+
+impl Serialize for NextHopType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
     }
 }
 
