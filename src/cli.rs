@@ -61,6 +61,10 @@ pub enum Command {
     /// for VMs where no binary may be copied.
     #[command(after_help = SCRIPT_AFTER_HELP)]
     Script(ScriptArgs),
+    /// Evaluate exported NSGs, routes and the subnet offline: for every flow APIM needs, allowed
+    /// or denied, by which rule, and the rule to add. Sends no traffic.
+    #[command(after_help = EVALUATE_AFTER_HELP)]
+    Evaluate(EvaluateArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
     /// Print the manual page (roff).
@@ -208,6 +212,66 @@ pub struct ScriptArgs {
         env = "APIM_PROBE_TIMEOUT"
     )]
     pub timeout: String,
+}
+
+const EVALUATE_AFTER_HELP: &str = "\
+Export what to evaluate with the Azure CLI (each file's kind is recognised from its shape):
+  az network vnet subnet show -g RG --vnet-name VNET -n SUBNET -o json > subnet.json
+  az network nsg show --ids \"$(jq -r .networkSecurityGroup.id subnet.json)\" -o json > nsg.json
+  az network route-table show --ids \"$(jq -r .routeTable.id subnet.json)\" -o json > routes.json
+  az network list-service-tags --location REGION -o json > service-tags.json
+
+Examples:
+  apim-probe evaluate --region westeurope subnet.json nsg.json routes.json
+  apim-probe evaluate --region westeurope --service-tags service-tags.json exports/
+
+Exit codes: 0 every required flow allowed; 1 a required flow denied or partly denied, or a
+required subnet setting missing (--strict: anything not allowed); 2 an input is malformed.";
+
+/// Options of `evaluate`.
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    /// Which flows (the catalog rows in scope); `--dns-server` names the DNS servers to evaluate.
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+    /// The APIM subnet (`az network vnet subnet show`).
+    #[arg(long, value_name = "FILE")]
+    pub subnet: Option<PathBuf>,
+    /// An NSG (`az network nsg show`, REST, the portal's JSON view, an ARM template); repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub nsg: Vec<PathBuf>,
+    /// Effective rules (`az network nic list-effective-nsg`, PowerShell, or Network Watcher's
+    /// `show-security-group-view`); repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub effective_nsg: Vec<PathBuf>,
+    /// The subnet's route table (`az network route-table show`).
+    #[arg(long, value_name = "FILE")]
+    pub routes: Vec<PathBuf>,
+    /// Effective routes (`az network nic show-effective-route-table`).
+    #[arg(long, value_name = "FILE")]
+    pub effective_routes: Option<PathBuf>,
+    /// The service-tag file (the download, or `az network list-service-tags`): CIDR rules and
+    /// routes are compared with the tags' real prefixes.
+    #[arg(long, value_name = "FILE")]
+    pub service_tags: Option<PathBuf>,
+    /// Output format.
+    #[arg(
+        short,
+        long,
+        value_enum,
+        default_value = "table",
+        env = "APIM_PROBE_OUTPUT"
+    )]
+    pub output: OutputFormat,
+    /// Also write the JSON report to this file (replaced atomically).
+    #[arg(long, value_name = "PATH")]
+    pub report_file: Option<PathBuf>,
+    /// Anything not allowed (optional flows, unknown verdicts) counts toward the exit code.
+    #[arg(long)]
+    pub strict: bool,
+    /// Input files or folders of `*.json` files, each recognised from its shape.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
 }
 
 /// Options of `completions`.

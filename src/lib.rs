@@ -13,6 +13,7 @@ pub mod azure;
 pub mod catalog;
 pub mod cli;
 pub mod diagnose;
+pub mod evaluate;
 pub mod exit;
 pub mod limits;
 pub mod probe;

@@ -4,6 +4,7 @@
 
 mod check;
 mod diff;
+mod evaluate;
 mod list;
 mod meta;
 mod script;
@@ -11,6 +12,7 @@ mod signals;
 
 pub use check::check;
 pub use diff::{diff, read_report};
+pub use evaluate::evaluate;
 pub use list::list;
 pub use meta::{completions, man};
 pub use script::script;

@@ -3,6 +3,7 @@
 
 pub mod dependencies;
 pub mod imds;
+pub mod network;
 pub mod status;
 
 use std::path::Path;

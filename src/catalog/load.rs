@@ -153,6 +153,11 @@ pub fn from_path(path: &Path) -> Result<Catalog, CatalogError> {
             .map_err(|e| io_err(path, e))?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            // The region table lives beside the rows but is no catalog file.
+            .filter(|p| {
+                p.file_name()
+                    .is_none_or(|n| n != super::regions::REGIONS_FILE)
+            })
             .collect();
         v.sort();
         v

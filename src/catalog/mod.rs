@@ -10,6 +10,7 @@ pub mod load;
 pub mod model;
 pub mod plan;
 pub mod ports;
+pub mod regions;
 pub mod vocabulary;
 
 use std::collections::BTreeMap;

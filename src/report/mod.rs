@@ -4,6 +4,7 @@ pub mod apim;
 pub mod causes;
 pub mod compact;
 pub mod diff;
+pub mod evaluation;
 pub mod hints;
 pub mod json;
 pub mod junit;

@@ -1,0 +1,147 @@
+//! `apim-probe evaluate`: reads the exported files, takes the flows of the catalog rows in
+//! scope, evaluates them offline (`crate::evaluate`), prints the report, exits 0, 1 or 2.
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+use super::{UsageError, build_plan, ignore_broken_pipe, load_catalog};
+use crate::azure::network::{Expect, InputKind, NetworkInputs};
+use crate::catalog::regions;
+use crate::cli::EvaluateArgs;
+use crate::evaluate::report::{EvalReportSettings, EvaluationReport};
+use crate::evaluate::{EvalSettings, evaluate as run, flows};
+use crate::exit;
+use crate::report::evaluation;
+use crate::report::model::DnsInfo;
+use crate::settings::{ScopeSettings, SettingsError};
+
+/// `apim-probe evaluate`.
+pub fn evaluate(args: &EvaluateArgs) -> Result<u8, UsageError> {
+    let s = ScopeSettings::try_from(&args.scope)?;
+    let catalog = load_catalog(&s)?;
+    let servers: Vec<String> = s
+        .dns_servers
+        .iter()
+        .flatten()
+        .map(ToString::to_string)
+        .collect();
+    let dns = DnsInfo {
+        servers: servers.clone(),
+        source: "option".into(),
+        error: None,
+        checks: Vec::new(),
+        stub: None,
+    };
+    let plan = build_plan(&catalog, &s, &dns, None)?;
+    let mut inputs = read_inputs(args)?;
+    if let Some(region) = &s.region
+        && regions::tag_region(s.cloud, region).is_none()
+    {
+        inputs.warnings.push(format!(
+            "region {region} is not a region of the {:?} cloud as apim-probe knows them: regional tags are compared by name only",
+            s.cloud
+        ));
+    }
+    if let Some(path) = &args.report_file {
+        crate::report::check_writable(path).map_err(|err| UsageError::ReportFile {
+            path: path.display().to_string(),
+            err,
+        })?;
+    }
+    let eval = run(&flows::from_plan(&plan), &inputs, &eval_settings(&s));
+    let settings = EvalReportSettings {
+        platform: s.platform,
+        vnet: s.vnet,
+        cloud: s.cloud,
+        region: s.region.clone(),
+        strict: args.strict,
+        dns_servers: servers,
+    };
+    let report = EvaluationReport::new(eval, settings, inputs.inputs);
+    write_report(&report, args)?;
+    Ok(if report.passed {
+        exit::OK
+    } else {
+        exit::FAILED
+    })
+}
+
+fn eval_settings(s: &ScopeSettings) -> EvalSettings {
+    EvalSettings {
+        platform: s.platform,
+        vnet: s.vnet,
+        cloud: s.cloud,
+        region: s.region.clone(),
+        dns_servers: s
+            .dns_servers
+            .iter()
+            .flatten()
+            .map(std::net::SocketAddr::ip)
+            .collect(),
+    }
+}
+
+/// Writes the JSON report to `--report-file` (when given), then the chosen format to stdout.
+fn write_report(report: &EvaluationReport, args: &EvaluateArgs) -> Result<(), UsageError> {
+    if let Some(path) = &args.report_file {
+        let failed = |err| UsageError::ReportFile {
+            path: path.display().to_string(),
+            err,
+        };
+        let mut bytes = Vec::new();
+        evaluation::write_json(report, &mut bytes).map_err(failed)?;
+        crate::report::write_file_atomically(path, &bytes).map_err(failed)?;
+    }
+    let mut out = io::stdout().lock();
+    ignore_broken_pipe(evaluation::write(report, args.output, &mut out).and_then(|()| out.flush()));
+    Ok(())
+}
+
+/// Every input, each file checked against the option that named it.
+fn read_inputs(args: &EvaluateArgs) -> Result<NetworkInputs, UsageError> {
+    use InputKind::{
+        ArmTemplate, EffectiveNsg, EffectiveRoutes, Nsg, RouteTable, SecurityGroupView,
+        ServiceTags, Subnet,
+    };
+    let named: [(&'static str, Vec<&PathBuf>, &'static [InputKind]); 6] = [
+        ("--subnet", args.subnet.iter().collect(), &[Subnet]),
+        ("--nsg", args.nsg.iter().collect(), &[Nsg, ArmTemplate]),
+        (
+            "--effective-nsg",
+            args.effective_nsg.iter().collect(),
+            &[EffectiveNsg, SecurityGroupView],
+        ),
+        (
+            "--routes",
+            args.routes.iter().collect(),
+            &[RouteTable, ArmTemplate],
+        ),
+        (
+            "--effective-routes",
+            args.effective_routes.iter().collect(),
+            &[EffectiveRoutes],
+        ),
+        (
+            "--service-tags",
+            args.service_tags.iter().collect(),
+            &[ServiceTags],
+        ),
+    ];
+    let mut inputs = NetworkInputs::default();
+    for (option, paths, kinds) in named {
+        for p in paths {
+            let expect: Expect = Some((option, kinds));
+            inputs.add_path(p, expect).map_err(UsageError::from)?;
+        }
+    }
+    for p in &args.paths {
+        inputs.add_path(p, None).map_err(UsageError::from)?;
+    }
+    if inputs.inputs.is_empty() {
+        return Err(SettingsError(
+            "evaluate needs at least one input: --subnet, --nsg, --effective-nsg, --routes, --effective-routes, --service-tags, or files and folders as arguments".into(),
+        )
+        .into());
+    }
+    Ok(inputs)
+}

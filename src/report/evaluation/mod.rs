@@ -1,0 +1,12 @@
+//! The formats of `evaluate`'s report: one pure function per format over
+//! [`crate::evaluate::report::EvaluationReport`], writing to any `Write`. Table and Markdown
+//! share the row facts (`rows`).
+
+pub mod compact;
+pub mod junit;
+pub mod markdown;
+pub mod rows;
+pub mod table;
+mod write;
+
+pub use self::write::{write, write_json};
