@@ -24,6 +24,7 @@ fn main() -> ExitCode {
         Command::List(args) => app::list(args),
         Command::Diff(args) => app::diff(args),
         Command::Script(args) => app::script(args),
+        Command::Listen(args) => app::listen(args),
         Command::Completions(args) => app::completions(args),
         Command::Man => app::man(),
     };
