@@ -108,6 +108,9 @@ fn sentence(s: &Sighting, on: &str, status: Status, started: i64) -> String {
             ),
         };
     }
+    if status == Status::Ok {
+        return "the listener's log has no line for this challenge: is it the log of the listener that answered?".into();
+    }
     match &s.listened {
         Listened::Failed(e) => format!("the listener's log says it could not listen on {on}: {e}"),
         Listened::No => {

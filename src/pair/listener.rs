@@ -193,15 +193,33 @@ async fn accept_loop(l: TcpListener, port: u16, state: Arc<State>, conns: Arc<Se
         };
         let state = Arc::clone(&state);
         tokio::spawn(async move {
-            let r = connection(stream, from, port, &state).await;
-            state.record(r);
+            connection(stream, from, port, &state).await;
             drop(permit);
         });
     }
 }
 
-/// Reads one challenge (at most [`MAX_LEN`] bytes, within [`READ_TIMEOUT`]) and answers it.
-async fn connection(mut stream: TcpStream, from: SocketAddr, port: u16, state: &State) -> Received {
+/// Reads one challenge (at most [`MAX_LEN`] bytes, within [`READ_TIMEOUT`]), logs it, then
+/// answers it: logged first, so a prober that gets the answer finds its line in the log.
+async fn connection(mut stream: TcpStream, from: SocketAddr, port: u16, state: &State) {
+    let (r, reply) = read_challenge(&mut stream, from, port, state).await;
+    state.record(r);
+    if let Some(reply) = reply {
+        let _ = timeout(WRITE_TIMEOUT, async {
+            stream.write_all(&reply).await?;
+            stream.shutdown().await
+        })
+        .await;
+    }
+}
+
+/// What one connection sent, judged: the line to log and the reply to send.
+async fn read_challenge(
+    stream: &mut TcpStream,
+    from: SocketAddr,
+    port: u16,
+    state: &State,
+) -> (Received, Option<Vec<u8>>) {
     let mut buf = [0u8; MAX_LEN];
     let mut got = 0;
     let read = timeout(READ_TIMEOUT, async {
@@ -218,30 +236,16 @@ async fn connection(mut stream: TcpStream, from: SocketAddr, port: u16, state: &
     })
     .await;
     let bytes = &buf[..got];
-    match read {
-        Ok(Ok(())) => {}
-        _ if got == 0 => return received(from, port, Transport::Tcp, Handling::Empty),
-        Ok(Err(e)) => return malformed(from, port, Transport::Tcp, bytes, e),
-        Err(_) => {
-            let want = wire::needed(bytes).unwrap_or(MAX_LEN);
-            return malformed(
-                from,
-                port,
-                Transport::Tcp,
-                bytes,
-                WireError::Truncated { got, want },
-            );
-        }
-    }
-    let (r, reply) = decide(state, bytes, from, port, Transport::Tcp);
-    if let Some(reply) = reply {
-        let _ = timeout(WRITE_TIMEOUT, async {
-            stream.write_all(&reply).await?;
-            stream.shutdown().await
-        })
-        .await;
-    }
-    r
+    let why = match read {
+        Ok(Ok(())) => return decide(state, bytes, from, port, Transport::Tcp),
+        _ if got == 0 => return (received(from, port, Transport::Tcp, Handling::Empty), None),
+        Ok(Err(e)) => e,
+        Err(_) => WireError::Truncated {
+            got,
+            want: wire::needed(bytes).unwrap_or(MAX_LEN),
+        },
+    };
+    (malformed(from, port, Transport::Tcp, bytes, why), None)
 }
 
 /// Reads datagrams one at a time; answers authenticated ones within the rate.
@@ -253,20 +257,23 @@ async fn datagram_loop(sock: UdpSocket, port: u16, state: Arc<State>) {
             tokio::time::sleep(ERROR_PAUSE).await;
             continue;
         };
-        let (mut r, reply) = decide(&state, &buf[..n], from, port, Transport::Udp);
-        if let Some(reply) = reply {
-            if state
+        let (mut r, mut reply) = decide(&state, &buf[..n], from, port, Transport::Udp);
+        let within_rate = || {
+            state
                 .answers
                 .lock()
                 .expect("not poisoned")
                 .take(Instant::now())
-            {
-                let _ = sock.send_to(&reply, from).await;
-            } else {
-                r.verdict = Handling::RateLimited;
-            }
+        };
+        if reply.is_some() && !within_rate() {
+            r.verdict = Handling::RateLimited;
+            reply = None;
         }
+        // Logged before the answer leaves, as on TCP.
         state.record(r);
+        if let Some(reply) = reply {
+            let _ = sock.send_to(&reply, from).await;
+        }
     }
 }
 

@@ -64,6 +64,10 @@ pub async fn probe(target: &Target, ctx: &Context, deadline: Instant) -> Outcome
     o.facts
         .pair
         .get_or_insert_with(|| facts(&ask, PairAnswer::Nothing));
+    if o.status == Status::Refused && target.transport == Transport::Tcp {
+        o.detail
+            .push_str(" (is `apim-probe listen` running there, with this port?)");
+    }
     o
 }
 
