@@ -14,7 +14,7 @@ use common::lab;
 use std::net::SocketAddr;
 use std::path::Path;
 
-use lab::{Family, Kind, Lab, PROBER, Proto, Verdict, detail, listener_log, probes_on};
+use lab::{Family, Kind, LISTENER, Lab, PROBER, Proto, Verdict, detail, listener_log, probes_on};
 use serde_json::Value;
 
 const TOKEN: &str = "the-lab-pair-token-0123456789";
@@ -23,7 +23,7 @@ const PEER_ROWS: &str = "redis-external,redis-internal,rate-limit-sync";
 
 /// `check --peer <azure> --token-file <token> --only <peer rows> <extra…>` in `subnet`.
 fn check_peer(lab: &Lab, dns: SocketAddr, token: &Path, extra: &[&str]) -> Value {
-    let peer = lab.listener_addr().to_string();
+    let peer = LISTENER.to_string();
     let token = token.to_str().unwrap();
     let mut args = vec![
         "--peer",
@@ -81,7 +81,7 @@ fn pair_mode_through_nsgs_on_both_sides() {
     // The embedded catalog's peer ports: TCP 6380-6383, UDP 4290.
     let log = lab.start_listener(&token, 5, &[]);
     let log_arg = log.to_str().unwrap().to_owned();
-    let listener = lab.listener_addr();
+    let listener = LISTENER;
 
     // The listener's NSG drops TCP 6382 and UDP 4290 coming in.
     lab.block(Verdict::Drop, listener, Proto::Tcp, Some(6382));
@@ -143,7 +143,7 @@ fn a_wrong_token_and_a_server_that_is_not_ours() {
     let token = lab.token_file("pair.token", TOKEN);
     let wrong = lab.token_file("other.token", "the token of another pair, not ours");
     // 6380 is a plain server that is not ours (it answers with a TDS PRELOGIN reply).
-    let listener = lab.listener_addr();
+    let listener = LISTENER;
     lab.start_responder(&Kind::Tds, &[SocketAddr::new(listener, 6380)]);
     let log = lab.start_listener(&token, 4, &["--ports", "6381-6383/tcp,4290/udp"]);
 

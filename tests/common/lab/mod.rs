@@ -48,7 +48,7 @@ mod servers;
 pub use daemons::Zone;
 pub use netns::{Family, Lab, Service};
 pub use nsg::{Proto, RouteKind, Verdict};
-pub use pair::{PROBER, listener_log, probes_on};
+pub use pair::{LISTENER, PROBER, listener_log, probes_on};
 pub use pki::{Ca, Leaf, store};
 pub use prereq::under_ci;
 pub use responder::{AMQP_REPLY, Kind, TDS_REPLY, wildcard};

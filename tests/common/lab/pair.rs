@@ -12,12 +12,10 @@ use serde_json::Value;
 
 use super::netns::{AZURE_V4, BOUND, Lab, run};
 
-impl Lab {
-    /// The address `check --peer` gives for the listener: `azure`'s end of the veth pair.
-    pub fn listener_addr(&self) -> IpAddr {
-        IpAddr::V4(AZURE_V4)
-    }
+/// The address `check --peer` gives for the listener: `azure`'s end of the veth pair.
+pub const LISTENER: IpAddr = IpAddr::V4(AZURE_V4);
 
+impl Lab {
     /// Writes `token` to a file of the lab's scratch folder (both sides read it).
     pub fn token_file(&self, name: &str, token: &str) -> PathBuf {
         let path = self.dir().join(name);
