@@ -321,3 +321,32 @@ fn without_peer_the_peer_rows_say_how_to_run_pair_mode() {
     let text = plan.to_string();
     assert!(text.contains("check --peer HOST"), "{text}");
 }
+
+// The fuzz seeds were made by an independent implementation of the README's wire format (Python's
+// hmac over label, header and nonce): the listener must answer that challenge, and the prober
+// must accept that proof.
+#[test]
+fn the_wire_format_is_the_documented_one() {
+    let seeds = concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/corpus/pair/");
+    let read = |name: &str| std::fs::read(format!("{seeds}{name}")).unwrap();
+    let token = Token::new(b"fuzz-pair-token-0123456789").unwrap();
+    let nonce = [7u8; 16];
+    let challenge = read("challenge");
+    assert_eq!(
+        challenge,
+        auth::challenge(&token, 6381, Transport::Tcp, nonce)
+    );
+    let auth::Answer::Proof { reply, .. } = auth::answer(&token, &challenge, 6381, Transport::Tcp)
+    else {
+        panic!("the documented challenge is not answered");
+    };
+    assert_eq!(reply, read("proof"));
+    assert_eq!(
+        auth::judge(&token, &read("proof"), &nonce, 6381, Transport::Tcp),
+        auth::Verdict::Proven
+    );
+    assert_eq!(
+        auth::judge(&token, &read("bad-mac"), &nonce, 6381, Transport::Udp),
+        auth::Verdict::WrongToken
+    );
+}
