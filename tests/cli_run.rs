@@ -223,3 +223,88 @@ fn a_tiny_open_file_limit_slows_the_run_but_loses_and_misreports_nothing() {
         report["warnings"]
     );
 }
+
+#[test]
+fn a_report_file_that_fails_after_the_probes_ran_loses_nothing() {
+    // A silent listener holds a TLS probe for up to 2 s; its folder is deleted meanwhile, so the
+    // report file (checked writable before probing) cannot be written at the end.
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let waiting =
+        row("waiting", true, "127.0.0.1", port).replace("check = \"tcp\"", "check = \"tls\"");
+    let (_dir, cat) = catalog(&[waiting, row("fast", true, "127.0.0.1", closed_port())]);
+    let out_dir = tempfile::tempdir().unwrap();
+    let target = out_dir.path().join("later").join("report.json");
+    std::fs::create_dir(target.parent().unwrap()).unwrap();
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("apim-probe"))
+        .env("APIM_PROBE_NO_IMDS", "true")
+        .args(["check", "-o", "compact", "--timeout", "2s"])
+        .args([
+            "--dns-server",
+            "127.0.0.1:9",
+            "--catalog",
+            cat.to_str().unwrap(),
+        ])
+        .arg("--report-file")
+        .arg(&target)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Ready when the TLS probe connects: the writability check has passed.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let listener = silent.try_clone().unwrap();
+    std::thread::spawn(move || tx.send(listener.accept().map(|(s, _)| s)));
+    let accepted = rx
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("the probe connects within 10 s")
+        .unwrap();
+    std::fs::remove_dir_all(target.parent().unwrap()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // The verdict's code (a required failure), not 2 ("nothing probed").
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(
+        stdout.lines().last().unwrap().starts_with("VERDICT: FAIL"),
+        "{stdout}"
+    );
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.contains("error")).collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert!(
+        errors[0].contains(&target.display().to_string()),
+        "{stderr}"
+    );
+    drop((accepted, silent));
+}
+
+#[test]
+fn a_dns_server_that_sends_our_query_back_is_not_a_dns_server() {
+    let echo = DnsResponder::start(&[("login.microsoftonline.com", Answer::Echo)]);
+    let (_dir, cat) = catalog(&[DNS_ROW.to_owned()]);
+    let (_, report) = check_json(&[
+        "--catalog",
+        cat.to_str().unwrap(),
+        "--dns-server",
+        &echo.addr.to_string(),
+        "--timeout",
+        "1s",
+        "--only",
+        "dns",
+    ]);
+    let udp = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["transport"] == "udp")
+        .unwrap();
+    assert_eq!(udp["status"], "protocol_error", "{udp:#}");
+    assert!(
+        udp["detail"]
+            .as_str()
+            .unwrap()
+            .contains("echo or reflector"),
+        "{udp:#}"
+    );
+    assert_eq!(udp["facts"]["dns"]["failure"], "not_dns", "{udp:#}");
+}

@@ -93,9 +93,10 @@ fn json_has_one_array_per_class_and_counts() {
         v["counts"],
         serde_json::json!({
             "regressed": 1, "regressed_required": 1, "fixed": 1, "changed_reason": 1,
-            "new": 1, "gone": 1, "unchanged": 2
+            "new": 1, "gone": 1, "gone_required": 0, "unchanged": 2
         })
     );
+    assert_eq!(v["new_interrupted"], false);
     assert!(
         v["reports"]["old"]["file"]
             .as_str()
@@ -253,5 +254,64 @@ Changed
 
 0 regressed (0 required), 0 fixed, 2 changed, 0 new, 0 gone, 4 unchanged
 "
+    );
+}
+
+/// `old.json` changed by `edit`, written to a temp file; the diff `old.json → it` (code, table).
+fn diff_edited(edit: impl FnOnce(&mut serde_json::Value)) -> (i32, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("old.json")).unwrap()).unwrap();
+    edit(&mut v);
+    let path = dir.path().join("later.json");
+    std::fs::write(&path, v.to_string()).unwrap();
+    let out = bin()
+        .arg("diff")
+        .arg(fixture("old.json"))
+        .arg(&path)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+    )
+}
+
+#[test]
+fn a_required_probe_no_longer_probed_is_a_regression() {
+    // sql (required) was ok; now skipped: coverage lost, the diff fails.
+    let (code, text) = diff_edited(|v| {
+        v["results"][0]["status"] = "skipped".into();
+        v["results"][0]["detail"] = "placeholder not filled".into();
+    });
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains(
+            "Regressed\n  sql db.example.net:1433/tcp ok → skipped (required) — no longer probed\n"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_required_probe_gone_fails_the_diff() {
+    let (code, text) = diff_edited(|v| {
+        v["results"].as_array_mut().unwrap().remove(0);
+    });
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("Gone\n  sql db.example.net:1433/tcp ok → absent (required)\n"),
+        "{text}"
+    );
+    assert!(text.contains("1 gone (1 required)"), "{text}");
+}
+
+#[test]
+fn an_interrupted_new_report_never_passes() {
+    let (code, text) = diff_edited(|v| v["interrupted"] = true.into());
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.starts_with("the new report is partial (its run was interrupted): no change"),
+        "{text}"
     );
 }

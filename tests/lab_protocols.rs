@@ -13,8 +13,8 @@ use common::lab;
 use std::net::SocketAddr;
 
 use lab::{
-    Ca, Family, Kind, Lab, Proto, Service, Verdict, Web, Zone, detail, dns_checks, dns_row, result,
-    row, store, tcp_row, wildcard,
+    Ca, Family, Kind, Lab, Page, Proto, Service, Verdict, Web, Zone, detail, dns_checks, dns_row,
+    result, row, store, tcp_row, wildcard,
 };
 use serde_json::Value;
 
@@ -96,8 +96,8 @@ fn every_check_kind_is_ok_against_its_server() {
         ("http", "200"),
         ("tds", "server version 12.0.2000.0"),
         ("smb", "dialect SMB"),
-        ("amqp", "AMQP 1.0 SASL header, echoed"),
-        ("amqps", "AMQP 1.0 SASL header, echoed"),
+        ("amqp", "AMQP 1.0 SASL header and sasl-mechanisms"),
+        ("amqps", "AMQP 1.0 SASL header and sasl-mechanisms"),
         ("ntp", ""),
     ] {
         assert_eq!(
@@ -170,6 +170,7 @@ fn tls_interception_and_firewall_deny_on_nginx() {
         leaf: Some(lab_ca.leaf(lab.dir(), "good", &names)),
         overrides,
         deny: vec![names[2].to_owned()],
+        ..Web::default()
     });
     let cat = lab.catalog(&[
         row("good", "tls", true, names[0], 443),
@@ -220,6 +221,97 @@ fn tls_interception_and_firewall_deny_on_nginx() {
     assert!(
         d.contains("470") && d.contains("No rule matched to proceed"),
         "{d}"
+    );
+    assert_eq!(run.code, 1);
+}
+
+// Proxies and NVAs answering HTTP in the service's place (real nginx playing them): a 407 wants
+// credentials, a 403 or 502 a proxy marks as its own is the network answering — firewall_denied,
+// naming what was seen; a plain 404 is the service answering (ok, with a warning).
+#[test]
+fn proxies_answering_http_are_denials_naming_the_proxy() {
+    let names = [
+        "auth.lab.test",
+        "squid.lab.test",
+        "via.lab.test",
+        "forti.lab.test",
+        "plain.lab.test",
+    ];
+    let Some((mut lab, dns, _svcs)) = lab_for(&names) else {
+        return;
+    };
+    let page = |host: &str, status: u16, headers: &[(&str, &str)], body: &str| Page {
+        host: host.to_owned(),
+        status,
+        headers: headers
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+        body: body.to_owned(),
+    };
+    lab.start_nginx(&Web {
+        http_ports: vec![80],
+        pages: vec![
+            page(
+                names[0],
+                407,
+                &[("Proxy-Authenticate", "Basic realm=\"Contoso proxy\"")],
+                "auth",
+            ),
+            page(
+                names[1],
+                403,
+                &[("X-Squid-Error", "ERR_ACCESS_DENIED 0")],
+                "denied",
+            ),
+            page(
+                names[2],
+                502,
+                &[("Via", "1.1 egress.contoso (squid/5.7)")],
+                "bad gateway",
+            ),
+            page(
+                names[3],
+                403,
+                &[],
+                "<h1>FortiGuard Web Filtering</h1> Web Page Blocked",
+            ),
+            page(names[4], 404, &[], "not here"),
+        ],
+        ..Web::default()
+    });
+    let ids = ["auth", "squid", "via", "forti", "plain"];
+    let rows: Vec<String> = ids
+        .iter()
+        .zip(names)
+        .map(|(id, name)| row(id, "http", true, name, 80))
+        .collect();
+    let cat = lab.catalog(&rows);
+    let run = lab.check_json(
+        dns,
+        &["--catalog", cat.to_str().unwrap(), "--timeout", "2s"],
+    );
+    for (id, words) in [
+        ("auth", "Proxy-Authenticate: Basic realm"),
+        ("squid", "X-Squid-Error: ERR_ACCESS_DENIED"),
+        ("via", "Via: 1.1 egress.contoso"),
+        ("forti", "FortiGuard"),
+    ] {
+        assert_eq!(status(&run.report, id), "firewall_denied");
+        let r = result(&run.report, id);
+        assert!(detail(r).contains(words), "{id}: {r:#}");
+        assert!(r["facts"]["http"]["proxy"].is_string(), "{id}: {r:#}");
+    }
+    assert_eq!(status(&run.report, "plain"), "ok");
+    let plain = result(&run.report, "plain");
+    assert_eq!(plain["warnings"][0]["kind"], "http_status", "{plain:#}");
+    assert_eq!(plain["warnings"][0]["status"], 404, "{plain:#}");
+    assert!(
+        plain["warnings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Server: nginx"),
+        "{plain:#}"
     );
     assert_eq!(run.code, 1);
 }

@@ -377,3 +377,196 @@ fn ipv6_only_and_ipv4_dropped_fallback() {
     );
     assert_eq!(run.code, 0);
 }
+
+// 4c. ICMP errors for UDP: a DNS server and a time server behind rejects are `unreachable`, with
+// the ICMP error and its sender as facts (without the error queue, Linux drops host-unreachable
+// for UDP and they looked like silence: `timeout`).
+#[test]
+fn icmp_rejects_of_udp_are_unreachable_with_their_sender() {
+    let Some((mut lab, dns, svcs)) = lab_with(&[("time.lab.test", Family::V4)], &[]) else {
+        return;
+    };
+    lab.start_ntp();
+    lab.block(Verdict::IcmpHostUnreachable, dns.ip(), Proto::Udp, Some(53));
+    lab.block_service(
+        Verdict::IcmpxAdminProhibited,
+        &svcs[0],
+        Proto::Udp,
+        Some(123),
+    );
+    // The time server by address: its name could not be resolved over UDP now.
+    let ntp_ip = svcs[0].ip4().to_string();
+    let cat = lab.catalog(&[lab::dns_row(), lab::row("ntp", "ntp", true, &ntp_ip, 123)]);
+    let run = lab.check_json(
+        dns,
+        &["--catalog", cat.to_str().unwrap(), "--timeout", "2s"],
+    );
+    let udp = lab::results(&run.report, "dns")
+        .into_iter()
+        .find(|r| r["transport"] == "udp")
+        .unwrap();
+    show("dns/udp host-unreachable", udp);
+    assert_eq!(udp["status"], "unreachable", "{udp:#}");
+    assert_eq!(udp["facts"]["icmp"]["name"], "host-unreachable", "{udp:#}");
+    let ntp = result(&run.report, "ntp");
+    show("ntp admin-prohibited", ntp);
+    assert_eq!(ntp["status"], "unreachable", "{ntp:#}");
+    assert_eq!(ntp["facts"]["icmp"]["name"], "admin-prohibited", "{ntp:#}");
+    for r in [udp, ntp] {
+        let from = r["facts"]["icmp"]["from"].as_str().expect("the sender");
+        assert!(detail(r).contains(&format!("from {from}")), "{r:#}");
+    }
+    let tcp = lab::results(&run.report, "dns")
+        .into_iter()
+        .find(|r| r["transport"] == "tcp")
+        .unwrap();
+    assert_eq!(tcp["status"], "ok", "only UDP is rejected: {tcp:#}");
+}
+
+// 6. Honest timeouts: when resolving took part of the budget, the connect's detail says how long
+// it really had (and the facts say which phase ran out, and its budget).
+#[test]
+fn a_slow_lookup_leaves_the_connect_less_than_the_timeout_and_says_so() {
+    let Some(mut lab) = Lab::start() else {
+        return;
+    };
+    let dropped = lab.service(Family::V4);
+    let slow = lab.service(Family::V4);
+    let answer = match dropped.ip4() {
+        std::net::IpAddr::V4(a) => a,
+        std::net::IpAddr::V6(_) => unreachable!("a V4 service"),
+    };
+    let dns = SocketAddr::new(slow.ip4(), 53);
+    lab.start_responder(
+        &lab::Kind::SlowDns {
+            delay_ms: 1200,
+            answer,
+        },
+        &[dns],
+    );
+    lab.block_service(Verdict::Drop, &dropped, Proto::Tcp, Some(443));
+    let cat = lab.catalog(&[tcp_row("slow", true, "slow.lab.test", 443)]);
+    let run = lab.check_json(
+        dns,
+        &["--catalog", cat.to_str().unwrap(), "--timeout", "3s"],
+    );
+    let r = result(&run.report, "slow");
+    show("slow lookup, then a drop", r);
+    assert_eq!(r["status"], "timeout", "{r:#}");
+    assert_eq!(r["facts"]["timed_out_in"], "connect", "{r:#}");
+    let budget = r["facts"]["phase_budget_ms"].as_f64().unwrap();
+    assert!((1000.0..2500.0).contains(&budget), "{budget}: {r:#}");
+    assert!(
+        detail(r).contains("the rest of the 3s timeout"),
+        "not 'within 3s': {r:#}"
+    );
+    assert!(r["timings_ms"]["dns"].as_f64().unwrap() >= 1000.0, "{r:#}");
+}
+
+// 7. Ubuntu's stub resolver: /etc/resolv.conf names 127.0.0.53 (a real dnsmasq stub here, as
+// systemd-resolved would be). Its upstream, from /run/systemd/resolve/resolv.conf, is what gets
+// probed and asked; the report names the stub bypassed. Without that file, the stub is kept and a
+// warning says the VNet's DNS was not tested directly.
+#[test]
+fn a_local_stub_resolver_is_bypassed_for_its_upstream() {
+    let Some((mut lab, dns, _svcs)) = lab_with(&[("svc.lab.test", Family::V4)], &[443]) else {
+        return;
+    };
+    lab.start_stub(dns);
+    let cat = lab.catalog(&[lab::dns_row(), tcp_row("svc", true, "svc.lab.test", 443)]);
+    let stub_conf = "# systemd-resolved stub\nnameserver 127.0.0.53\noptions edns0 trust-ad\n";
+    let upstream = format!("nameserver {}\n", dns.ip());
+    let run = lab.check_json_system_dns(
+        &[
+            ("/etc/resolv.conf", stub_conf),
+            ("/run/systemd/resolve/resolv.conf", &upstream),
+        ],
+        &["--catalog", cat.to_str().unwrap(), "--timeout", "2s"],
+    );
+    let r = &run.report;
+    assert_eq!(
+        r["dns"]["servers"],
+        serde_json::json!([dns.to_string()]),
+        "{r:#}"
+    );
+    assert_eq!(
+        r["dns"]["stub"]["servers"],
+        serde_json::json!(["127.0.0.53:53"]),
+        "{r:#}"
+    );
+    assert_eq!(r["dns"]["stub"]["kind"], "systemd-resolved", "{r:#}");
+    for c in r["dns"]["checks"].as_array().unwrap() {
+        assert_eq!(
+            c["server"],
+            dns.to_string(),
+            "the upstream is probed, not the stub: {c}"
+        );
+        assert_eq!(c["status"], "ok", "{c}");
+    }
+    assert_eq!(result(r, "svc")["status"], "ok", "{r:#}");
+    assert!(
+        r["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w["kind"] == "dns_stub"),
+        "{r:#}"
+    );
+    // Without the upstream file: the stub stays, and the report says what was not tested.
+    let run = lab.check_json_system_dns(
+        &[("/etc/resolv.conf", stub_conf)],
+        &["--catalog", cat.to_str().unwrap(), "--timeout", "2s"],
+    );
+    let r = &run.report;
+    assert_eq!(
+        r["dns"]["servers"],
+        serde_json::json!(["127.0.0.53:53"]),
+        "{r:#}"
+    );
+    assert!(r["dns"]["stub"]["upstream_from"].is_null(), "{r:#}");
+    let w = r["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["kind"] == "dns_stub")
+        .expect("a dns_stub warning");
+    assert!(
+        w["message"].as_str().unwrap().contains("--dns-server"),
+        "{w}"
+    );
+}
+
+// 8. A DNS path that drops AAAA questions (an nft rule matching the query type, in front of a real
+// dnsmasq): the A answer is used after a short grace, with a warning, instead of every name
+// failing.
+#[test]
+fn a_dns_path_that_drops_aaaa_questions_costs_only_a_warning() {
+    // "svc.lab.test." is 14 bytes on the wire: QTYPE sits 12 + 14 bytes into the DNS message,
+    // 8 more into the UDP header: bit 272 of the transport header.
+    let Some((lab, dns, _svcs)) = lab_with(&[("svc.lab.test", Family::Dual)], &[443]) else {
+        return;
+    };
+    lab.nft_script(&format!(
+        "add rule inet nsg input ip daddr {} udp dport 53 @th,272,16 0x1c drop\n",
+        dns.ip()
+    ));
+    let cat = lab.catalog(&[tcp_row("svc", true, "svc.lab.test", 443)]);
+    let run = lab.check_json(
+        dns,
+        &["--catalog", cat.to_str().unwrap(), "--timeout", "3s"],
+    );
+    let r = result(&run.report, "svc");
+    show("AAAA dropped", r);
+    assert_eq!(r["status"], "ok", "{r:#}");
+    assert_eq!(
+        r["addresses"].as_array().unwrap().len(),
+        1,
+        "IPv4 only: {r:#}"
+    );
+    assert_eq!(r["warnings"][0]["kind"], "aaaa_no_answer", "{r:#}");
+    assert!(
+        r["timings_ms"]["dns"].as_f64().unwrap() < 1500.0,
+        "a short grace, not the whole timeout: {r:#}"
+    );
+    assert_eq!(run.code, 0);
+}

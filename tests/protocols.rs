@@ -32,6 +32,8 @@ enum Behaviour {
     Trickle(&'static [u8]),
     /// Reads the request and never answers.
     Silent,
+    /// Reads the request and sends it back, byte for byte (an echo service or a reflector).
+    Echo,
 }
 
 /// A TCP peer acting out one behaviour for every connection.
@@ -77,6 +79,10 @@ fn serve(mut conn: TcpStream, behaviour: Behaviour, stop: &AtomicBool) {
         }
     }
     match behaviour {
+        Behaviour::Echo => {
+            let _ = conn.write_all(&buf[..got.min(buf.len())]);
+            hold(&mut conn, stop);
+        }
         Behaviour::Reply(bytes) => {
             let _ = conn.write_all(bytes);
             hold(&mut conn, stop);
@@ -145,8 +151,8 @@ const SMB_REPLY: &[u8] = &[
     0x80, 0, 0, 0, 0, 0, 0, 0, // SecurityBuffer offset 128, length 0; contexts offset
 ];
 
-/// The AMQP 1.0 SASL header, echoed as Event Hubs does.
-const AMQP_REPLY: &[u8] = b"AMQP\x03\x01\x00\x00";
+/// What Event Hubs answers: the SASL header, then its mechanisms.
+const AMQP_REPLY: &[u8] = common::support::AMQP_BROKER_REPLY;
 
 #[test]
 fn services_that_answer_are_ok_and_say_what_they_are() {
@@ -166,7 +172,10 @@ fn services_that_answer_are_ok_and_say_what_they_are() {
     for (id, words) in [
         ("tds", "server version 12.0.2000.0, encryption required"),
         ("smb", "dialect SMB 3.1.1 (0x0311)"),
-        ("amqp", "AMQP 1.0 SASL header, echoed"),
+        (
+            "amqp",
+            "AMQP 1.0 SASL header and sasl-mechanisms (MSSBCBS, PLAIN, ANONYMOUS, EXTERNAL)",
+        ),
         ("rabbit", "0-9-1"),
     ] {
         let r = result(&report, id);
@@ -183,6 +192,7 @@ fn services_that_answer_are_ok_and_say_what_they_are() {
 #[test_case(Behaviour::Reset, "protocol_error", "reset after accept"; "accept then reset")]
 #[test_case(Behaviour::Reply(GARBAGE), "protocol_error", "de ad be ef"; "garbage")]
 #[test_case(Behaviour::Silent, "timeout", "no reply"; "silence")]
+#[test_case(Behaviour::Echo, "protocol_error", "echo or reflector"; "an echo of the request")]
 fn hostile_peers_fail_every_kind_by_the_deadline(b: Behaviour, status: &str, words: &str) {
     hostile(|_| b, status, words);
 }

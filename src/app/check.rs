@@ -115,6 +115,7 @@ pub async fn run(s: &CheckSettings, inputs: &Inputs) -> Result<Report, UsageErro
     progress.clear();
     let mut report = build_report(s, &plan, run.outcomes, dns, started_at, start.elapsed());
     report.interrupted = run.stopped == Some(Stop::Interrupted);
+    report.warnings.extend(stub_warning(&report.dns));
     if capped {
         report.warnings.push(Warning::new(
             WarningKind::Concurrency { limit: concurrency },
@@ -172,6 +173,30 @@ pub fn verdict(report: &Report) -> u8 {
     } else {
         exit::FAILED
     }
+}
+
+/// What the report says of a local DNS stub: bypassed for its upstream servers, or kept because
+/// they could not be found.
+fn stub_warning(dns: &DnsInfo) -> Option<Warning> {
+    let stub = dns.stub.as_ref()?;
+    let at = stub.servers.join(", ");
+    let message = match (&stub.upstream_from, &stub.kind) {
+        (Some(file), kind) => format!(
+            "the system's DNS server {at} is a local stub ({}): it answers whatever its upstream does, so its upstream servers from {file} ({}) were probed and used instead",
+            kind.as_deref().unwrap_or("a caching resolver"),
+            dns.servers.join(", ")
+        ),
+        (None, _) => format!(
+            "the system's DNS server {at} is a local stub and its upstream servers could not be found (no /run/systemd/resolve/resolv.conf, no dnsmasq server= lines): the VNet's DNS servers were not tested directly; give them with --dns-server"
+        ),
+    };
+    Some(Warning::new(
+        WarningKind::DnsStub {
+            stub: stub.servers.clone(),
+            upstream_from: stub.upstream_from.clone(),
+        },
+        message,
+    ))
 }
 
 fn report_file_error(path: &Path, err: io::Error) -> UsageError {

@@ -24,7 +24,7 @@ use crate::catalog::apim::{self, ApimEndpoint};
 use crate::catalog::plan::{self, Plan, PlanError};
 use crate::catalog::{Catalog, CatalogError, load};
 use crate::probe::resolve;
-use crate::report::model::{DnsInfo, ReportSettings};
+use crate::report::model::{DnsInfo, DnsStub, ReportSettings};
 use crate::settings::ScopeSettings;
 
 /// An error that stops a command before anything is probed (exit code 2).
@@ -75,15 +75,22 @@ pub(crate) fn dns_config(
     Result<hickory_resolver::config::ResolverConfig, String>,
     DnsInfo,
 ) {
-    let (config, source) = match &s.dns_servers {
-        Some(servers) => (Ok(resolve::servers_config(servers)), "option"),
-        None => (resolve::system_config(), "system"),
+    let (config, source, stub) = if let Some(servers) = &s.dns_servers {
+        (Ok(resolve::servers_config(servers)), "option", None)
+    } else {
+        let system = resolve::system_dns();
+        (system.config, "system", system.stub)
     };
     let servers = config.as_ref().map(resolve::servers_of).unwrap_or_default();
     let info = DnsInfo {
         servers: servers.iter().map(ToString::to_string).collect(),
         source: source.into(),
         error: config.as_ref().err().cloned(),
+        stub: stub.map(|st| DnsStub {
+            servers: st.servers.iter().map(ToString::to_string).collect(),
+            upstream_from: st.upstream_from.as_ref().map(|(f, _)| f.clone()),
+            kind: st.upstream_from.map(|(_, by)| by),
+        }),
         checks: Vec::new(),
     };
     (config, info)

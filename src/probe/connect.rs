@@ -12,7 +12,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use socket2::{Domain, Protocol, Socket, Type};
-use tokio::net::TcpStream;
+use tokio::net::{TcpStream, UdpSocket};
 use tokio::task::JoinSet;
 use tokio::time::{Instant, sleep, timeout_at};
 
@@ -57,6 +57,27 @@ impl ConnectFailure {
         }
     }
 
+    /// The status and the sentence for this failure on a connected UDP socket: a refusal there is
+    /// an ICMP port unreachable (said so, with its sender when known).
+    pub fn explain_udp(&self) -> (Status, String) {
+        let (status, why) = self.explain();
+        if status != Status::Refused {
+            return (status, why);
+        }
+        let from = self
+            .icmp
+            .as_ref()
+            .and_then(|i| i.from.as_deref())
+            .map_or(String::new(), |f| format!(" from {f}"));
+        (
+            status,
+            format!(
+                "ICMP port unreachable{from}: nothing listens on this port [{}]",
+                self.err
+            ),
+        )
+    }
+
     /// The finished outcome for this failure of `addr`, with the ICMP error as a fact.
     pub fn outcome(&self, addr: SocketAddr) -> Outcome {
         let (status, why) = self.explain();
@@ -75,10 +96,11 @@ pub async fn with_connection(
     speak: impl AsyncFnOnce(Connection) -> Outcome,
 ) -> Outcome {
     let start = Instant::now();
-    let (addrs, dns_ms) = match resolve::host(&ctx.dns, &target.host, ctx.timeout, deadline).await {
+    let resolved = match resolve::host(&ctx.dns, &target.host, ctx.timeout, deadline).await {
         Ok(r) => r,
         Err(outcome) => return outcome,
     };
+    let addrs = resolved.addrs;
     let mut out = match connect(&addrs, target.port, ctx, deadline).await {
         Ok(conn) => {
             let (peer, elapsed, notes) = (conn.peer, conn.elapsed, conn.notes.join("; "));
@@ -93,7 +115,8 @@ pub async fn with_connection(
         Err(o) => o,
     };
     out.addresses = addrs;
-    out.timings.dns = dns_ms;
+    out.timings.dns = resolved.dns_ms;
+    out.warnings.extend(resolved.warnings);
     out.timings.total = Some(millis(start.elapsed()));
     out
 }
@@ -279,6 +302,38 @@ pub async fn connect_one(addr: SocketAddr) -> Result<TcpStream, ConnectFailure> 
             icmp: icmp::take(&stream),
             err,
         }),
+    }
+}
+
+/// A UDP socket connected to `server`, with the ICMP error queue enabled: a connected socket
+/// gets an ICMP port unreachable as `ECONNREFUSED`, and with the queue on, Linux also reports host,
+/// network and admin unreachable (which it otherwise ignores for UDP) and says who sent them.
+pub async fn udp(server: SocketAddr) -> Result<UdpSocket, ConnectFailure> {
+    let plain = |err| ConnectFailure { err, icmp: None };
+    let any: SocketAddr = if server.is_ipv4() {
+        (std::net::Ipv4Addr::UNSPECIFIED, 0).into()
+    } else {
+        (std::net::Ipv6Addr::UNSPECIFIED, 0).into()
+    };
+    let sock = fds::retry(|| std::net::UdpSocket::bind(any))
+        .await
+        .map_err(plain)?;
+    sock.set_nonblocking(true).map_err(plain)?;
+    icmp::enable(&sock, server.is_ipv6());
+    let sock = UdpSocket::from_std(sock).map_err(plain)?;
+    sock.connect(server).await.map_err(|err| ConnectFailure {
+        icmp: icmp::take(&sock),
+        err,
+    })?;
+    Ok(sock)
+}
+
+/// The failure of an exchange on a socket from [`udp`]: the error, and the ICMP error queued
+/// for it with its sender.
+pub fn udp_failure(sock: &UdpSocket, err: io::Error) -> ConnectFailure {
+    ConnectFailure {
+        icmp: icmp::take(sock),
+        err,
     }
 }
 

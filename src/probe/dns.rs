@@ -8,18 +8,17 @@
 use std::io;
 use std::net::SocketAddr;
 
-use hickory_resolver::proto::op::{Message, Query, ResponseCode};
+use hickory_resolver::proto::op::{Message, MessageType, Query, ResponseCode};
 use hickory_resolver::proto::rr::{Name, RecordType};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::UdpSocket;
 use tokio::time::{Instant, timeout_at};
 
-use super::connect::{classify, connect_one};
+use super::bytes::hex_prefix;
+use super::connect::{self, ConnectFailure, connect_one};
 use super::context::{Context, Target};
 use super::facts::{DnsFacts, DnsFailureKind};
 use super::outcome::{Outcome, Phase, Status, Warning, WarningKind, millis};
 use super::words::within;
-use super::{bytes::hex_prefix, fds};
 use crate::catalog::model::Transport;
 
 /// The name asked: the one every APIM instance needs, so an answer is also a useful one.
@@ -89,26 +88,30 @@ pub fn build_query() -> Result<(u16, Vec<u8>), String> {
     Ok((m.metadata.id, m.to_vec().map_err(|e| e.to_string())?))
 }
 
-async fn ask_udp(server: SocketAddr, query: &[u8]) -> io::Result<Vec<u8>> {
-    let bind: SocketAddr = if server.is_ipv4() {
-        "0.0.0.0:0".parse()
-    } else {
-        "[::]:0".parse()
-    }
-    .expect("literal");
-    let sock = fds::retry(|| std::net::UdpSocket::bind(bind)).await?;
-    sock.set_nonblocking(true)?;
-    let sock = UdpSocket::from_std(sock)?;
-    sock.connect(server).await?;
-    sock.send(query).await?;
+async fn ask_udp(server: SocketAddr, query: &[u8]) -> Result<Vec<u8>, ConnectFailure> {
+    let sock = connect::udp(server).await?;
     let mut buf = vec![0u8; 4096];
-    let n = sock.recv(&mut buf).await?;
-    buf.truncate(n);
-    Ok(buf)
+    let exchange = async {
+        sock.send(query).await?;
+        sock.recv(&mut buf).await
+    };
+    match exchange.await {
+        Ok(n) => {
+            buf.truncate(n);
+            Ok(buf)
+        }
+        Err(err) => Err(connect::udp_failure(&sock, err)),
+    }
 }
 
-async fn ask_tcp(server: SocketAddr, query: &[u8]) -> io::Result<Vec<u8>> {
-    let mut s = connect_one(server).await.map_err(|f| f.err)?;
+async fn ask_tcp(server: SocketAddr, query: &[u8]) -> Result<Vec<u8>, ConnectFailure> {
+    let mut s = connect_one(server).await?;
+    let plain = |err| ConnectFailure { err, icmp: None };
+    framed(&mut s, query).await.map_err(plain)
+}
+
+/// One query and its answer over a TCP stream, each with its two-byte length (RFC 1035 §4.2.2).
+async fn framed(s: &mut tokio::net::TcpStream, query: &[u8]) -> io::Result<Vec<u8>> {
     let len = u16::try_from(query.len()).map_err(|_| io::Error::other("query too long"))?;
     let mut framed = len.to_be_bytes().to_vec();
     framed.extend_from_slice(query);
@@ -119,7 +122,8 @@ async fn ask_tcp(server: SocketAddr, query: &[u8]) -> io::Result<Vec<u8>> {
     Ok(buf)
 }
 
-fn failure(server: SocketAddr, transport: Transport, e: &io::Error) -> Outcome {
+fn failure(server: SocketAddr, transport: Transport, f: &ConnectFailure) -> Outcome {
+    let e = &f.err;
     if e.kind() == io::ErrorKind::UnexpectedEof {
         return Outcome::new(
             Status::ProtocolError,
@@ -127,11 +131,9 @@ fn failure(server: SocketAddr, transport: Transport, e: &io::Error) -> Outcome {
             format!("{server} closed the connection before a full DNS answer"),
         );
     }
-    let (status, why) = classify(e);
-    let why = if transport == Transport::Udp && status == Status::Refused {
-        "ICMP port unreachable: nothing listens on this port".to_owned()
-    } else {
-        why
+    let (status, why) = match transport {
+        Transport::Udp => f.explain_udp(),
+        Transport::Tcp => f.explain(),
     };
     let mut o = Outcome::new(
         status,
@@ -143,6 +145,7 @@ fn failure(server: SocketAddr, transport: Transport, e: &io::Error) -> Outcome {
         transport,
         Some(DnsFailureKind::Unreachable),
     ));
+    o.facts.icmp.clone_from(&f.icmp);
     o
 }
 
@@ -164,14 +167,12 @@ fn server_facts(
 pub fn judge(server: SocketAddr, transport: Transport, id: u16, reply: &[u8]) -> Outcome {
     let t = transport.as_str();
     let msg = match Message::from_vec(reply) {
-        Ok(m) if m.metadata.id == id => m,
-        Ok(m) => {
-            let d = format!(
-                "{server} over {t} answered with id {} instead of {id}",
-                m.metadata.id
-            );
-            return not_dns(server, transport, d, reply);
-        }
+        Ok(m) => match not_our_answer(&m, id, reply) {
+            None => m,
+            Some(why) => {
+                return not_dns(server, transport, format!("{server} over {t} {why}"), reply);
+            }
+        },
         Err(e) => {
             let d = format!(
                 "{server} over {t} sent something that is not DNS ({e}); first bytes: {}",
@@ -206,6 +207,33 @@ pub fn judge(server: SocketAddr, transport: Transport, id: u16, reply: &[u8]) ->
         ));
     }
     o
+}
+
+/// Why a well-formed DNS message is not the answer to our query, if it is not: a response (QR set)
+/// with our id and our question. Our own query sent back (an echo or a reflector) is named as such.
+fn not_our_answer(m: &Message, id: u16, reply: &[u8]) -> Option<String> {
+    if m.metadata.message_type != MessageType::Response {
+        let echo = build_query().is_ok_and(|(_, q)| q[2..] == reply[2.min(reply.len())..]);
+        return Some(if echo {
+            "sent our own query back: an echo or reflector, not a DNS server".into()
+        } else {
+            "sent a DNS query, not a response (QR bit clear)".into()
+        });
+    }
+    if m.metadata.id != id {
+        return Some(format!(
+            "answered with id {} instead of {id}",
+            m.metadata.id
+        ));
+    }
+    let asked = Name::from_ascii(QUERY_NAME).ok();
+    let ours = m
+        .queries
+        .first()
+        .is_some_and(|q| Some(q.name()) == asked.as_ref() && q.query_type() == RecordType::A);
+    (!ours || m.queries.len() != 1).then(|| {
+        "answered another question than ours (a stale or forged answer, or not a DNS server)".into()
+    })
 }
 
 /// A reply that is not a DNS answer to our question: `protocol_error`, with its bytes.
@@ -251,6 +279,16 @@ mod tests {
             judge(server, Transport::Udp, id, b"garbage").status,
             Status::ProtocolError
         );
+        // Our own query back: QR clear, same id and question.
+        let echo = judge(server, Transport::Udp, id, &q);
+        assert_eq!(echo.status, Status::ProtocolError);
+        assert!(echo.detail.contains("echo or reflector"), "{}", echo.detail);
+        // A response to another question.
+        let mut other = reply.clone();
+        other.queries[0].set_name(Name::from_ascii("example.com.").unwrap());
+        let o = judge(server, Transport::Udp, id, &other.to_vec().unwrap());
+        assert_eq!(o.status, Status::ProtocolError);
+        assert!(o.detail.contains("another question"), "{}", o.detail);
         assert_eq!(
             judge(server, Transport::Udp, id, &[]).status,
             Status::ProtocolError

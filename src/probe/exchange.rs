@@ -136,6 +136,7 @@ where
                 let detail = format!("{peer} answered the {}: {understood}", ex.request_name);
                 return reply(Status::Ok, detail, ex, &got, Some(understood));
             }
+            Decode::Invalid(_) if is_echo(ex, &got) => return echo(peer, ex, &got),
             Decode::Invalid(why) => {
                 let detail = format!(
                     "{peer} answered the {} with something else: {why}{}; first bytes: {}",
@@ -169,6 +170,22 @@ fn reply(
     Outcome::new(status, Phase::Handshake, detail).with_reply(ex.protocol, got, understood)
 }
 
+/// Whether all that came back is our own request, byte for byte.
+fn is_echo(ex: &Exchange<'_>, got: &[u8]) -> bool {
+    !got.is_empty() && got == ex.request
+}
+
+/// Our own bytes came back and nothing more: an echo service or a reflector (some NVAs and
+/// test rigs do this), not the service — whatever the protocol's first reply looks like.
+fn echo(peer: SocketAddr, ex: &Exchange<'_>, got: &[u8]) -> Outcome {
+    let detail = format!(
+        "{peer} sent our own {} back ({} byte(s)) and nothing more: an echo or reflector, not the service",
+        ex.request_name,
+        got.len()
+    );
+    reply(Status::ProtocolError, detail, ex, got, None)
+}
+
 /// The probe's limit and what the exchange had of it, for an honest timeout.
 #[derive(Debug, Clone, Copy)]
 struct Limits {
@@ -178,6 +195,9 @@ struct Limits {
 
 /// The deadline came: nothing at all, or a reply that never completed (a trickle).
 fn silence(peer: SocketAddr, limits: Limits, ex: &Exchange<'_>, got: &[u8], what: &str) -> Outcome {
+    if is_echo(ex, got) {
+        return echo(peer, ex, got);
+    }
     let limit = within(limits.limit, limits.budget);
     let detail = if got.is_empty() {
         format!(
@@ -200,6 +220,9 @@ fn silence(peer: SocketAddr, limits: Limits, ex: &Exchange<'_>, got: &[u8], what
 
 /// The peer closed cleanly (FIN) before a complete reply.
 fn closed(peer: SocketAddr, ex: &Exchange<'_>, got: &[u8]) -> Outcome {
+    if is_echo(ex, got) {
+        return echo(peer, ex, got);
+    }
     let detail = if got.is_empty() {
         format!(
             "{peer} accepted, then closed without a word after the {} (a firewall/NVA terminating TCP?)",
@@ -360,6 +383,22 @@ mod tests {
         assert_eq!(o.status, Status::ProtocolError);
         assert!(o.detail.contains("48 54 54 50"), "{}", o.detail);
         assert!(o.detail.contains("HTTP response"), "{}", o.detail);
+    }
+
+    #[tokio::test]
+    async fn our_own_bytes_back_are_an_echo_whether_it_then_waits_or_closes() {
+        for close in [false, true] {
+            let o = against(move |mut s| async move {
+                read_request(&mut s).await;
+                s.write_all(b"HELLO").await.unwrap();
+                if !close {
+                    std::future::pending::<()>().await;
+                }
+            })
+            .await;
+            assert_eq!(o.status, Status::ProtocolError, "{}", o.detail);
+            assert!(o.detail.contains("echo or reflector"), "{}", o.detail);
+        }
     }
 
     #[tokio::test]

@@ -286,6 +286,10 @@ pub struct HttpFacts {
     /// A firewall's own words from a deny page ("Action: Deny. Reason: …"), when found.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deny_reason: Option<String>,
+    /// What says a proxy or firewall answered, not the service: a header (`Via`,
+    /// `X-Squid-Error`, `Proxy-Authenticate`, a proxy's `Server`) or a known block page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proxy: Option<String>,
 }
 
 /// What a `peer` probe established.

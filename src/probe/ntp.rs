@@ -11,7 +11,7 @@
 //! - RFC 4330 §4–5 (SNTP v4 message and client operation), RFC 5905 §7.4 (kiss-o'-death codes)
 
 use std::io;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -20,21 +20,22 @@ use tokio::net::UdpSocket;
 use tokio::time::{Instant, timeout_at};
 
 use super::bytes::hex_prefix;
-use super::connect::classify;
+use super::connect::{self, ConnectFailure};
 use super::context::{Context, Target};
 use super::evidence::{Evidence, NtpEvidence};
 use super::facts::NtpFacts;
 use super::outcome::{Outcome, Phase, Status, Warning, WarningKind, millis};
+use super::resolve;
 use super::words::{span, within};
-use super::{fds, resolve};
 
 /// The `ntp` check.
 pub async fn probe(target: &Target, ctx: &Context, deadline: Instant) -> Outcome {
     let start = Instant::now();
-    let (addrs, dns_ms) = match resolve::host(&ctx.dns, &target.host, ctx.timeout, deadline).await {
+    let resolved = match resolve::host(&ctx.dns, &target.host, ctx.timeout, deadline).await {
         Ok(r) => r,
         Err(outcome) => return outcome,
     };
+    let addrs = resolved.addrs;
     let Some(&ip) = addrs.first() else {
         return Outcome::new(Status::DnsFailed, Phase::Resolve, "no address to ask");
     };
@@ -45,7 +46,8 @@ pub async fn probe(target: &Target, ctx: &Context, deadline: Instant) -> Outcome
         Err(f) => failure(server, ctx.timeout, budget, f),
     };
     out.addresses = addrs;
-    out.timings.dns = dns_ms;
+    out.timings.dns = resolved.dns_ms;
+    out.warnings.extend(resolved.warnings);
     out.timings.total = Some(millis(start.elapsed()));
     out
 }
@@ -53,8 +55,8 @@ pub async fn probe(target: &Target, ctx: &Context, deadline: Instant) -> Outcome
 /// Why an exchange gave no time.
 #[derive(Debug)]
 pub enum NtpFailure {
-    /// A socket error: refused, unreachable, or local.
-    Io(io::Error),
+    /// A socket error (refused, unreachable, or local), with the ICMP error behind it.
+    Io(ConnectFailure),
     /// No valid answer by the deadline.
     Timeout,
     /// An answer sntpc rejected, and its bytes.
@@ -63,17 +65,7 @@ pub enum NtpFailure {
 
 /// One SNTP exchange with `server` on a connected socket, ending by `deadline`.
 async fn ask(server: SocketAddr, deadline: Instant) -> Result<NtpResult, NtpFailure> {
-    let any: IpAddr = if server.is_ipv4() {
-        [0, 0, 0, 0].into()
-    } else {
-        [0u16; 8].into()
-    };
-    let sock = fds::retry(|| std::net::UdpSocket::bind((any, 0)))
-        .await
-        .and_then(|s| s.set_nonblocking(true).map(|()| s))
-        .and_then(UdpSocket::from_std)
-        .map_err(NtpFailure::Io)?;
-    sock.connect(server).await.map_err(NtpFailure::Io)?;
+    let sock = connect::udp(server).await.map_err(NtpFailure::Io)?;
     let sock = SntpSocket {
         sock,
         peer: server,
@@ -85,7 +77,7 @@ async fn ask(server: SocketAddr, deadline: Instant) -> Result<NtpResult, NtpFail
         Err(_) => Err(NtpFailure::Timeout),
         Ok(Ok(r)) => Ok(r),
         Ok(Err(e)) => match sock.error.lock().expect("not poisoned").take() {
-            Some(io) => Err(NtpFailure::Io(io)),
+            Some(io) => Err(NtpFailure::Io(connect::udp_failure(&sock.sock, io))),
             None => Err(NtpFailure::Ntp(
                 e,
                 sock.received.into_inner().expect("not poisoned"),
@@ -178,14 +170,11 @@ pub fn judge(server: SocketAddr, host: &str, r: &NtpResult, max_skew: Duration) 
 /// A failed exchange, explained; `budget` is what the exchange had of the probe's `limit`.
 pub fn failure(server: SocketAddr, limit: Duration, budget: Duration, f: NtpFailure) -> Outcome {
     match f {
-        NtpFailure::Io(e) if e.kind() == io::ErrorKind::ConnectionRefused => Outcome::new(
-            Status::Refused,
-            Phase::Connect,
-            format!("{server} over udp: ICMP port unreachable: nothing listens on this port [{e}]"),
-        ),
-        NtpFailure::Io(e) => {
-            let (status, why) = classify(&e);
-            Outcome::new(status, Phase::Connect, format!("{server} over udp: {why}"))
+        NtpFailure::Io(f) => {
+            let (status, why) = f.explain_udp();
+            let mut o = Outcome::new(status, Phase::Connect, format!("{server} over udp: {why}"));
+            o.facts.icmp = f.icmp;
+            o
         }
         NtpFailure::Timeout => Outcome::timed_out(
             Phase::Connect,

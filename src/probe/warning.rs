@@ -56,7 +56,24 @@ pub enum WarningKind {
         limit: usize,
     },
     /// The AAAA question got no answer while the A question did.
-    AaaaNoAnswer,
+    AaaaNoAnswer {
+        /// The name asked.
+        host: String,
+    },
+    /// The system's DNS server is a local caching stub (bypassed for its upstream when found).
+    DnsStub {
+        /// The stub's addresses.
+        stub: Vec<String>,
+        /// Where its upstream servers were read, when they were.
+        upstream_from: Option<String>,
+    },
+    /// An HTTP answer with an error status that does not look like a firewall or proxy.
+    HttpStatus {
+        /// The status code.
+        status: u16,
+        /// The `Server` header, when sent.
+        server: Option<String>,
+    },
     /// Anything else (and every warning of reports written before warnings had kinds).
     #[serde(other)]
     Other,
@@ -85,7 +102,9 @@ impl Warning {
             WarningKind::ApimDisagrees { .. } => "apim_disagrees",
             WarningKind::TrustStore => "trust_store",
             WarningKind::Concurrency { .. } => "concurrency",
-            WarningKind::AaaaNoAnswer => "aaaa_no_answer",
+            WarningKind::AaaaNoAnswer { .. } => "aaaa_no_answer",
+            WarningKind::HttpStatus { .. } => "http_status",
+            WarningKind::DnsStub { .. } => "dns_stub",
             WarningKind::Other => "other",
         }
     }
@@ -147,7 +166,7 @@ mod tests {
         let future: Warning =
             serde_json::from_str(r#"{"kind":"something_new","message":"m","extra":1}"#).unwrap();
         assert_eq!(future, Warning::other("m"));
-        for k in ["trust_store", "aaaa_no_answer", "other"] {
+        for k in ["trust_store", "other"] {
             let w: Warning =
                 serde_json::from_str(&format!(r#"{{"kind":"{k}","message":"m"}}"#)).unwrap();
             assert_eq!(w.kind_name(), k);

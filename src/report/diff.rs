@@ -7,6 +7,7 @@
 //! | class | old | new |
 //! |---|---|---|
 //! | `regressed` | `ok`, `skipped` or absent | failing |
+//! | `regressed` | `ok` | `skipped` (no longer probed: coverage lost) |
 //! | `fixed` | failing | `ok` |
 //! | `changed_reason` | failing | failing for another reason, or `skipped` |
 //! | `new` | absent | `ok` or `skipped` |
@@ -18,6 +19,10 @@
 //! it differs, when the sender of an ICMP error differs (`facts.icmp.from`), or when the issuer of
 //! the presented certificate differs (`facts.tls.issuer`, TLS statuses). Otherwise they are the
 //! same.
+//!
+//! A partial run never passes: the diff fails (exit 1) when a required probe regressed (also
+//! from `ok` to `skipped`), when a required probe of the old report is gone from the new one,
+//! or when the new report was interrupted.
 
 use std::collections::HashMap;
 use std::io::{self, Write};
@@ -48,6 +53,8 @@ pub struct Diff {
     pub new: Vec<Change>,
     /// Probes only the old report has.
     pub gone: Vec<Change>,
+    /// Whether the new report was cut short (Ctrl-C): a partial run, never a pass.
+    pub new_interrupted: bool,
     /// Counts per class.
     pub counts: Counts,
 }
@@ -116,6 +123,8 @@ pub struct Counts {
     pub new: usize,
     /// Only in the old report.
     pub gone: usize,
+    /// Only in the old report, and required: these fail the diff (exit 1).
+    pub gone_required: usize,
     /// In both, same class.
     pub unchanged: usize,
 }
@@ -158,6 +167,7 @@ impl Diff {
             changed_reason: Vec::new(),
             new: Vec::new(),
             gone: Vec::new(),
+            new_interrupted: new.interrupted,
             counts: Counts::default(),
         };
         for n in &new.results {
@@ -182,6 +192,9 @@ impl Diff {
             None => self.new.push(c(None)),
             Some(o) if !failing(o.status) && failing(new.status) => self.regressed.push(c(None)),
             Some(o) if failing(o.status) && new.status == Status::Ok => self.fixed.push(c(None)),
+            Some(o) if o.status == Status::Ok && new.status == Status::Skipped => {
+                self.regressed.push(c(Some("no longer probed".to_owned())));
+            }
             Some(o) if failing(o.status) && new.status == Status::Skipped => {
                 self.changed_reason
                     .push(c(Some("no longer probed".to_owned())));
@@ -201,6 +214,7 @@ impl Diff {
         self.counts.changed_reason = self.changed_reason.len();
         self.counts.new = self.new.len();
         self.counts.gone = self.gone.len();
+        self.counts.gone_required = self.gone.iter().filter(|c| c.required).count();
     }
 
     /// Whether nothing changed class.
@@ -209,9 +223,10 @@ impl Diff {
         c.regressed + c.fixed + c.changed_reason + c.new + c.gone == 0
     }
 
-    /// Whether a required probe regressed: the diff's verdict (exit 1).
+    /// The diff's verdict (exit 1): a required probe regressed or is gone, or the new run was
+    /// interrupted.
     pub fn failed(&self) -> bool {
-        self.counts.regressed_required > 0
+        self.counts.regressed_required > 0 || self.counts.gone_required > 0 || self.new_interrupted
     }
 }
 
@@ -325,14 +340,24 @@ pub fn line(c: &Change) -> String {
     s
 }
 
-/// The last line: counts, or `no change`.
+/// The last line: counts, or `no change`; a partial new report says so first.
 pub fn summary(d: &Diff) -> String {
     let c = d.counts;
+    let partial = if d.new_interrupted {
+        "the new report is partial (its run was interrupted): "
+    } else {
+        ""
+    };
     if d.is_empty() {
-        return format!("no change ({} unchanged)", c.unchanged);
+        return format!("{partial}no change ({} unchanged)", c.unchanged);
     }
+    let gone = if c.gone_required > 0 {
+        format!("{} gone ({} required)", c.gone, c.gone_required)
+    } else {
+        format!("{} gone", c.gone)
+    };
     format!(
-        "{} regressed ({} required), {} fixed, {} changed, {} new, {} gone, {} unchanged",
-        c.regressed, c.regressed_required, c.fixed, c.changed_reason, c.new, c.gone, c.unchanged
+        "{partial}{} regressed ({} required), {} fixed, {} changed, {} new, {gone}, {} unchanged",
+        c.regressed, c.regressed_required, c.fixed, c.changed_reason, c.new, c.unchanged
     )
 }

@@ -116,9 +116,26 @@ pub struct DnsInfo {
     /// Why the system configuration could not be used, when it could not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The local caching stub the system configuration names (systemd-resolved's 127.0.0.53, a
+    /// dnsmasq on 127.0.0.1), when it names one: bypassed for its upstream servers when they were
+    /// found, else kept (and a warning says the VNet's DNS was not tested directly).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stub: Option<DnsStub>,
     /// Each server asked on its own, per transport (the `dns` rows' results), in `check` only.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub checks: Vec<DnsCheck>,
+}
+
+/// A local caching stub found in the system's DNS configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct DnsStub {
+    /// Its addresses (`127.0.0.53:53`).
+    pub servers: Vec<String>,
+    /// The file its upstream servers were read from (then `servers` above are those), when
+    /// found.
+    pub upstream_from: Option<String>,
+    /// What keeps that file (`systemd-resolved`, `NetworkManager`, `dnsmasq`).
+    pub kind: Option<String>,
 }
 
 /// One DNS server asked over one transport.

@@ -25,6 +25,10 @@ pub enum Answer {
     ServFail,
     /// No reply at all.
     Silent,
+    /// The query sent back as it came (an echo service or a reflector).
+    Echo,
+    /// An A record; AAAA questions get no reply at all (a forwarder or firewall that drops them).
+    AOnly(IpAddr),
 }
 
 /// A UDP DNS responder on 127.0.0.1 that answers from a fixed table; stops on drop.
@@ -57,7 +61,7 @@ impl DnsResponder {
                 let Ok(query) = Message::from_vec(&buf[..n]) else {
                     continue;
                 };
-                if let Some(reply) = reply_to(&query, &table) {
+                if let Some(reply) = reply_to(&query, &buf[..n], &table) {
                     let _ = sock.send_to(&reply, from);
                 }
             }
@@ -70,7 +74,7 @@ impl DnsResponder {
     }
 }
 
-fn reply_to(query: &Message, table: &HashMap<String, Answer>) -> Option<Vec<u8>> {
+fn reply_to(query: &Message, raw: &[u8], table: &HashMap<String, Answer>) -> Option<Vec<u8>> {
     let q = query.queries.first()?;
     let name = q.name().to_ascii().to_lowercase();
     let mut m = Message::response(query.metadata.id, query.metadata.op_code);
@@ -82,10 +86,14 @@ fn reply_to(query: &Message, table: &HashMap<String, Answer>) -> Option<Vec<u8>>
         None | Some(Answer::NxDomain) => m.metadata.response_code = ResponseCode::NXDomain,
         Some(Answer::ServFail) => m.metadata.response_code = ResponseCode::ServFail,
         Some(Answer::Silent) => return None,
-        Some(Answer::A(IpAddr::V4(ip))) if q.query_type() == RecordType::A => {
+        Some(Answer::Echo) => return Some(raw.to_vec()),
+        Some(Answer::AOnly(_)) if q.query_type() == RecordType::AAAA => return None,
+        Some(Answer::A(IpAddr::V4(ip)) | Answer::AOnly(IpAddr::V4(ip)))
+            if q.query_type() == RecordType::A =>
+        {
             m.add_answer(Record::from_rdata(q.name().clone(), 60, RData::A(A(*ip))));
         }
-        Some(Answer::A(_)) => {}
+        Some(Answer::A(_) | Answer::AOnly(_)) => {}
     }
     m.to_vec().ok()
 }
@@ -186,3 +194,9 @@ pub fn result<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Va
         .find(|r| r["id"] == id)
         .unwrap_or_else(|| panic!("no result {id}"))
 }
+
+/// What an AMQP 1.0 server such as Event Hubs answers to the SASL header: the same header, then a
+/// SASL frame (size 0x33, data offset 2, type SASL) holding `sasl-mechanisms` (descriptor 0x40)
+/// with the mechanisms MSSBCBS, PLAIN, ANONYMOUS and EXTERNAL.
+pub const AMQP_BROKER_REPLY: &[u8] =
+    b"AMQP\x03\x01\x00\x00\x00\x00\x00\x33\x02\x01\x00\x00\x00\x53\x40\xc0\x26\x01\xe0\x23\x04\xa3\x07MSSBCBS\x05PLAIN\x09ANONYMOUS\x08EXTERNAL";

@@ -44,6 +44,8 @@ mod prereq;
 mod responder;
 mod run;
 mod servers;
+mod slow_dns;
+mod stub;
 
 pub use daemons::Zone;
 pub use netns::{Family, Lab, Service};
@@ -53,4 +55,4 @@ pub use pki::{Ca, Leaf, store};
 pub use prereq::under_ci;
 pub use responder::{AMQP_REPLY, Kind, TDS_REPLY, wildcard};
 pub use run::{Run, detail, dns_checks, dns_row, errno_of, failed, result, results, row, tcp_row};
-pub use servers::{FIREWALL_DENY_BODY, Web};
+pub use servers::{FIREWALL_DENY_BODY, Page, Web};

@@ -301,10 +301,24 @@ impl Lab {
         args: &[String],
         env: &[(&str, &str)],
     ) {
+        let ns = self.azure.clone();
+        self.spawn_in(&ns, name, program, args, env);
+    }
+
+    /// Starts a daemon inside namespace `ns`, its output in the lab's folder; it is killed (by
+    /// pid) when the lab is dropped.
+    pub(super) fn spawn_in(
+        &mut self,
+        ns: &str,
+        name: &str,
+        program: &Path,
+        args: &[String],
+        env: &[(&str, &str)],
+    ) {
         let log = self.dir.path().join(format!("{name}.out"));
         let file = std::fs::File::create(&log).expect("daemon log");
         let child = self
-            .in_ns(&self.azure, program)
+            .in_ns(ns, program)
             .args(args)
             .envs(env.iter().copied())
             .stdin(Stdio::null())

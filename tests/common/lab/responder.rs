@@ -42,22 +42,25 @@ pub const TDS_REPLY: &[u8] = &[
     0x00, // INSTOPT
 ];
 
-/// The AMQP 1.0 SASL header, echoed as Event Hubs does.
-pub const AMQP_REPLY: &[u8] = b"AMQP\x03\x01\x00\x00";
+/// What Event Hubs answers: the SASL header, then its mechanisms.
+pub const AMQP_REPLY: &[u8] = crate::common::support::AMQP_BROKER_REPLY;
 
 /// What a responder is.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Kind {
     /// Answers a TDS PRELOGIN (TCP).
     Tds,
-    /// Echoes the AMQP 1.0 SASL header (TCP).
+    /// Answers the AMQP 1.0 SASL header as Event Hubs does: the header, then its mechanisms (TCP).
     Amqp,
-    /// TLS with this leaf (DER certificate, DER key), then the AMQP echo.
+    /// TLS with this leaf (DER certificate, DER key), then the AMQP answer.
     Amqps { cert: PathBuf, key: PathBuf },
     /// Accepts, reads, never writes (TCP).
     Silent,
     /// An SNTP server whose clock is this many seconds ahead (UDP).
     Ntp { skew_secs: i64 },
+    /// A DNS server that answers every A question with `answer` after `delay_ms`, and AAAA with
+    /// no records after the same delay (UDP).
+    SlowDns { delay_ms: u64, answer: Ipv4Addr },
 }
 
 impl Kind {
@@ -68,6 +71,7 @@ impl Kind {
             Kind::Amqps { cert, key } => format!("amqps:{}:{}", cert.display(), key.display()),
             Kind::Silent => "silent".into(),
             Kind::Ntp { skew_secs } => format!("ntp:{skew_secs}"),
+            Kind::SlowDns { delay_ms, answer } => format!("slowdns:{delay_ms}:{answer}"),
         }
     }
 
@@ -84,12 +88,16 @@ impl Kind {
             Some("ntp") => Kind::Ntp {
                 skew_secs: parts.next().expect("ntp skew").parse().expect("skew"),
             },
+            Some("slowdns") => Kind::SlowDns {
+                delay_ms: parts.next().expect("delay").parse().expect("delay"),
+                answer: parts.next().expect("answer").parse().expect("answer"),
+            },
             other => panic!("unknown responder kind {other:?}"),
         }
     }
 
     fn udp(&self) -> bool {
-        matches!(self, Kind::Ntp { .. })
+        matches!(self, Kind::Ntp { .. } | Kind::SlowDns { .. })
     }
 }
 
@@ -119,7 +127,12 @@ fn serve(kind: &Kind, addrs: &[SocketAddr]) {
         let (kind, served, tls) = (kind.clone(), Arc::clone(&served), tls.clone());
         if kind.udp() {
             let sock = bind_udp(addr);
-            std::thread::spawn(move || ntp_loop(&sock, &kind, &served));
+            std::thread::spawn(move || match kind {
+                Kind::SlowDns { delay_ms, answer } => {
+                    super::slow_dns::serve(&sock, Duration::from_millis(delay_ms), answer, &served);
+                }
+                _ => ntp_loop(&sock, &kind, &served),
+            });
         } else {
             let listener = bind_tcp(addr);
             std::thread::spawn(move || {

@@ -24,6 +24,41 @@ pub struct Web {
     pub overrides: Vec<(IpAddr, Leaf)>,
     /// Host names whose HTTP requests get Azure Firewall's 470 deny.
     pub deny: Vec<String>,
+    /// Host names whose HTTP requests get another answer: what a proxy or firewall (or a plain
+    /// error) would send.
+    pub pages: Vec<Page>,
+}
+
+/// A fixed HTTP answer for one host name: status, extra headers, body.
+#[derive(Clone, Debug, Default)]
+pub struct Page {
+    /// The host name (`server_name`).
+    pub host: String,
+    /// The status code.
+    pub status: u16,
+    /// Headers added to the answer (`Via`, `X-Squid-Error`, `Proxy-Authenticate` …).
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: String,
+}
+
+/// An nginx `server` block answering `page` on the plain HTTP listens.
+fn page_block(listens: &str, page: &Page) -> String {
+    let mut headers = String::new();
+    for (k, v) in &page.headers {
+        let _ = write!(
+            headers,
+            "add_header {k} \"{}\" always; ",
+            v.replace('"', "\\\"")
+        );
+    }
+    format!(
+        "  server {{\n{listens}    server_name {};\n    \
+         location / {{ {headers}return {} \"{}\"; }}\n  }}\n",
+        page.host,
+        page.status,
+        page.body.replace('"', "\\\"")
+    )
 }
 
 fn listen_addr(ip: IpAddr, port: u16) -> String {
@@ -79,6 +114,9 @@ impl Lab {
                 servers,
                 "  server {{\n{plain}    location / {{ return 200 \"apim-probe lab\\n\"; }}\n  }}\n"
             );
+            for page in &web.pages {
+                servers.push_str(&page_block(&plain, page));
+            }
             if !web.deny.is_empty() {
                 let _ = write!(
                     servers,

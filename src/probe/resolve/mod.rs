@@ -9,19 +9,27 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use hickory_resolver::config::{
-    LookupIpStrategy, NameServerConfig, ResolveHosts, ResolverConfig, ResolverOpts,
-};
+mod config;
+mod dual;
+mod explain;
+
+use hickory_resolver::config::ResolverConfig;
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
-use hickory_resolver::net::{DnsError, NetError, NoRecords};
 use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::{Resolver, TokioResolver};
 use tokio::sync::OnceCell;
 use tokio::time::timeout_at;
 
 use super::facts::{DnsFacts, DnsFailureKind};
-use super::outcome::{Outcome, Phase, Status, millis};
+use super::outcome::{Outcome, Phase, Status, Warning, WarningKind, millis};
 use super::words::human;
+pub use config::{
+    Stub, SystemDns, dnsmasq_servers, probe_options, resolv_conf_servers, servers_config,
+    servers_of, system_dns, upstream,
+};
+pub use dual::AAAA_GRACE;
+pub use explain::rcode_name;
+use explain::{explain, kind_of};
 
 /// A successful resolution.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,6 +38,8 @@ pub struct Resolved {
     pub addrs: Vec<IpAddr>,
     /// How long the lookup took.
     pub elapsed: Duration,
+    /// Whether the AAAA question went unanswered (the A answer was used).
+    pub aaaa_silent: bool,
 }
 
 /// A failed resolution, explained.
@@ -52,46 +62,6 @@ pub struct Dns {
     /// Why there is no resolver (system configuration unreadable), when there is none.
     unavailable: Option<String>,
     memo: Mutex<HashMap<String, Arc<OnceCell<Answer>>>>,
-}
-
-/// Reads the system's DNS configuration (`/etc/resolv.conf`, or the registry on Windows).
-pub fn system_config() -> Result<ResolverConfig, String> {
-    hickory_resolver::system_conf::read_system_conf()
-        .map(|(config, _)| config)
-        .map_err(|e| format!("cannot read the system's DNS configuration: {e}"))
-}
-
-/// A configuration that asks exactly these servers, over UDP with TCP for truncated answers.
-pub fn servers_config(servers: &[SocketAddr]) -> ResolverConfig {
-    let mut config = ResolverConfig::from_parts(None, vec![], vec![]);
-    for s in servers {
-        let mut ns = NameServerConfig::udp_and_tcp(s.ip());
-        for c in &mut ns.connections {
-            c.port = s.port();
-        }
-        config.add_name_server(ns);
-    }
-    config
-}
-
-/// The servers of a configuration, one address per server (its first connection's port).
-pub fn servers_of(config: &ResolverConfig) -> Vec<SocketAddr> {
-    config
-        .name_servers()
-        .iter()
-        .map(|ns| SocketAddr::new(ns.ip, ns.connections.first().map_or(53, |c| c.port)))
-        .collect()
-}
-
-/// Options for probing: one attempt within the probe's timeout, no hosts file (APIM does not
-/// read this VM's), both address families.
-pub fn probe_options(timeout: Duration) -> ResolverOpts {
-    let mut o = ResolverOpts::default();
-    o.timeout = timeout;
-    o.attempts = 1;
-    o.use_hosts_file = ResolveHosts::Never;
-    o.ip_strategy = LookupIpStrategy::Ipv4AndIpv6;
-    o
 }
 
 impl Dns {
@@ -134,6 +104,7 @@ impl Dns {
             return Ok(Resolved {
                 addrs: vec![ip],
                 elapsed: Duration::ZERO,
+                aaaa_silent: false,
             });
         }
         let cell = {
@@ -156,26 +127,23 @@ impl Dns {
         } else {
             format!("{host}.")
         };
-        match resolver.lookup_ip(fqdn.as_str()).await {
-            Ok(lookup) => {
-                let mut addrs: Vec<IpAddr> = lookup.iter().collect();
-                addrs.sort_by_key(IpAddr::is_ipv6);
-                addrs.dedup();
-                if addrs.is_empty() {
-                    let detail = format!("no A/AAAA records for {host} ({})", self.asked());
-                    let kind = DnsFailureKind::NoRecords;
-                    return Err(self.failure(detail, None, kind, start.elapsed()));
-                }
-                Ok(Resolved {
-                    addrs,
-                    elapsed: start.elapsed(),
-                })
-            }
-            Err(e) => {
-                let (rcode, kind) = kind_of(&e);
-                let detail = self.explain(host, &e);
-                Err(self.failure(detail, rcode, kind, start.elapsed()))
-            }
+        let both = dual::lookup(resolver, &fqdn).await;
+        let addrs = both.addrs();
+        if !addrs.is_empty() {
+            return Ok(Resolved {
+                addrs,
+                elapsed: start.elapsed(),
+                aaaa_silent: both.aaaa_silent(),
+            });
+        }
+        if let Some(e) = both.error() {
+            let (rcode, kind) = kind_of(e);
+            let detail = explain(host, e, &self.asked());
+            Err(self.failure(detail, rcode, kind, start.elapsed()))
+        } else {
+            let detail = format!("no A/AAAA records for {host} ({})", self.asked());
+            let kind = DnsFailureKind::NoRecords;
+            Err(self.failure(detail, None, kind, start.elapsed()))
         }
     }
 
@@ -203,62 +171,53 @@ impl Dns {
         let list: Vec<String> = self.servers.iter().map(ToString::to_string).collect();
         format!("asked {}", list.join(", "))
     }
+}
 
-    fn explain(&self, host: &str, e: &NetError) -> String {
-        let asked = self.asked();
-        match e {
-            NetError::Dns(DnsError::NoRecordsFound(NoRecords { response_code, .. })) => {
-                if *response_code == ResponseCode::NXDomain {
-                    format!("NXDOMAIN: {host} does not exist ({asked})")
-                } else {
-                    format!(
-                        "no A/AAAA records for {host} ({}, {asked})",
-                        rcode_name(*response_code)
-                    )
-                }
-            }
-            NetError::Dns(DnsError::ResponseCode(code)) => explain_rcode(host, *code, &asked),
-            NetError::Timeout => format!(
-                "no answer from the DNS server within the timeout ({asked}; UDP/TCP 53 dropped?)"
+/// The warning for an AAAA question that got no answer while A did.
+fn aaaa_warning(host: &str, silent: bool, servers: &[SocketAddr]) -> Option<Warning> {
+    silent.then(|| {
+        let list: Vec<String> = servers.iter().map(ToString::to_string).collect();
+        Warning::new(
+            WarningKind::AaaaNoAnswer {
+                host: host.to_owned(),
+            },
+            format!(
+                "the AAAA question for {host} got no answer within {}ms of the A answer (asked {}): a DNS server or firewall that drops AAAA questions; IPv4 was used",
+                AAAA_GRACE.as_millis(),
+                list.join(", ")
             ),
-            NetError::Io(io) => format!("DNS server unreachable: {io} ({asked})"),
-            NetError::NoConnections => format!("no DNS server could be reached ({asked})"),
-            other => format!("lookup of {host} failed: {other} ({asked})"),
-        }
-    }
+        )
+    })
 }
 
-/// The response code and kind of a resolver error, as facts.
-fn kind_of(e: &NetError) -> (Option<ResponseCode>, DnsFailureKind) {
-    match e {
-        NetError::Dns(DnsError::NoRecordsFound(NoRecords { response_code, .. })) => {
-            let kind = if *response_code == ResponseCode::NXDomain {
-                DnsFailureKind::Nxdomain
-            } else {
-                DnsFailureKind::NoRecords
-            };
-            (Some(*response_code), kind)
-        }
-        NetError::Dns(DnsError::ResponseCode(code)) => (Some(*code), DnsFailureKind::Rcode),
-        NetError::Timeout => (None, DnsFailureKind::NoAnswer),
-        NetError::Io(_) | NetError::NoConnections => (None, DnsFailureKind::Unreachable),
-        _ => (None, DnsFailureKind::NotDns),
-    }
+/// What a probe takes from a resolution: the addresses, how long the lookup took (none for an
+/// address literal), and warnings (an AAAA question that went unanswered).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resolution {
+    /// IPv4 first, then IPv6.
+    pub addrs: Vec<IpAddr>,
+    /// The lookup's duration in milliseconds, when a name was looked up.
+    pub dns_ms: Option<f64>,
+    /// Findings about the lookup that do not fail it.
+    pub warnings: Vec<Warning>,
 }
 
-/// Resolves `host` within `deadline` for a probe whose limit is `limit`: the addresses and the
-/// lookup's duration (none for an address literal), or the finished `dns_failed` outcome.
+/// Resolves `host` within `deadline` for a probe whose limit is `limit`: its resolution, or the
+/// finished `dns_failed` outcome.
 pub async fn host(
     dns: &Dns,
     host: &str,
     limit: Duration,
     deadline: tokio::time::Instant,
-) -> Result<(Vec<IpAddr>, Option<f64>), Outcome> {
+) -> Result<Resolution, Outcome> {
     match timeout_at(deadline, dns.resolve(host)).await {
-        Ok(Ok(r)) => Ok((
-            r.addrs,
-            (r.elapsed > Duration::ZERO).then(|| millis(r.elapsed)),
-        )),
+        Ok(Ok(r)) => Ok(Resolution {
+            addrs: r.addrs,
+            dns_ms: (r.elapsed > Duration::ZERO).then(|| millis(r.elapsed)),
+            warnings: aaaa_warning(host, r.aaaa_silent, dns.servers())
+                .into_iter()
+                .collect(),
+        }),
         Ok(Err(f)) => {
             let mut o = Outcome::new(Status::DnsFailed, Phase::Resolve, f.detail);
             o.timings.dns = Some(millis(f.elapsed));
@@ -282,35 +241,5 @@ pub async fn host(
             });
             Err(o)
         }
-    }
-}
-
-/// The mnemonic of a response code, as dig prints it (`NOERROR`, `NXDOMAIN`, `SERVFAIL` …).
-pub fn rcode_name(code: ResponseCode) -> String {
-    match code {
-        ResponseCode::NoError => "NOERROR".into(),
-        ResponseCode::FormErr => "FORMERR".into(),
-        ResponseCode::ServFail => "SERVFAIL".into(),
-        ResponseCode::NXDomain => "NXDOMAIN".into(),
-        ResponseCode::NotImp => "NOTIMP".into(),
-        ResponseCode::Refused => "REFUSED".into(),
-        other => format!("RCODE {}", u16::from(other)),
-    }
-}
-
-fn explain_rcode(host: &str, code: ResponseCode, asked: &str) -> String {
-    match code {
-        ResponseCode::ServFail => {
-            format!(
-                "SERVFAIL for {host}: the server could not resolve it (failing forwarder or upstream?) ({asked})"
-            )
-        }
-        ResponseCode::Refused => {
-            format!("REFUSED: the server will not resolve {host} for this client ({asked})")
-        }
-        other => format!(
-            "the server answered {} for {host} ({asked})",
-            rcode_name(other)
-        ),
     }
 }
