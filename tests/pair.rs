@@ -356,14 +356,25 @@ fn listen_stops_by_itself_after_its_time_with_a_summary() {
     let port = free_port();
     let ports = format!("{port}/tcp");
     let out = bin()
-        .args(["listen", "--bind", "127.0.0.1", "--token", TOKEN, "--for", "1s"])
+        .args([
+            "listen",
+            "--bind",
+            "127.0.0.1",
+            "--token",
+            TOKEN,
+            "--for",
+            "1s",
+        ])
         .args(["--ports", &ports])
         .timeout(Duration::from_secs(30))
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains(&format!("listening on TCP 127.0.0.1:{port}")), "{text}");
+    assert!(
+        text.contains(&format!("listening on TCP 127.0.0.1:{port}")),
+        "{text}"
+    );
     let last = text.lines().last().unwrap();
     assert!(
         last.starts_with("stopped (--for passed): 0 probe(s)"),

@@ -7,21 +7,21 @@
 //! and the decisions are `crate::pair`'s; this file does the I/O and explains the outcome.
 
 use std::io;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use ring::rand::{SecureRandom, SystemRandom};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpStream, UdpSocket};
+use tokio::net::TcpStream;
 use tokio::time::{Instant, timeout_at};
 
 use super::bytes::{hex, hex_prefix, sniff};
-use super::connect::{Connection, classify, with_connection};
+use super::connect::{self, ConnectFailure, Connection, classify, udp_failure, with_connection};
 use super::context::{Context, Target};
 use super::facts::{PairAnswer, PairFacts};
 use super::outcome::{Outcome, Phase, Status, millis};
+use super::resolve;
 use super::words::within;
-use super::{fds, icmp, resolve};
 use crate::catalog::vocabulary::Transport;
 use crate::pair::auth::{self, Token, Verdict};
 use crate::pair::wire::{self, MAX_LEN, NONCE_LEN};
@@ -64,7 +64,7 @@ pub async fn probe(target: &Target, ctx: &Context, deadline: Instant) -> Outcome
     o.facts
         .pair
         .get_or_insert_with(|| facts(&ask, PairAnswer::Nothing));
-    if o.status == Status::Refused && target.transport == Transport::Tcp {
+    if o.status == Status::Refused {
         o.detail
             .push_str(" (is `apim-probe listen` running there, with this port?)");
     }
@@ -263,11 +263,11 @@ fn judged(ask: &Ask, peer: SocketAddr, bytes: &[u8]) -> Outcome {
 /// Resolves, then one datagram each way on a connected socket.
 async fn over_udp(target: &Target, ask: &Ask, ctx: &Context, deadline: Instant) -> Outcome {
     let start = Instant::now();
-    let (addrs, dns_ms) = match resolve::host(&ctx.dns, &target.host, ctx.timeout, deadline).await {
+    let resolved = match resolve::host(&ctx.dns, &target.host, ctx.timeout, deadline).await {
         Ok(r) => r,
         Err(o) => return o,
     };
-    let Some(&ip) = addrs.first() else {
+    let Some(&ip) = resolved.addrs.first() else {
         return Outcome::new(Status::DnsFailed, Phase::Resolve, "no address to ask");
     };
     let peer = SocketAddr::new(ip, target.port);
@@ -283,45 +283,42 @@ async fn over_udp(target: &Target, ask: &Ask, ctx: &Context, deadline: Instant) 
                 within(ctx.timeout, budget)
             ),
         ),
-        Err((e, icmp)) => udp_failure(peer, &e, icmp),
+        Err(f) => {
+            let (status, why) = f.explain_udp();
+            let mut o = Outcome::new(status, Phase::Connect, format!("{peer} over UDP: {why}"));
+            o.facts.icmp = f.icmp;
+            o
+        }
     };
     o.peer = Some(peer);
-    o.addresses = addrs;
-    o.timings.dns = dns_ms;
+    o.addresses = resolved.addrs;
+    o.timings.dns = resolved.dns_ms;
+    o.warnings.extend(resolved.warnings);
     o.timings.total = Some(millis(start.elapsed()));
     o
 }
 
-type UdpError = (io::Error, Option<super::facts::Icmp>);
-
 /// Sends the challenge and waits for a proof: `Ok(Some(reply))` (a proof, or the first datagram
-/// that is none), `Ok(None)` at the deadline.
+/// that is none), `Ok(None)` at the deadline. The socket is `connect::udp`'s: an ICMP error comes
+/// back as an error, with who sent it.
 async fn exchange(
     peer: SocketAddr,
     ask: &Ask,
     deadline: Instant,
-) -> Result<Option<Vec<u8>>, UdpError> {
-    let any: IpAddr = if peer.is_ipv4() {
-        [0, 0, 0, 0].into()
-    } else {
-        [0u16; 8].into()
-    };
-    let plain = |e| (e, None);
-    let sock = fds::retry(|| std::net::UdpSocket::bind((any, 0)))
-        .await
-        .and_then(|s| s.set_nonblocking(true).map(|()| s))
-        .map_err(plain)?;
-    icmp::enable(&sock, peer.is_ipv6());
-    let sock = UdpSocket::from_std(sock).map_err(plain)?;
-    let failed = |e: io::Error| (e, icmp::take(&sock));
-    sock.connect(peer).await.map_err(failed)?;
-    sock.send(&ask.request()).await.map_err(failed)?;
+) -> Result<Option<Vec<u8>>, ConnectFailure> {
+    let sock = connect::udp(peer).await?;
+    let sent = timeout_at(deadline, sock.send(&ask.request())).await;
+    match sent {
+        Err(_) => return Ok(None),
+        Ok(Err(e)) => return Err(udp_failure(&sock, e)),
+        Ok(Ok(_)) => {}
+    }
     let mut first = None;
     for _ in 0..MAX_DATAGRAMS {
         let mut buf = [0u8; MAX_LEN + 1];
         match timeout_at(deadline, sock.recv(&mut buf)).await {
             Err(_) => break,
-            Ok(Err(e)) => return Err(failed(e)),
+            Ok(Err(e)) => return Err(udp_failure(&sock, e)),
             Ok(Ok(n)) => {
                 let bytes = buf[..n].to_vec();
                 let proven = matches!(
@@ -336,26 +333,4 @@ async fn exchange(
         }
     }
     Ok(first)
-}
-
-/// A socket error of the UDP exchange, explained (an ICMP port unreachable is `refused`).
-fn udp_failure(peer: SocketAddr, e: &io::Error, icmp: Option<super::facts::Icmp>) -> Outcome {
-    let mut o = if e.kind() == io::ErrorKind::ConnectionRefused {
-        Outcome::new(
-            Status::Refused,
-            Phase::Connect,
-            format!(
-                "{peer} over UDP: ICMP port unreachable: nothing listens on this port (is `apim-probe listen` running there, with this port?) [{e}]"
-            ),
-        )
-    } else {
-        let (status, why) = classify(e);
-        let why = match &icmp {
-            Some(i) => format!("{i}: {} [{e}]", i.meaning()),
-            None => why,
-        };
-        Outcome::new(status, Phase::Connect, format!("{peer} over UDP: {why}"))
-    };
-    o.facts.icmp = icmp;
-    o
 }
