@@ -10,7 +10,7 @@ use std::path::Path;
 
 use super::UsageError;
 use crate::catalog::vocabulary::CheckKind;
-use crate::pair::log::{self, Line, Listened, Sighting};
+use crate::pair::log::{self, Event, Line, Listened, Sighting};
 use crate::probe::Status;
 use crate::probe::facts::ListenerLogFacts;
 use crate::probe::outcome::{Warning, WarningKind};
@@ -36,15 +36,42 @@ pub fn read(path: &Path) -> Result<Vec<Line>, String> {
         if raw.trim().is_empty() {
             continue;
         }
-        let line: Line = serde_json::from_str(raw).map_err(|e| {
+        let mut line: Line = serde_json::from_str(raw).map_err(|e| {
             format!(
                 "--peer-log {shown} line {}: not a line of the listener's JSON log ({e}); run `apim-probe listen -o json` and give what it printed",
                 i + 1
             )
         })?;
+        tame_line(&mut line);
         lines.push(line);
     }
     Ok(lines)
+}
+
+/// The text of a log line that reaches details, made harmless: a log file is only as trustworthy
+/// as whoever handed it over, and a terminal obeys control characters.
+fn tame_line(line: &mut Line) {
+    tame(&mut line.time);
+    match &mut line.event {
+        Event::Probe(r) => tame(&mut r.from),
+        Event::BindFailed { error, .. } => tame(error),
+        _ => {}
+    }
+}
+
+/// Printable ASCII only (anything else becomes `?`), at most 120 characters.
+fn tame(s: &mut String) {
+    *s = s
+        .chars()
+        .take(120)
+        .map(|c| {
+            if c.is_ascii_graphic() || c == ' ' {
+                c
+            } else {
+                '?'
+            }
+        })
+        .collect();
 }
 
 /// Checks before probing that the log can be used.
@@ -140,7 +167,7 @@ fn sentence(s: &Sighting, on: &str, status: Status, started: i64) -> String {
 mod tests {
     use super::*;
     use crate::catalog::vocabulary::Transport;
-    use crate::pair::log::{Event, Handling, Received};
+    use crate::pair::log::{Handling, Received};
 
     fn line(ms: i64, event: Event) -> Line {
         Line {
@@ -229,6 +256,15 @@ mod tests {
         assert!(
             e.contains("line 2: not a line of the listener's JSON log"),
             "{e}"
+        );
+        let hostile = good.replace("198.18.0.2:40000", "\\u001b[31mred");
+        std::fs::write(&file, format!("{hostile}\n")).unwrap();
+        let Event::Probe(r) = &read(&file).unwrap()[0].event else {
+            panic!("a probe line");
+        };
+        assert_eq!(
+            r.from, "?[31mred",
+            "no control character reaches a terminal"
         );
     }
 }
