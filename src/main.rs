@@ -25,6 +25,7 @@ fn main() -> ExitCode {
         Command::Diff(args) => app::diff(args),
         Command::Script(args) => app::script(args),
         Command::Evaluate(args) => app::evaluate(args),
+        Command::Listen(args) => app::listen(args),
         Command::Completions(args) => app::completions(args),
         Command::Man => app::man(),
     };

@@ -1,14 +1,19 @@
 //! Turning raw flags into validated settings, once. Nothing below this module reads argv or the
 //! environment. Each `validate_*` function checks one option and names it in its error.
 
+mod pair;
+
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
+pub use pair::{ListenPort, MAX_SOCKETS, PairSettings};
+
 use crate::catalog::model::{Cloud, Platform, VnetMode};
 use crate::catalog::plan::Scope;
-use crate::cli::{CheckArgs, ListArgs, ListFormat, OutputFormat, ScopeArgs};
+use crate::cli::{CheckArgs, ListArgs, ListFormat, ListenArgs, OutputFormat, ScopeArgs};
+use crate::pair::Token;
 
 /// The default number of probes in flight: every one of 10,000 endpoints at once, so they finish in
 /// about one timeout; capped by the open-file limit (see `crate::limits`).
@@ -42,6 +47,8 @@ pub struct ScopeSettings {
     pub skip: Vec<String>,
     /// `--dns-server` addresses, or `None` for the system's configuration.
     pub dns_servers: Option<Vec<SocketAddr>>,
+    /// `check --peer` hosts (empty for the other commands).
+    pub peers: Vec<String>,
 }
 
 /// Validated settings of `check`.
@@ -79,6 +86,29 @@ pub struct CheckSettings {
     pub quiet: bool,
     /// `--redact`.
     pub redact: bool,
+    /// Pair mode (`--peer` with its token), when asked for.
+    pub pair: Option<PairSettings>,
+}
+
+/// Validated settings of `listen`.
+#[derive(Debug, Clone)]
+pub struct ListenSettings {
+    /// The pair's token.
+    pub token: Token,
+    /// The address to listen on.
+    pub bind: IpAddr,
+    /// How long to listen.
+    pub duration: Duration,
+    /// `--ports`, or `None` for the catalog's `peer` rows.
+    pub ports: Option<Vec<ListenPort>>,
+    /// Platform, VNet mode and catalog: which `peer` rows give the default ports.
+    pub platform: Platform,
+    /// VNet mode.
+    pub vnet: VnetMode,
+    /// `--catalog`, or the embedded catalog.
+    pub catalog: Option<PathBuf>,
+    /// Text lines or JSON lines.
+    pub output: ListFormat,
 }
 
 /// Validated settings of `list`.
@@ -95,8 +125,12 @@ pub struct ListSettings {
 impl TryFrom<&CheckArgs> for CheckSettings {
     type Error = SettingsError;
     fn try_from(a: &CheckArgs) -> Result<Self, SettingsError> {
+        let pair =
+            pair::validate_pair(&a.peer, &a.token, a.peer_log.as_deref()).map_err(SettingsError)?;
+        let mut scope = ScopeSettings::try_from(&a.scope)?;
+        scope.peers = pair.as_ref().map(|p| p.peers.clone()).unwrap_or_default();
         Ok(Self {
-            scope: ScopeSettings::try_from(&a.scope)?,
+            scope,
             timeout: validate_timeout(&a.timeout)?,
             concurrency: validate_concurrency(a.concurrency)?,
             deadline: a
@@ -114,6 +148,41 @@ impl TryFrom<&CheckArgs> for CheckSettings {
             apim_status: a.apim_status.clone(),
             quiet: a.quiet,
             redact: a.redact,
+            pair,
+        })
+    }
+}
+
+impl TryFrom<&ListenArgs> for ListenSettings {
+    type Error = SettingsError;
+    fn try_from(a: &ListenArgs) -> Result<Self, SettingsError> {
+        let token = pair::validate_token(&a.token)
+            .map_err(SettingsError)?
+            .ok_or_else(|| {
+                SettingsError(
+                    "listen needs the pair's token: --token-file FILE (at least 16 bytes; the same file goes to the machine that runs check --peer)".into(),
+                )
+            })?;
+        let bind = a.bind.trim().trim_start_matches('[').trim_end_matches(']');
+        Ok(Self {
+            token,
+            bind: bind.parse().map_err(|_| {
+                SettingsError(format!(
+                    "--bind {}: expected an IP address, e.g. 0.0.0.0 or ::",
+                    a.bind
+                ))
+            })?,
+            duration: duration_within("--for", &a.duration, 24 * 3600)?,
+            ports: a
+                .ports
+                .as_deref()
+                .map(pair::validate_ports)
+                .transpose()
+                .map_err(SettingsError)?,
+            platform: a.platform,
+            vnet: a.vnet,
+            catalog: a.catalog.clone(),
+            output: a.output,
         })
     }
 }
@@ -158,6 +227,7 @@ impl TryFrom<&ScopeArgs> for ScopeSettings {
             only: validate_ids("--only", &a.only)?,
             skip: validate_ids("--skip", &a.skip)?,
             dns_servers,
+            peers: Vec::new(),
         })
     }
 }
@@ -174,6 +244,7 @@ impl ScopeSettings {
             dns_servers,
             only: self.only.clone(),
             skip: self.skip.clone(),
+            peers: self.peers.clone(),
         }
     }
 }
@@ -185,6 +256,11 @@ pub fn validate_timeout(text: &str) -> Result<Duration, SettingsError> {
 
 /// A duration option, named in its error.
 pub fn validate_duration(option: &str, text: &str) -> Result<Duration, SettingsError> {
+    duration_within(option, text, 600)
+}
+
+/// A duration option between 1 ms and `max_secs`.
+fn duration_within(option: &str, text: &str, max_secs: u32) -> Result<Duration, SettingsError> {
     let t = text.trim();
     let split = t
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
@@ -200,11 +276,17 @@ pub fn validate_duration(option: &str, text: &str) -> Result<Duration, SettingsE
         "ms" => n / 1000.0,
         "" | "s" => n,
         "m" | "min" => n * 60.0,
+        "h" => n * 3600.0,
         _ => return Err(bad()),
     };
-    if !(0.001..=600.0).contains(&secs) {
+    if !(0.001..=f64::from(max_secs)).contains(&secs) {
+        let max = if max_secs.is_multiple_of(3600) {
+            format!("{}h", max_secs / 3600)
+        } else {
+            format!("{}m", max_secs / 60)
+        };
         return Err(SettingsError(format!(
-            "{option} {text}: must be between 1ms and 10m"
+            "{option} {text}: must be between 1ms and {max}"
         )));
     }
     Ok(Duration::from_secs_f64(secs))

@@ -22,6 +22,7 @@ fn evaluation(files: &[&str]) -> Evaluation {
         dns_servers: Vec::new(),
         only: Vec::new(),
         skip: Vec::new(),
+        peers: Vec::new(),
     };
     let plan = plan::build(&catalog, &scope).unwrap();
     let mut inputs = NetworkInputs::default();

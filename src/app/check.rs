@@ -77,6 +77,9 @@ impl Inputs {
             // Fail before probing, not after minutes of work, when the report cannot be written.
             check_writable(path).map_err(|err| report_file_error(path, err))?;
         }
+        if let Some(log) = s.pair.as_ref().and_then(|p| p.peer_log.as_deref()) {
+            super::peer_log::check(log)?;
+        }
         Ok(Self {
             catalog,
             trust: Arc::new(Trust::load(&s.expect_ca).map_err(UsageError::Trust)?),
@@ -104,6 +107,7 @@ pub async fn run(s: &CheckSettings, inputs: &Inputs) -> Result<Report, UsageErro
         timeout: s.timeout,
         trust: Arc::clone(&inputs.trust),
         max_clock_skew: s.max_clock_skew,
+        pair_token: s.pair.as_ref().map(|p| Arc::clone(&p.token)),
     };
     let run = runner::run(&plan, &ctx, concurrency, stop(s.deadline), &|done| {
         progress.show(done);
@@ -142,6 +146,9 @@ pub fn finish(report: &mut Report, s: &CheckSettings, inputs: &Inputs) {
     );
     if let Some(entries) = &inputs.apim_status {
         apim::attach(report, entries);
+    }
+    if let Some(log) = s.pair.as_ref().and_then(|p| p.peer_log.as_deref()) {
+        super::peer_log::attach_file(report, log);
     }
     if s.redact {
         redact::redact(report);
@@ -292,7 +299,10 @@ fn build_report(
 
 /// The command line as typed, shell-quoted, for the report (Markdown shows it to reproduce).
 fn command_line() -> String {
-    let mut words: Vec<String> = std::env::args().map(|a| markdown::shell_word(&a)).collect();
+    let mut words: Vec<String> = crate::pair::auth::hide_token(std::env::args())
+        .iter()
+        .map(|a| markdown::shell_word(a))
+        .collect();
     if let Some(first) = words.first_mut() {
         // The path of the binary says nothing useful and may name a user's folder.
         *first = "apim-probe".into();

@@ -6,7 +6,9 @@ mod check;
 mod diff;
 mod evaluate;
 mod list;
+mod listen;
 mod meta;
+mod peer_log;
 mod script;
 mod signals;
 
@@ -14,6 +16,7 @@ pub use check::check;
 pub use diff::{diff, read_report};
 pub use evaluate::evaluate;
 pub use list::list;
+pub use listen::listen;
 pub use meta::{completions, man};
 pub use script::script;
 
@@ -52,6 +55,9 @@ pub enum UsageError {
     /// An input file (`--dependencies`, `--apim-status`, a report given to `diff`) is malformed.
     #[error(transparent)]
     Input(#[from] crate::azure::InputError),
+    /// The peer's listener log (`--peer-log`) cannot be used (the message names the line).
+    #[error("{0}")]
+    PeerLog(String),
     /// The async runtime could not start.
     #[error("cannot start: {0}")]
     Runtime(io::Error),

@@ -275,7 +275,7 @@ fn check_row(src: &Source, d: &Dependency) -> Result<(), CatalogError> {
         | CheckKind::Amqp
         | CheckKind::Amqps => d.transport == [Transport::Tcp],
         CheckKind::Ntp | CheckKind::None => d.transport == [Transport::Udp],
-        CheckKind::Dns => true,
+        CheckKind::Dns | CheckKind::Peer => true,
     };
     if !fits {
         let msg = format!(

@@ -28,6 +28,8 @@ pub struct Scope {
     pub only: Vec<String>,
     /// Never these ids.
     pub skip: Vec<String>,
+    /// `check --peer` hosts: the `peer` rows become `peer` probes of each (skipped when empty).
+    pub peers: Vec<String>,
 }
 
 /// One entry of the plan: a probe to run, or a row listed as skipped.
@@ -156,6 +158,17 @@ fn check_selection(catalog: &Catalog, scope: &Scope) -> Result<(), PlanError> {
 
 fn expand_row(catalog: &Catalog, dep: &Arc<Dependency>, scope: &Scope, out: &mut Vec<Probe>) {
     let ports: Vec<Option<u16>> = dep.ports.iter().flat_map(|p| p.expand()).collect();
+    if dep.direction == Direction::Peer && !scope.peers.is_empty() && dep.skip.is_none() {
+        // Pair mode: the row's own hosts are the machines of the subnet, named by --peer.
+        for host in &scope.peers {
+            let first = out.len();
+            push_all(out, dep, Some(host), &ports, None);
+            for p in &mut out[first..] {
+                p.check = CheckKind::Peer;
+            }
+        }
+        return;
+    }
     let row_skip = row_skip_reason(dep);
     let hosts: Vec<HostEntry> = match &dep.hosts {
         None => Vec::new(),
@@ -225,7 +238,7 @@ fn row_skip_reason(dep: &Dependency) -> Option<String> {
             dep.source
         )),
         Direction::Peer => Some(
-            "between machines of the APIM subnet: needs a second machine; check the NSG allows VirtualNetwork to VirtualNetwork".into(),
+            "between machines of the APIM subnet: needs a second machine (run `apim-probe listen` there and `check --peer HOST`); check the NSG allows VirtualNetwork to VirtualNetwork".into(),
         ),
         Direction::Outbound => match dep.check {
             CheckKind::None => Some(format!(

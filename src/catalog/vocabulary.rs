@@ -55,7 +55,8 @@ pub enum Direction {
     Outbound,
     /// From outside into the subnet: cannot be tested from inside, always skipped.
     Inbound,
-    /// Between machines of the subnet: needs a second machine, always skipped.
+    /// Between machines of the subnet: needs a second machine (`check --peer` with `listen`
+    /// there), skipped otherwise.
     Peer,
 }
 
@@ -91,6 +92,9 @@ pub enum CheckKind {
     Amqp,
     /// TLS, then the AMQP protocol-header exchange (5671).
     Amqps,
+    /// Pair mode: a challenge-response with our own listener on another machine, keyed by a
+    /// shared token (TCP or UDP); what `peer` rows become with `check --peer`.
+    Peer,
     /// No protocol to speak: a UDP row that cannot be proven, always skipped.
     None,
 }
@@ -110,6 +114,7 @@ names!(CheckKind {
     Smb => "smb",
     Amqp => "amqp",
     Amqps => "amqps",
+    Peer => "peer",
     None => "none",
 });
 

@@ -6,6 +6,7 @@ use std::time::Duration;
 use super::resolve::Dns;
 use super::trust::Trust;
 use crate::catalog::model::Transport;
+use crate::pair::Token;
 
 /// Where a probe goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,4 +30,6 @@ pub struct Context {
     pub trust: Arc<Trust>,
     /// Clock offset above which the `ntp` check adds a warning.
     pub max_clock_skew: Duration,
+    /// The pair's token, for `peer` checks (`check --peer`); `None` otherwise.
+    pub pair_token: Option<Arc<Token>>,
 }

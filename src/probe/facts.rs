@@ -40,6 +40,9 @@ pub struct Facts {
     /// The first bytes the peer sent in the application protocol, in hex (protocol checks).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_bytes_hex: Option<String>,
+    /// Pair mode (`peer` rows): our challenge, what came back, what the listener logged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pair: Option<PairFacts>,
 }
 
 impl Facts {
@@ -289,6 +292,69 @@ pub struct HttpFacts {
     pub proxy: Option<String>,
 }
 
+/// What a `peer` probe established.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PairFacts {
+    /// The nonce of our challenge, in hex: the listener logs it, so its log names this probe.
+    pub nonce: String,
+    /// What came back.
+    pub answer: PairAnswer,
+    /// The port our listener says it received on, when it is not the one aimed at.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answered_on: Option<u16>,
+    /// What the peer's listener logged for this challenge (`--peer-log`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub listener_log: Option<ListenerLogFacts>,
+}
+
+/// What came back to a pair-mode challenge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PairAnswer {
+    /// A proof keyed by the token, from the port and transport aimed at.
+    Proof,
+    /// A valid proof, but the listener received on another port: something forwards it.
+    OtherPort,
+    /// "Bad MAC": the listener runs with another token.
+    BadMac,
+    /// Something answered, not with a proof for our challenge: not our listener.
+    NotOurs,
+    /// The connection closed (or was reset) without a reply.
+    Closed,
+    /// Nothing came back in time.
+    Nothing,
+}
+
+names!(PairAnswer {
+    Proof => "proof",
+    OtherPort => "other_port",
+    BadMac => "bad_mac",
+    NotOurs => "not_ours",
+    Closed => "closed",
+    Nothing => "nothing",
+});
+
+/// What the peer's listener log says about one challenge.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ListenerLogFacts {
+    /// Whether the listener logged this very challenge (matched by its nonce).
+    pub arrived: bool,
+    /// When it logged it (the listener's clock).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+    /// The source address it saw.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// What it did (`answered`, `bad_mac` …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub handling: Option<String>,
+    /// Whether it listened on this port (`false`: not among its ports, or it could not bind).
+    pub listening: bool,
+    /// Other probes it logged on this port.
+    pub others: usize,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -299,6 +365,7 @@ mod tests {
         assert_serde_agrees(DnsFailureKind::ALL, |v| v.as_str());
         assert_serde_agrees(TlsVerdict::ALL, |v| v.as_str());
         assert_serde_agrees(TlsRefusal::ALL, |v| v.as_str());
+        assert_serde_agrees(PairAnswer::ALL, |v| v.as_str());
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //!
 //! Imports run one way, from the check kinds down:
 //! - check kinds: [`tcp`], [`dns`], [`ntp`], [`tls`], [`http`], and the exchange-based [`tds`],
-//!   [`smb`], [`amqp`] over [`exchange`];
+//!   [`smb`], [`amqp`] over [`exchange`]; [`peer`] (pair mode, over `crate::pair`);
 //! - the ways to reach a peer: [`connect`] (TCP, racing addresses, explaining failures),
 //!   [`resolve`] (the run's DNS), [`icmp`] (who sent an ICMP error), [`fds`], and [`trust`] (what a
 //!   TLS chain should lead to);
@@ -26,6 +26,7 @@ pub mod http;
 pub mod icmp;
 pub mod ntp;
 pub mod outcome;
+pub mod peer;
 pub mod resolve;
 pub mod smb;
 pub mod status;
@@ -60,6 +61,7 @@ pub async fn run(check: CheckKind, target: &Target, ctx: &Context, deadline: Ins
         CheckKind::Smb => Box::pin(smb::probe(target, ctx, deadline)).await,
         CheckKind::Amqp => Box::pin(amqp::probe(target, ctx, deadline)).await,
         CheckKind::Amqps => Box::pin(amqp::probe_tls(target, ctx, deadline)).await,
+        CheckKind::Peer => Box::pin(peer::probe(target, ctx, deadline)).await,
         // The plan never runs this; an outcome keeps a hand-made catalog from crashing the run.
         CheckKind::None => Outcome::skipped("no protocol to speak"),
     }

@@ -8,6 +8,7 @@
 //! | [`peers`] | TLS and HTTP peers on loopback (a lab CA, an interceptor, a deny page) | `tls.rs`, `http.rs` |
 //! | [`apim_files`] | APIM's own JSON inputs (`--dependencies`, `--apim-status`) | `azure.rs`, `dependencies.rs` |
 //! | [`shipped`] | what `packaging/` builds, and how to run it (gated by `APIM_PROBE_PACKAGING`) | `packaging*.rs` |
+//! | [`listener`] | `apim-probe listen` on 127.0.0.1, its JSON log, `peer` catalogs, `/proc` numbers | `pair.rs` |
 //! | [`lab`] | the network lab: namespaces, nftables as the NSG, real daemons (needs root) | `lab_*.rs` |
 //! | [`prereq`] | the one way to skip a test whose prerequisite is missing (a failure under CI) | all that need root or a daemon |
 //!
@@ -17,6 +18,7 @@
 
 pub mod apim_files;
 pub mod lab;
+pub mod listener;
 pub mod peers;
 pub mod prereq;
 pub mod responders;

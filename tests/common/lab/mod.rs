@@ -26,7 +26,9 @@
 //! `start_ntp()` / `start_smb(&svc)` / `start_responder(&Kind, &addrs)` / `start_sink(&svc, …)`
 //! for servers, `Ca::new(…)` / `ca.leaf(…)` / `store(…)` for certificates, `lab.block(…)` /
 //! `route_in_subnet(…)` for the NSG and routes, `lab.check_json(dns, &args)` (or
-//! `check_json_env` with `SSL_CERT_FILE`) to run the binary.
+//! `check_json_env` with `SSL_CERT_FILE`) to run the binary; `start_listener(…)` runs
+//! `apim-probe listen` inside `azure` for pair mode, `drop_in_subnet(…)` drops its answers on the
+//! prober's side.
 //!
 //! When the lab cannot be built (not root, a tool missing), [`Lab::start`] prints
 //! `LAB SKIPPED: <reason>` and returns `None` — except under `CI=true`, where it panics.
@@ -36,6 +38,7 @@
 mod daemons;
 mod netns;
 mod nsg;
+mod pair;
 mod pki;
 mod prereq;
 mod responder;
@@ -47,6 +50,7 @@ mod stub;
 pub use daemons::Zone;
 pub use netns::{Family, Lab, Service};
 pub use nsg::{Proto, RouteKind, Verdict};
+pub use pair::{LISTENER, PROBER, listener_log, probes_on};
 pub use pki::{Ca, Leaf, store};
 pub use prereq::under_ci;
 pub use responder::{AMQP_REPLY, Kind, TDS_REPLY, wildcard};
