@@ -8,12 +8,14 @@ mod list;
 mod meta;
 mod script;
 mod signals;
+mod watch;
 
 pub use check::check;
 pub use diff::{diff, read_report};
 pub use list::list;
 pub use meta::{completions, man};
 pub use script::script;
+pub use watch::watch;
 
 use std::io;
 
@@ -50,6 +52,9 @@ pub enum UsageError {
     /// An input file (`--dependencies`, `--apim-status`, a report given to `diff`) is malformed.
     #[error(transparent)]
     Input(#[from] crate::azure::InputError),
+    /// `watch` cannot use its `--log` file or `--listen` address (the message names it).
+    #[error("{0}")]
+    Watch(String),
     /// The async runtime could not start.
     #[error("cannot start: {0}")]
     Runtime(io::Error),
