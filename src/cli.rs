@@ -29,8 +29,8 @@ Exit codes: 0 every required dependency reachable; 1 a required dependency faile
 
 const WATCH_AFTER_HELP: &str = "\
 Examples:
-  apim-probe watch --region westeurope --every 5m --listen --report-file /var/lib/apim-probe/report.json
-  apim-probe watch --region westeurope --every 1m --listen 0.0.0.0:9469 --log /var/log/apim-probe.jsonl
+  apim-probe watch --region westeurope --listen --report-file /var/tmp/apim-probe.json
+  apim-probe watch --region westeurope --every 1m --listen 0.0.0.0:9469 --log watch.jsonl
 
 Each status change of a row, and each cause of the diagnosis that appears or is resolved, is one
 JSON line in --log, and on stdout when stdout is not a terminal (a readable line when it is).
@@ -68,7 +68,11 @@ pub enum Command {
     Diff(DiffArgs),
     /// Run the check on a schedule: Prometheus metrics, the last report over HTTP, a log of
     /// every status change.
-    #[command(after_help = WATCH_AFTER_HELP)]
+    #[command(
+        after_help = WATCH_AFTER_HELP,
+        mut_arg("output", |a| a.hide(true)),
+        mut_arg("quiet", |a| a.help("Print nothing on stdout; --log and --report-file carry the results"))
+    )]
     Watch(WatchArgs),
     /// Print a standalone script (bash or PowerShell) that checks the same plan over TCP only,
     /// for VMs where no binary may be copied.
@@ -180,7 +184,7 @@ pub struct CheckArgs {
 /// Options of `watch`: `check`'s, and the schedule and where to say what changed.
 #[derive(Debug, Args)]
 pub struct WatchArgs {
-    /// What to probe and how (`check`'s options; `-o` is not used: the log is JSON lines).
+    /// What to probe and how: `check`'s options (`-o` is hidden and unused: the log is JSON lines).
     #[command(flatten)]
     pub check: CheckArgs,
     /// Time from the start of one run to the start of the next, e.g. `30s`, `5m`, `1h`.
@@ -203,7 +207,7 @@ pub struct WatchArgs {
     /// Append one JSON line per status change (and start, stop, overrun) to this file.
     #[arg(long, value_name = "FILE", env = "APIM_PROBE_LOG")]
     pub log: Option<PathBuf>,
-    /// Move each run by up to a tenth of --every, at random, so that many agents started
+    /// Start each run up to a tenth of --every later, at random, so that many agents started
     /// together do not probe at the same moment.
     #[arg(long)]
     pub jitter: bool,

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::Command;
 
 /// The exposure `systemd-analyze security` may give the unit at most (0 best, 10 worst; systemd
-/// calls up to 2.0 "OK"). Ours is 1.6 with systemd 252.
+/// calls up to 2.0 "OK"). Ours is 1.2 with systemd 252.
 const MAX_EXPOSURE: f64 = 2.0;
 
 /// Verifies `unit` with `ExecStart`'s `/usr/bin/apim-probe` replaced by `binary` (verify wants the
