@@ -8,7 +8,11 @@ use std::time::Duration;
 
 use crate::catalog::model::{Cloud, Platform, VnetMode};
 use crate::catalog::plan::Scope;
-use crate::cli::{CheckArgs, ListArgs, ListFormat, OutputFormat, ScopeArgs, WatchArgs};
+use crate::cli::{CheckArgs, ListArgs, ListFormat, OutputFormat, ScopeArgs};
+
+mod watch;
+
+pub use watch::WatchSettings;
 
 /// The default number of probes in flight: every one of 10,000 endpoints at once, so they finish in
 /// about one timeout; capped by the open-file limit (see `crate::limits`).
@@ -90,34 +94,6 @@ pub struct ListSettings {
     pub output: ListFormat,
     /// `--dependencies` file.
     pub dependencies: Option<PathBuf>,
-}
-
-/// Validated settings of `watch`.
-#[derive(Debug, Clone)]
-pub struct WatchSettings {
-    /// What each run probes, and how.
-    pub check: CheckSettings,
-    /// From the start of one run to the start of the next.
-    pub every: Duration,
-    /// Where to serve `/metrics`, `/report` and `/healthz`.
-    pub listen: Option<SocketAddr>,
-    /// The JSON-lines log of transitions.
-    pub log: Option<PathBuf>,
-    /// Whether to move each run by a random tenth of `every`.
-    pub jitter: bool,
-}
-
-impl TryFrom<&WatchArgs> for WatchSettings {
-    type Error = SettingsError;
-    fn try_from(a: &WatchArgs) -> Result<Self, SettingsError> {
-        Ok(Self {
-            check: CheckSettings::try_from(&a.check)?,
-            every: validate_every(&a.every)?,
-            listen: a.listen.as_deref().map(validate_listen).transpose()?,
-            log: a.log.clone(),
-            jitter: a.jitter,
-        })
-    }
 }
 
 impl TryFrom<&CheckArgs> for CheckSettings {
@@ -220,26 +196,6 @@ pub fn validate_duration(option: &str, text: &str) -> Result<Duration, SettingsE
         )));
     }
     Ok(Duration::from_secs_f64(secs))
-}
-
-/// `--every`: between 1 second and a day.
-fn validate_every(text: &str) -> Result<Duration, SettingsError> {
-    let secs = seconds("--every", text)?;
-    if !(1.0..=86_400.0).contains(&secs) {
-        return Err(SettingsError(format!(
-            "--every {text}: must be between 1s and 24h"
-        )));
-    }
-    Ok(Duration::from_secs_f64(secs))
-}
-
-/// `--listen ADDR:PORT` (`[::1]:9469` for IPv6).
-fn validate_listen(text: &str) -> Result<SocketAddr, SettingsError> {
-    text.trim().parse().map_err(|_| {
-        SettingsError(format!(
-            "--listen {text}: expected an address and port, e.g. 127.0.0.1:9469 or [::1]:9469"
-        ))
-    })
 }
 
 /// The number of seconds a duration option says (`500ms`, `5s`, `2m`, `1h`; bare: seconds).
@@ -372,32 +328,6 @@ mod tests {
     #[test_case("[::1]:5353", "[::1]:5353"; "v6 port")]
     fn dns_servers(text: &str, want: &str) {
         assert_eq!(validate_dns_server(text).unwrap().to_string(), want);
-    }
-
-    #[test_case("5m", Ok(300); "minutes")]
-    #[test_case("1h", Ok(3600); "hours")]
-    #[test_case("2", Ok(2); "bare seconds")]
-    #[test_case("500ms", Err("between 1s and 24h"); "too short")]
-    #[test_case("25h", Err("between 1s and 24h"); "too long")]
-    #[test_case("soon", Err("expected a duration"); "words")]
-    fn every(text: &str, want: Result<u64, &str>) {
-        match (validate_every(text), want) {
-            (Ok(d), Ok(secs)) => assert_eq!(d.as_secs(), secs),
-            (Err(e), Err(msg)) => assert!(e.0.contains(msg), "{e}"),
-            (got, want) => panic!("{text}: {got:?}, wanted {want:?}"),
-        }
-    }
-
-    #[test]
-    fn listen() {
-        assert_eq!(validate_listen("127.0.0.1:9469").unwrap().port(), 9469);
-        assert!(validate_listen("[::1]:9469").unwrap().is_ipv6());
-        assert!(
-            validate_listen("localhost")
-                .unwrap_err()
-                .0
-                .contains("127.0.0.1:9469")
-        );
     }
 
     #[test]
