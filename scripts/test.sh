@@ -5,7 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-LAB_PACKAGES=(iproute2 procps nftables dnsmasq nginx chrony samba jq)
+# prometheus: tests/lab_watch.rs scrapes `watch` with it, tests/watch.rs runs its promtool;
+# systemd: `systemd-analyze verify` of apim-probe-watch.service.
+LAB_PACKAGES=(iproute2 procps nftables dnsmasq nginx chrony samba jq prometheus systemd)
 # tests/packaging*.rs (only with APIM_PROBE_PACKAGING=1): cross linkers, qemu, Wine, archivers.
 if [ "${APIM_PROBE_PACKAGING:-}" = 1 ]; then
   LAB_PACKAGES+=(musl-tools gcc-aarch64-linux-gnu gcc-mingw-w64-x86-64 qemu-user wine wine64 zip

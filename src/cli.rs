@@ -27,6 +27,15 @@ Examples:
 Exit codes: 0 every required dependency reachable; 1 a required dependency failed (--strict: any);
 2 usage, catalog or configuration error; 130 interrupted.";
 
+const WATCH_AFTER_HELP: &str = "\
+Examples:
+  apim-probe watch --region westeurope --listen --report-file /var/tmp/apim-probe.json
+  apim-probe watch --region westeurope --every 1m --listen 0.0.0.0:9469 --log watch.jsonl
+
+Each status change of a row, and each cause of the diagnosis that appears or is resolved, is one
+JSON line in --log, and on stdout when stdout is not a terminal (a readable line when it is).
+Ctrl-C or SIGTERM stops it (exit 0).";
+
 const SCRIPT_AFTER_HELP: &str = "\
 TCP ONLY: the script opens a TCP connection to each TCP entry of the plan and closes it; it speaks
 no TLS, HTTP or other protocol and sends no UDP (DNS and NTP rows are listed as not checked).
@@ -57,6 +66,14 @@ pub enum Command {
     List(ListArgs),
     /// Compare two JSON reports: what newly fails, what was fixed, what changed reason.
     Diff(DiffArgs),
+    /// Run the check on a schedule: Prometheus metrics, the last report over HTTP, a log of
+    /// every status change.
+    #[command(
+        after_help = WATCH_AFTER_HELP,
+        mut_arg("output", |a| a.hide(true)),
+        mut_arg("quiet", |a| a.help("Print nothing on stdout; --log and --report-file carry the results"))
+    )]
+    Watch(WatchArgs),
     /// Print a standalone script (bash or PowerShell) that checks the same plan over TCP only,
     /// for VMs where no binary may be copied.
     #[command(after_help = SCRIPT_AFTER_HELP)]
@@ -232,6 +249,38 @@ pub struct ListenArgs {
     /// (what `check --peer-log` reads).
     #[arg(short, long, value_enum, default_value = "table")]
     pub output: ListFormat,
+}
+
+/// Options of `watch`: `check`'s, and the schedule and where to say what changed.
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// What to probe and how: `check`'s options (`-o` is hidden and unused: the log is JSON lines).
+    #[command(flatten)]
+    pub check: CheckArgs,
+    /// Time from the start of one run to the start of the next, e.g. `30s`, `5m`, `1h`.
+    #[arg(
+        long,
+        default_value = "5m",
+        value_name = "DURATION",
+        env = "APIM_PROBE_EVERY"
+    )]
+    pub every: String,
+    /// Serve `/metrics` (Prometheus), `/report` and `/healthz` on this address [bare: 127.0.0.1:9469].
+    #[arg(
+        long,
+        value_name = "ADDR:PORT",
+        num_args = 0..=1,
+        default_missing_value = "127.0.0.1:9469",
+        env = "APIM_PROBE_LISTEN"
+    )]
+    pub listen: Option<String>,
+    /// Append one JSON line per status change (and start, stop, overrun) to this file.
+    #[arg(long, value_name = "FILE", env = "APIM_PROBE_LOG")]
+    pub log: Option<PathBuf>,
+    /// Start each run up to a tenth of --every later, at random, so that many agents started
+    /// together do not probe at the same moment.
+    #[arg(long)]
+    pub jitter: bool,
 }
 
 /// Options of `list`.

@@ -21,5 +21,6 @@ pub mod probe;
 pub mod report;
 pub mod runner;
 pub mod script;
+pub mod serve;
 pub mod settings;
 pub mod timestamp;

@@ -23,6 +23,7 @@ fn main() -> ExitCode {
         Command::Check(args) => app::check(args),
         Command::List(args) => app::list(args),
         Command::Diff(args) => app::diff(args),
+        Command::Watch(args) => app::watch(args),
         Command::Script(args) => app::script(args),
         Command::Evaluate(args) => app::evaluate(args),
         Command::Listen(args) => app::listen(args),

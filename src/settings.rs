@@ -15,6 +15,10 @@ use crate::catalog::plan::Scope;
 use crate::cli::{CheckArgs, ListArgs, ListFormat, ListenArgs, OutputFormat, ScopeArgs};
 use crate::pair::Token;
 
+mod watch;
+
+pub use watch::WatchSettings;
+
 /// The default number of probes in flight: every one of 10,000 endpoints at once, so they finish in
 /// about one timeout; capped by the open-file limit (see `crate::limits`).
 pub const DEFAULT_CONCURRENCY: usize = 16384;
@@ -261,24 +265,7 @@ pub fn validate_duration(option: &str, text: &str) -> Result<Duration, SettingsE
 
 /// A duration option between 1 ms and `max_secs`.
 fn duration_within(option: &str, text: &str, max_secs: u32) -> Result<Duration, SettingsError> {
-    let t = text.trim();
-    let split = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let bad = || {
-        SettingsError(format!(
-            "{option} {text}: expected a duration like 5s, 500ms or 1m"
-        ))
-    };
-    let n: f64 = num.parse().map_err(|_| bad())?;
-    let secs = match unit.trim() {
-        "ms" => n / 1000.0,
-        "" | "s" => n,
-        "m" | "min" => n * 60.0,
-        "h" => n * 3600.0,
-        _ => return Err(bad()),
-    };
+    let secs = seconds(option, text)?;
     if !(0.001..=f64::from(max_secs)).contains(&secs) {
         let max = if max_secs.is_multiple_of(3600) {
             format!("{}h", max_secs / 3600)
@@ -290,6 +277,28 @@ fn duration_within(option: &str, text: &str, max_secs: u32) -> Result<Duration, 
         )));
     }
     Ok(Duration::from_secs_f64(secs))
+}
+
+/// The number of seconds a duration option says (`500ms`, `5s`, `2m`, `1h`; bare: seconds).
+fn seconds(option: &str, text: &str) -> Result<f64, SettingsError> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let bad = || {
+        SettingsError(format!(
+            "{option} {text}: expected a duration like 5s, 500ms or 1m"
+        ))
+    };
+    let n: f64 = num.parse().map_err(|_| bad())?;
+    match unit.trim() {
+        "ms" => Ok(n / 1000.0),
+        "" | "s" => Ok(n),
+        "m" | "min" => Ok(n * 60.0),
+        "h" => Ok(n * 3600.0),
+        _ => Err(bad()),
+    }
 }
 
 fn validate_concurrency(n: Option<usize>) -> Result<Option<usize>, SettingsError> {

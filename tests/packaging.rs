@@ -239,6 +239,8 @@ fn deb_installs_into_a_scratch_root_with_man_page_and_completions() {
             "usr/share/bash-completion/completions/apim-probe",
             "usr/share/zsh/vendor-completions/_apim-probe",
             "usr/share/fish/vendor_completions.d/apim-probe.fish",
+            "usr/lib/systemd/system/apim-probe-watch.service",
+            "etc/default/apim-probe-watch",
         ] {
             let len = fs::metadata(root.path().join(f)).map_or(0, |m| m.len());
             assert!(len > 0, "{arch}: {f} missing or empty");
@@ -252,7 +254,21 @@ fn deb_installs_into_a_scratch_root_with_man_page_and_completions() {
             String::from_utf8_lossy(&man.stdout).contains(".TH apim-probe"),
             "not a man page"
         );
+        let conffiles = run(Command::new("dpkg-deb")
+            .arg("-I")
+            .arg(&deb)
+            .arg("conffiles"));
+        assert_eq!(
+            String::from_utf8_lossy(&conffiles.stdout),
+            "/etc/default/apim-probe-watch\n"
+        );
         if arch == "amd64" {
+            common::watch_unit::verify(
+                &root
+                    .path()
+                    .join("usr/lib/systemd/system/apim-probe-watch.service"),
+                &installed,
+            );
             let out = run(Command::new(&installed).arg("--version"));
             assert!(String::from_utf8_lossy(&out.stdout).starts_with("apim-probe "));
         }

@@ -95,6 +95,16 @@ impl Inputs {
 
 /// Plans, probes and builds the report (without the IMDS facts, APIM's view or redaction).
 pub async fn run(s: &CheckSettings, inputs: &Inputs) -> Result<Report, UsageError> {
+    run_until(s, inputs, stop(s.deadline)).await
+}
+
+/// [`run`], stopped early when `stop` completes (`watch` passes one that outlives each run, so
+/// that a signal between two runs is not lost).
+pub async fn run_until(
+    s: &CheckSettings,
+    inputs: &Inputs,
+    stop: impl Future<Output = Stop>,
+) -> Result<Report, UsageError> {
     let (config, dns) = dns_config(&s.scope);
     let plan = build_plan(&inputs.catalog, &s.scope, &dns, inputs.endpoints.as_deref())?;
     let started_at = crate::timestamp::now();
@@ -109,7 +119,7 @@ pub async fn run(s: &CheckSettings, inputs: &Inputs) -> Result<Report, UsageErro
         max_clock_skew: s.max_clock_skew,
         pair_token: s.pair.as_ref().map(|p| Arc::clone(&p.token)),
     };
-    let run = runner::run(&plan, &ctx, concurrency, stop(s.deadline), &|done| {
+    let run = runner::run(&plan, &ctx, concurrency, stop, &|done| {
         progress.show(done);
     })
     .await;
@@ -159,6 +169,16 @@ pub fn finish(report: &mut Report, s: &CheckSettings, inputs: &Inputs) {
 /// file that cannot be written now (the probes ran) is one error line, not a lost report: the
 /// printed report and the verdict's code stand.
 fn deliver(report: &Report, s: &CheckSettings) -> u8 {
+    save(report, s);
+    if !s.quiet {
+        print(report, s.output);
+    }
+    verdict(report)
+}
+
+/// Writes the report file (`--report-file`), atomically, if one was asked for; a failure is one
+/// error line on stderr.
+pub fn save(report: &Report, s: &CheckSettings) {
     if let Some(path) = &s.report_file {
         let mut bytes = Vec::new();
         json::write(report, &mut bytes).expect("writing to memory");
@@ -166,10 +186,6 @@ fn deliver(report: &Report, s: &CheckSettings) -> u8 {
             eprintln!("apim-probe: error: {}", report_file_error(path, err));
         }
     }
-    if !s.quiet {
-        print(report, s.output);
-    }
-    verdict(report)
 }
 
 /// The exit code a report stands for.
@@ -215,7 +231,7 @@ fn report_file_error(path: &Path, err: io::Error) -> UsageError {
 }
 
 /// Asks IMDS where this VM is, and uses it for what the user did not say (cloud, region).
-async fn discover(s: &mut CheckSettings) -> Option<azure::AzureContext> {
+pub async fn discover(s: &mut CheckSettings) -> Option<azure::AzureContext> {
     match imds::fetch(IMDS_TIMEOUT).await {
         Ok(ctx) => {
             if !s.scope.cloud_given

@@ -11,6 +11,7 @@ mod meta;
 mod peer_log;
 mod script;
 mod signals;
+mod watch;
 
 pub use check::check;
 pub use diff::{diff, read_report};
@@ -19,6 +20,7 @@ pub use list::list;
 pub use listen::listen;
 pub use meta::{completions, man};
 pub use script::script;
+pub use watch::watch;
 
 use std::io;
 
@@ -58,6 +60,9 @@ pub enum UsageError {
     /// The peer's listener log (`--peer-log`) cannot be used (the message names the line).
     #[error("{0}")]
     PeerLog(String),
+    /// `watch` cannot use its `--log` file or `--listen` address (the message names it).
+    #[error("{0}")]
+    Watch(String),
     /// The async runtime could not start.
     #[error("cannot start: {0}")]
     Runtime(io::Error),

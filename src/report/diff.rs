@@ -129,10 +129,11 @@ pub struct Counts {
     pub unchanged: usize,
 }
 
-/// The probe a result belongs to.
-type Key<'a> = (&'a str, Option<&'a str>, Option<u16>, Transport);
+/// The probe a result belongs to: `(id, host, port, transport)` (also how `watch` matches rows).
+pub type Key<'a> = (&'a str, Option<&'a str>, Option<u16>, Transport);
 
-fn key(r: &ResultEntry) -> Key<'_> {
+/// The probe `r` belongs to.
+pub fn key(r: &ResultEntry) -> Key<'_> {
     let f = &r.spec;
     (f.id.as_str(), f.host.as_deref(), f.port, f.transport)
 }

@@ -10,10 +10,12 @@ pub mod json;
 pub mod junit;
 pub mod list;
 pub mod markdown;
+pub mod metrics;
 pub mod model;
 pub mod redact;
 pub mod rows;
 pub mod table;
+pub mod transitions;
 
 /// How a terminal format may dress its text.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
