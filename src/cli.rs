@@ -57,6 +57,8 @@ pub enum Command {
     List(ListArgs),
     /// Compare two JSON reports: what newly fails, what was fixed, what changed reason.
     Diff(DiffArgs),
+    /// Merge the reports of many VMs into one matrix: dependencies down, VMs across.
+    Merge(MergeArgs),
     /// Print a standalone script (bash or PowerShell) that checks the same plan over TCP only,
     /// for VMs where no binary may be copied.
     #[command(after_help = SCRIPT_AFTER_HELP)]
@@ -191,6 +193,34 @@ pub struct DiffArgs {
     pub output: ListFormat,
 }
 
+/// Options of `merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Reports (`check --report-file`), evaluations (`evaluate -o json`), the fleet script's
+    /// per-VM files, or folders of them (every `*.json` inside).
+    #[arg(required = true, value_name = "REPORT")]
+    pub reports: Vec<PathBuf>,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value = "table")]
+    pub output: MergeFormat,
+    /// Also write the merged JSON (`apim-probe/merge/v1`) to this file (replaced atomically).
+    #[arg(long, value_name = "PATH")]
+    pub report_file: Option<PathBuf>,
+}
+
+/// Formats of `merge`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MergeFormat {
+    /// Aligned columns; the verdict is the last line.
+    Table,
+    /// A Markdown document for a ticket or a wiki.
+    Markdown,
+    /// The merged JSON.
+    Json,
+    /// One self-contained HTML page with filters.
+    Html,
+}
+
 /// Options of `script`.
 #[derive(Debug, Args)]
 pub struct ScriptArgs {
@@ -240,4 +270,6 @@ pub enum OutputFormat {
     Compact,
     /// JUnit XML: one testcase per probe, for pipelines.
     Junit,
+    /// One self-contained HTML page: the matrix of `merge` with this VM's column.
+    Html,
 }

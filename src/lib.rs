@@ -14,6 +14,7 @@ pub mod catalog;
 pub mod cli;
 pub mod exit;
 pub mod limits;
+pub mod merge;
 pub mod probe;
 pub mod report;
 pub mod runner;

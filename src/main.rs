@@ -23,6 +23,7 @@ fn main() -> ExitCode {
         Command::Check(args) => app::check(args),
         Command::List(args) => app::list(args),
         Command::Diff(args) => app::diff(args),
+        Command::Merge(args) => app::merge(args),
         Command::Script(args) => app::script(args),
         Command::Completions(args) => app::completions(args),
         Command::Man => app::man(),

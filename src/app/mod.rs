@@ -5,6 +5,7 @@
 mod check;
 mod diff;
 mod list;
+mod merge;
 mod meta;
 mod script;
 mod signals;
@@ -12,6 +13,7 @@ mod signals;
 pub use check::check;
 pub use diff::{diff, read_report};
 pub use list::list;
+pub use merge::merge;
 pub use meta::{completions, man};
 pub use script::script;
 
