@@ -77,7 +77,11 @@ fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, InputError> {
             .filter(|p| p.extension().is_some_and(|x| x == "json") && p.is_file())
             .collect();
         if inside.is_empty() {
-            return Err(InputError::new(path, "$", "the folder holds no *.json file"));
+            return Err(InputError::new(
+                path,
+                "$",
+                "the folder holds no *.json file",
+            ));
         }
         inside.sort();
         files.extend(inside);

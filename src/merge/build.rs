@@ -224,7 +224,9 @@ fn column(s: Source, label: String, rows: &[Row], i: usize) -> Column {
                 counts.failed_required += usize::from(r.required);
             }
             CellClass::Skipped => counts.skipped += 1,
-            CellClass::NotFailed | CellClass::Unknown => counts.unknown += 1,
+            CellClass::NotFailed | CellClass::Unknown | CellClass::NotApplicable => {
+                counts.unknown += 1;
+            }
         }
     }
     Column {

@@ -113,7 +113,7 @@ pub fn to_source(doc: &EvaluationDoc, file: &str) -> Source {
     let name = if nsgs.is_empty() {
         format!("evaluation {}", super::source::file_stem(file))
     } else {
-        format!("NSG {} (offline)", nsgs.join("+"))
+        format!("offline: NSG {}", nsgs.join("+"))
     };
     let failed = doc.flows.iter().any(|f| f.required && failing(&f.verdict))
         || doc.findings.iter().any(|f| f.required && !f.ok);
@@ -254,7 +254,10 @@ fn ports(v: &Value) -> Vec<(u16, u16)> {
 
 /// `apim-nsg/DenyStorageOut (200) Deny`.
 fn rule_text(v: &Value) -> Option<String> {
-    let field = |k: &str| v.get(k).map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_owned));
+    let field = |k: &str| {
+        v.get(k)
+            .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_owned))
+    };
     let name = field("name")?;
     let nsg = field("nsg").map_or_else(String::new, |n| format!("{n}/"));
     let priority = field("priority").map_or_else(String::new, |p| format!(" ({p})"));
@@ -280,7 +283,10 @@ mod tests {
         assert_eq!(ports(&Value::from("6381-6383")), [(6381, 6383)]);
         assert_eq!(ports(&Value::from("80, 443")), [(80, 80), (443, 443)]);
         assert!(ports(&Value::from("*")).is_empty());
-        assert_eq!(ports(&serde_json::json!([1433, "1886"])), [(1433, 1433), (1886, 1886)]);
+        assert_eq!(
+            ports(&serde_json::json!([1433, "1886"])),
+            [(1433, 1433), (1886, 1886)]
+        );
         assert_eq!(protocol(&Value::from("Tcp")).as_deref(), Some("tcp"));
         assert_eq!(protocol(&Value::from("*")), None);
         assert_eq!(protocol(&serde_json::json!(["udp", "tcp"])), None);

@@ -184,7 +184,11 @@ fn data(m: &Matrix) -> String {
     let cells: Vec<(&str, Option<&str>)> = m
         .rows
         .iter()
-        .flat_map(|r| r.cells.iter().map(|c| (c.detail.as_str(), c.hint.as_deref())))
+        .flat_map(|r| {
+            r.cells
+                .iter()
+                .map(|c| (c.detail.as_str(), c.hint.as_deref()))
+        })
         .collect();
     let doc = serde_json::json!({
         "columns": m.columns.iter().map(|c| c.label.as_str()).collect::<Vec<_>>(),
@@ -222,11 +226,14 @@ fn sha256_base64(text: &str) -> String {
 
 /// Standard base64 with padding.
 fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] =
-        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for (i, shift) in [18u32, 12, 6, 0].into_iter().enumerate() {
             if i <= chunk.len() {

@@ -54,7 +54,10 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Document, ParseError> {
         None => {
             return Err(fail(
                 "$",
-                format!("not an apim-probe report: no \"schema\" (expected {})", known()),
+                format!(
+                    "not an apim-probe report: no \"schema\" (expected {})",
+                    known()
+                ),
             ));
         }
     };
@@ -73,7 +76,11 @@ fn typed<T: serde::de::DeserializeOwned>(file: &str, bytes: &[u8]) -> Result<T, 
     let mut de = serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let at = e.path().to_string();
-        let at = if at == "." { "$".to_owned() } else { format!("$.{at}") };
+        let at = if at == "." {
+            "$".to_owned()
+        } else {
+            format!("$.{at}")
+        };
         ParseError::Input(InputError {
             file: file.to_owned(),
             path: at,
@@ -95,7 +102,10 @@ fn unsupported(schema: &str) -> String {
         .find(|s| s.rsplit_once("/v").is_some_and(|(n, _)| n == name));
     match ours {
         Some(s) => format!("schema {schema:?} is not supported (this apim-probe reads {s:?})"),
-        None => format!("not an apim-probe report: schema {schema:?} (expected {})", known()),
+        None => format!(
+            "not an apim-probe report: schema {schema:?} (expected {})",
+            known()
+        ),
     }
 }
 

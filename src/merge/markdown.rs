@@ -32,7 +32,11 @@ pub fn write(m: &Matrix, out: &mut dyn Write) -> io::Result<()> {
             md_cell(&c.file).replace('`', "'")
         )?;
     }
-    for c in m.columns.iter().filter(|c| !c.diagnosis.is_empty() || !c.notes.is_empty()) {
+    for c in m
+        .columns
+        .iter()
+        .filter(|c| !c.diagnosis.is_empty() || !c.notes.is_empty())
+    {
         writeln!(out, "\n### {}\n", md_cell(&c.label))?;
         for cause in &c.diagnosis {
             writeln!(

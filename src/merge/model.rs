@@ -141,6 +141,8 @@ pub enum CellClass {
     NotFailed,
     /// Not known: the row is absent from that VM's report, or cut from its output.
     Unknown,
+    /// Does not apply: no flow of an evaluation covers the row.
+    NotApplicable,
 }
 
 names!(CellClass {
@@ -149,6 +151,7 @@ names!(CellClass {
     Skipped => "skipped",
     NotFailed => "not_failed",
     Unknown => "unknown",
+    NotApplicable => "not_applicable",
 });
 
 /// What one VM found for one row.

@@ -15,7 +15,7 @@ pub fn differs(cells: &[Cell]) -> bool {
     let mut mixed = false;
     for c in cells {
         match c.class {
-            CellClass::Unknown => {}
+            CellClass::Unknown | CellClass::NotApplicable => {}
             CellClass::NotFailed => not_failed = true,
             CellClass::Ok | CellClass::Skipped | CellClass::Failed => {
                 any_failed |= c.class == CellClass::Failed;
@@ -35,8 +35,17 @@ pub fn differs(cells: &[Cell]) -> bool {
 /// columns disagree, where it was skipped; empty otherwise.
 pub fn note(cells: &[Cell], labels: &[String]) -> String {
     let known: Vec<usize> = (0..cells.len())
-        .filter(|&i| cells[i].class != CellClass::Unknown)
+        .filter(|&i| {
+            !matches!(
+                cells[i].class,
+                CellClass::Unknown | CellClass::NotApplicable
+            )
+        })
         .collect();
+    let applicable = cells
+        .iter()
+        .filter(|c| c.class != CellClass::NotApplicable)
+        .count();
     let failing: Vec<usize> = known
         .iter()
         .copied()
@@ -54,8 +63,13 @@ pub fn note(cells: &[Cell], labels: &[String]) -> String {
         return format!("skipped from {}", place(&skipped, labels, known.len()));
     }
     let statuses = statuses(cells, &failing, labels);
-    if failing.len() == known.len() {
+    if failing.len() == known.len() && known.len() == applicable {
         format!("fails from every VM ({statuses})")
+    } else if failing.len() == known.len() {
+        format!(
+            "fails from {} ({statuses}); the others do not say",
+            names_or_count(&failing, labels, applicable)
+        )
     } else {
         format!(
             "fails from {} ({statuses})",
@@ -68,6 +82,15 @@ pub fn note(cells: &[Cell], labels: &[String]) -> String {
 fn place(which: &[usize], labels: &[String], of: usize) -> String {
     if which.len() <= NAMES {
         format!("{} only", names(which, labels))
+    } else {
+        format!("{} of {of} VMs: {}", which.len(), names(which, labels))
+    }
+}
+
+/// `a, b`, or `12 of 1000 VMs: a, b, c, +9 more`.
+fn names_or_count(which: &[usize], labels: &[String], of: usize) -> String {
+    if which.len() <= NAMES {
+        names(which, labels)
     } else {
         format!("{} of {of} VMs: {}", which.len(), names(which, labels))
     }
@@ -166,7 +189,10 @@ mod tests {
 
     #[test]
     fn not_failed_agrees_with_ok_but_not_with_a_failure() {
-        let ok = [cell(CellClass::Ok, "ok"), cell(CellClass::NotFailed, "not failed")];
+        let ok = [
+            cell(CellClass::Ok, "ok"),
+            cell(CellClass::NotFailed, "not failed"),
+        ];
         assert!(!differs(&ok));
         assert_eq!(note(&ok, &labels(2)), "");
         let failed = [
@@ -177,8 +203,23 @@ mod tests {
     }
 
     #[test]
+    fn a_failure_only_some_columns_know_is_not_everywhere() {
+        let cells = [
+            cell(CellClass::Failed, "denied"),
+            cell(CellClass::Unknown, "absent"),
+        ];
+        assert_eq!(
+            note(&cells, &labels(2)),
+            "fails from vm0 (denied); the others do not say"
+        );
+    }
+
+    #[test]
     fn skipped_on_some() {
-        let cells = [cell(CellClass::Skipped, "skipped"), cell(CellClass::Ok, "ok")];
+        let cells = [
+            cell(CellClass::Skipped, "skipped"),
+            cell(CellClass::Ok, "ok"),
+        ];
         assert!(differs(&cells));
         assert_eq!(note(&cells, &labels(2)), "skipped from vm0 only");
     }

@@ -179,7 +179,9 @@ fn returned(env: &Envelope, sibling: &dyn Fn(&str) -> Option<String>) -> Returne
             back.stdout = text("output");
         }
         back.stderr.push_str(&text("error"));
-        back.exit = back.exit.or_else(|| view.get("exitCode").and_then(Value::as_i64));
+        back.exit = back
+            .exit
+            .or_else(|| view.get("exitCode").and_then(Value::as_i64));
         back.state = Some(text("executionState")).filter(|s| !s.is_empty());
     }
     if let Some(out) = env.output_file.as_deref().and_then(sibling) {
@@ -196,7 +198,11 @@ fn linux_message(message: &str, back: &mut Returned) {
     back.stdout.push_str(out);
     back.stderr.push_str(err);
     if let Some((_, n)) = head.split_once("exit status=") {
-        back.exit = n.trim().split(|c: char| !c.is_ascii_digit()).next().and_then(|d| d.parse().ok());
+        back.exit = n
+            .trim()
+            .split(|c: char| !c.is_ascii_digit())
+            .next()
+            .and_then(|d| d.parse().ok());
     } else if head.starts_with("Enable succeeded") {
         back.exit = Some(0);
     }

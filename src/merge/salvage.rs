@@ -81,7 +81,9 @@ fn fail_line(rest: &str) -> Option<SourceRow> {
     let status = words.next()?;
     let id = words.next()?;
     let tail = words.next()?;
-    let (target, detail) = tail.split_once(": ").unwrap_or((tail.trim_end_matches(':'), ""));
+    let (target, detail) = tail
+        .split_once(": ")
+        .unwrap_or((tail.trim_end_matches(':'), ""));
     let (detail, hint) = match detail.split_once(" | hint: ") {
         Some((d, h)) => (d, Some(h.to_owned())),
         None => (detail, None),
@@ -182,13 +184,18 @@ mod tests {
         assert_eq!(s.verdict, Some(Verdict::Fail));
         assert_eq!(s.rows.len(), 2);
         assert_eq!(s.rows[0].target, "db.example.net:1433/tcp");
-        assert_eq!(s.rows[0].cell.hint.as_deref(), Some("allow outbound TCP 1433"));
+        assert_eq!(
+            s.rows[0].cell.hint.as_deref(),
+            Some("allow outbound TCP 1433")
+        );
         assert!(!s.rows[1].required);
     }
 
     #[test]
     fn a_cut_start_and_more_lines_are_incomplete() {
-        let s = salvage("re)\nFAIL req timeout a h:1/tcp: x\n+4 more (see the report file)\nVERDICT: FAIL - x\n");
+        let s = salvage(
+            "re)\nFAIL req timeout a h:1/tcp: x\n+4 more (see the report file)\nVERDICT: FAIL - x\n",
+        );
         assert!(!s.header);
         assert_eq!(s.more, Some(4));
         assert!(!s.complete());

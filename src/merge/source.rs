@@ -92,7 +92,12 @@ impl Missing {
                 hint: None,
             },
             Missing::Cut => Cell::unknown("?", "cut from the output that came back"),
-            Missing::NoFlow => Cell::unknown("n/a", "no evaluated flow covers this row"),
+            Missing::NoFlow => Cell {
+                class: CellClass::NotApplicable,
+                status: "n/a".into(),
+                detail: "no evaluated flow covers this row".into(),
+                hint: None,
+            },
         }
     }
 }

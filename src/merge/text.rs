@@ -48,7 +48,11 @@ fn list(names: &[&str]) -> String {
     if names.len() <= SHOWN {
         names.join(", ")
     } else {
-        format!("{}, +{} more", names[..SHOWN].join(", "), names.len() - SHOWN)
+        format!(
+            "{}, +{} more",
+            names[..SHOWN].join(", "),
+            names.len() - SHOWN
+        )
     }
 }
 
@@ -58,7 +62,7 @@ pub fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
 }
 
 /// A symbol per class, so a cell reads without colour: ✓ ok, ✗ failed, – skipped, · not
-/// failed, ? unknown.
+/// failed, ? unknown, blank for does not apply.
 pub fn symbol(class: CellClass) -> &'static str {
     match class {
         CellClass::Ok => "✓",
@@ -66,6 +70,7 @@ pub fn symbol(class: CellClass) -> &'static str {
         CellClass::Skipped => "–",
         CellClass::NotFailed => "·",
         CellClass::Unknown => "?",
+        CellClass::NotApplicable => " ",
     }
 }
 
