@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 LAB_PACKAGES=(iproute2 procps nftables dnsmasq nginx chrony samba jq)
+# tests/html_page.rs: the HTML page in a real headless browser.
+LAB_PACKAGES+=(chromium)
 # tests/packaging*.rs (only with APIM_PROBE_PACKAGING=1): cross linkers, qemu, Wine, archivers.
 if [ "${APIM_PROBE_PACKAGING:-}" = 1 ]; then
   LAB_PACKAGES+=(musl-tools gcc-aarch64-linux-gnu gcc-mingw-w64-x86-64 qemu-user wine wine64 zip

@@ -158,9 +158,14 @@ fn flow_row(f: &EvalFlow) -> FlowRow {
         v if failing(v) => CellClass::Failed,
         _ => CellClass::Unknown,
     };
-    let rule = f.rule.as_ref().and_then(rule_text);
-    let detail = match rule {
-        Some(r) if !f.detail.contains(&r) => format!("{} (rule {r})", f.detail),
+    let named = f
+        .rule
+        .as_ref()
+        .and_then(|r| r.get("name"))
+        .and_then(Value::as_str)
+        .is_some_and(|name| f.detail.contains(name));
+    let detail = match f.rule.as_ref().and_then(rule_text) {
+        Some(r) if !named => format!("{} (rule {r})", f.detail),
         _ => f.detail.clone(),
     };
     FlowRow {

@@ -54,13 +54,13 @@ pub fn render(m: &Matrix) -> String {
     );
     vms(&mut h, m);
     filters(&mut h, m);
-    matrix(&mut h, m);
     h.push_str(
         "<aside id=\"detail\" hidden><button id=\"close\" type=\"button\">close</button><dl>\
          <dt>VM</dt><dd id=\"d-vm\"></dd><dt>Dependency</dt><dd id=\"d-row\"></dd>\
          <dt>Status</dt><dd id=\"d-status\"></dd><dt>Detail</dt><dd id=\"d-detail\"></dd>\
          <dt>Hint</dt><dd id=\"d-hint\"></dd></dl></aside>\n",
     );
+    matrix(&mut h, m);
     let _ = writeln!(
         h,
         "<footer>made by apim-probe {} · click a cell for its detail</footer>",
