@@ -29,9 +29,15 @@ pub struct Envelope {
     /// `az vm run-command invoke -o json`'s answer.
     #[serde(default)]
     pub invoke: Option<Value>,
+    /// A file beside this one holding `invoke`'s answer (a name, no folder).
+    #[serde(default)]
+    pub invoke_file: Option<String>,
     /// `az vm run-command show --instance-view --query instanceView`'s answer.
     #[serde(default)]
     pub instance_view: Option<Value>,
+    /// A file beside this one holding the instance view.
+    #[serde(default)]
+    pub instance_view_file: Option<String>,
     /// A file beside this one holding the output blob (a name, no folder).
     #[serde(default)]
     pub output_file: Option<String>,
@@ -62,6 +68,8 @@ struct Returned {
     stderr: String,
     exit: Option<i64>,
     state: Option<String>,
+    /// Saved answers that could not be read.
+    unreadable: Vec<String>,
 }
 
 /// The file as a column. `sibling` reads a file named by the envelope from beside it (`None`
@@ -84,6 +92,7 @@ pub fn to_source(env: &Envelope, file: &str, sibling: &dyn Fn(&str) -> Option<St
     if let Some(text) = env.error_file.as_deref().and_then(sibling) {
         notes.push(format!("az: {}", first_chars(text.trim(), 300)));
     }
+    notes.extend(back.unreadable.iter().cloned());
     notes.extend(partial_notes(&found, &back));
     let verdict = found.verdict.unwrap_or(match back.exit {
         Some(0) if found.rows.is_empty() => Verdict::Unknown,
@@ -152,11 +161,43 @@ fn partial_notes(found: &Salvaged, back: &Returned) -> Vec<String> {
     notes
 }
 
+/// An answer of `az`, inline or in a file beside: `None` when neither (or unreadable, said in
+/// `unreadable`).
+fn answer(
+    inline: Option<&Value>,
+    file: Option<&str>,
+    sibling: &dyn Fn(&str) -> Option<String>,
+    unreadable: &mut Vec<String>,
+) -> Option<Value> {
+    if let Some(v) = inline {
+        return Some(v.clone());
+    }
+    let name = file?;
+    let parsed = sibling(name).and_then(|text| serde_json::from_str(&text).ok());
+    if parsed.is_none() {
+        unreadable.push(format!(
+            "the saved answer of az ({name}) is missing or not JSON"
+        ));
+    }
+    parsed
+}
+
 /// The output, error text and exit code, from whichever answer the file holds.
 fn returned(env: &Envelope, sibling: &dyn Fn(&str) -> Option<String>) -> Returned {
     let mut back = Returned::default();
-    if let Some(values) = env
-        .invoke
+    let invoke = answer(
+        env.invoke.as_ref(),
+        env.invoke_file.as_deref(),
+        sibling,
+        &mut back.unreadable,
+    );
+    let view = answer(
+        env.instance_view.as_ref(),
+        env.instance_view_file.as_deref(),
+        sibling,
+        &mut back.unreadable,
+    );
+    if let Some(values) = invoke
         .as_ref()
         .and_then(|v| v.get("value"))
         .and_then(Value::as_array)
@@ -173,7 +214,7 @@ fn returned(env: &Envelope, sibling: &dyn Fn(&str) -> Option<String>) -> Returne
             }
         }
     }
-    if let Some(view) = &env.instance_view {
+    if let Some(view) = &view {
         let text = |k: &str| view.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
         if back.stdout.is_empty() {
             back.stdout = text("output");
