@@ -51,4 +51,14 @@ if [ "${APIM_PROBE_PACKAGING:-}" = 1 ]; then
   done
 fi
 
+# tests/ansible.rs: ansible-core from PyPI in a virtualenv of the repository's own, made once.
+VENV=target/ansible-venv
+if [ ! -x "$VENV/bin/ansible-playbook" ]; then
+  echo "== making $VENV (ansible-core from PyPI)"
+  rm -rf "$VENV"
+  if ! { python3 -m venv "$VENV" && "$VENV/bin/pip" install -q ansible-core; }; then
+    echo "!! could not make $VENV: tests/ansible.rs will say ANSIBLE SKIPPED" >&2
+  fi
+fi
+
 cargo test --all-targets "$@"
