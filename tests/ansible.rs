@@ -218,5 +218,10 @@ fn the_playbook_copies_checks_runs_fetches_and_merges() {
             .unwrap()
             .starts_with("<!DOCTYPE html>")
     );
+    // Kept for a look (the README shows this run's matrix).
+    let keep = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/ansible-test");
+    std::fs::create_dir_all(&keep).unwrap();
+    std::fs::write(keep.join("merge.md"), &md).unwrap();
+    std::fs::write(keep.join("ansible-playbook.txt"), text.as_bytes()).unwrap();
     drop(h);
 }

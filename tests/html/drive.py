@@ -148,6 +148,10 @@ def run(b, page, shot):
     seen["one_dependency"] = {"id": dep, "rows": js(visible_rows)}
     js("(() => { const d = document.getElementById('dep'); d.value = ''; d.dispatchEvent(new Event('change')); })()")
     click("#matrix tbody tr td[data-c]")
+    # The whole page in one picture: the viewport made as tall as the document.
+    height = js("Math.ceil(document.documentElement.scrollHeight)")
+    b.send("Emulation.setDeviceMetricsOverride",
+           {"width": 1400, "height": min(height, 4000), "deviceScaleFactor": 1, "mobile": False}, session=s)
     png = b.send("Page.captureScreenshot", {"format": "png"}, session=s)["data"]
     shot.parent.mkdir(parents=True, exist_ok=True)
     shot.write_bytes(base64.b64decode(png))
