@@ -12,7 +12,7 @@ use crate::exit;
 use crate::merge::build::build;
 use crate::merge::input::{Document, ParseError, parse};
 use crate::merge::model::Matrix;
-use crate::merge::source::{Source, from_report};
+use crate::merge::source::{Source, from_brief, from_report};
 use crate::merge::{evaluation, html, json, markdown, runcommand, table};
 use crate::report::{check_writable, write_file_atomically};
 
@@ -117,7 +117,7 @@ fn read_one(path: &Path) -> Result<Source, InputError> {
     let bytes =
         std::fs::read(path).map_err(|e| InputError::new(path, "$", format!("cannot read: {e}")))?;
     match parse(&file, &bytes) {
-        Ok(Document::Report(r)) => Ok(from_report(&r, &file)),
+        Ok(Document::Report(r)) => Ok(from_brief(&r, &file)),
         Ok(Document::Evaluation(doc)) => Ok(evaluation::to_source(&doc, &file)),
         Ok(Document::RunCommand(env)) => {
             let folder = path.parent().unwrap_or(Path::new("."));

@@ -13,13 +13,14 @@ use super::source::Source;
 
 /// Merges the sources, in the order given.
 pub fn build(sources: Vec<Source>) -> Matrix {
-    let sources = fold_duplicates(sources);
+    let mut sources = fold_duplicates(sources);
     let labels = labels(&sources);
     let mut grid = Grid::default();
-    for (c, s) in sources.iter().enumerate() {
-        for r in &s.rows {
-            let row = grid.row(&r.id, &r.target, r.required, sources.len());
-            grid.cells[row][c] = Some(r.cell.clone());
+    let columns = sources.len();
+    for (c, s) in sources.iter_mut().enumerate() {
+        for r in std::mem::take(&mut s.rows) {
+            let row = grid.row(&r.id, &r.target, r.required, columns);
+            grid.cells[row][c] = Some(r.cell);
         }
     }
     for (c, s) in sources.iter().enumerate() {
@@ -47,9 +48,7 @@ pub fn build(sources: Vec<Source>) -> Matrix {
 struct Grid {
     /// (id, target, required) per row, in the order first seen.
     keys: Vec<(String, String, bool)>,
-    /// Row index by (id, target).
-    index: HashMap<(String, String), usize>,
-    /// Row indices by id (for flows).
+    /// Row indices by id (a few targets each): finds a row without building a key.
     by_id: HashMap<String, Vec<usize>>,
     /// `cells[row][column]`; `None` until a source says.
     cells: Vec<Vec<Option<Cell>>>,
@@ -58,13 +57,16 @@ struct Grid {
 impl Grid {
     /// The row of (id, target), added when new.
     fn row(&mut self, id: &str, target: &str, required: bool, columns: usize) -> usize {
-        if let Some(&i) = self.index.get(&(id.to_owned(), target.to_owned())) {
+        let found = self
+            .by_id
+            .get(id)
+            .and_then(|rows| rows.iter().copied().find(|&i| self.keys[i].1 == target));
+        if let Some(i) = found {
             self.keys[i].2 |= required;
             return i;
         }
         let i = self.keys.len();
         self.keys.push((id.to_owned(), target.to_owned(), required));
-        self.index.insert((id.to_owned(), target.to_owned()), i);
         self.by_id.entry(id.to_owned()).or_default().push(i);
         self.cells.push(vec![None; columns]);
         i

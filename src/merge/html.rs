@@ -181,24 +181,36 @@ fn matrix(h: &mut String, m: &Matrix) {
 /// The cells' details as JSON for the page's script: `columns`, `rows`, and `cells` (row-major,
 /// `[detail, hint]`). `<`, `>` and `&` are escaped so the text can never close its element.
 fn data(m: &Matrix) -> String {
-    let cells: Vec<(&str, Option<&str>)> = m
-        .rows
-        .iter()
-        .flat_map(|r| {
-            r.cells
-                .iter()
-                .map(|c| (c.detail.as_str(), c.hint.as_deref()))
-        })
-        .collect();
-    let doc = serde_json::json!({
-        "columns": m.columns.iter().map(|c| c.label.as_str()).collect::<Vec<_>>(),
-        "rows": m.rows.iter().map(row_name).collect::<Vec<_>>(),
-        "cells": cells,
-    });
-    doc.to_string()
-        .replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026")
+    #[derive(serde::Serialize)]
+    struct Data<'a> {
+        columns: Vec<&'a str>,
+        rows: Vec<String>,
+        cells: Vec<(&'a str, Option<&'a str>)>,
+    }
+    let doc = Data {
+        columns: m.columns.iter().map(|c| c.label.as_str()).collect(),
+        rows: m.rows.iter().map(row_name).collect(),
+        cells: m
+            .rows
+            .iter()
+            .flat_map(|r| {
+                r.cells
+                    .iter()
+                    .map(|c| (c.detail.as_str(), c.hint.as_deref()))
+            })
+            .collect(),
+    };
+    let json = serde_json::to_string(&doc).expect("strings serialise");
+    let mut out = String::with_capacity(json.len() + json.len() / 64);
+    for c in json.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Text as HTML (element content or a quoted attribute); control characters dropped.

@@ -5,16 +5,17 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::azure::InputError;
-use crate::report::model::{Report, SCHEMA as REPORT_SCHEMA};
+use crate::report::model::SCHEMA as REPORT_SCHEMA;
 
+use super::brief::Brief;
 use super::evaluation::{EvaluationDoc, SCHEMA as EVALUATION_SCHEMA};
 use super::runcommand::{Envelope, SCHEMA as RUN_COMMAND_SCHEMA};
 
 /// A file, read.
 #[derive(Debug)]
 pub enum Document {
-    /// `apim-probe/report/v1`.
-    Report(Box<Report>),
+    /// `apim-probe/report/v1`, the fields the matrix shows.
+    Report(Box<Brief>),
     /// `apim-probe/evaluation/v1`.
     Evaluation(EvaluationDoc),
     /// `apim-probe/run-command/v1`.
@@ -46,9 +47,15 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Document, ParseError> {
             message,
         })
     };
-    let head: Head =
-        serde_json::from_slice(bytes).map_err(|e| fail("$", format!("not JSON: {e}")))?;
-    let schema = match head.schema {
+    let schema = match sniff(bytes) {
+        Some(s) => Some(Value::String(s)),
+        None => {
+            let head: Head =
+                serde_json::from_slice(bytes).map_err(|e| fail("$", format!("not JSON: {e}")))?;
+            head.schema
+        }
+    };
+    let schema = match schema {
         Some(Value::String(s)) => s,
         Some(other) => return Err(fail("$.schema", format!("expected a string, not {other}"))),
         None => {
@@ -69,6 +76,21 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Document, ParseError> {
         RUN_COMMAND_SCHEMA => typed(file, bytes).map(Document::RunCommand),
         other => Err(fail("$.schema", unsupported(other))),
     }
+}
+
+/// The schema, when the document starts with it as apim-probe writes it (`{ "schema": "…"`):
+/// spares a pass over the whole document to find it.
+fn sniff(bytes: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(&bytes[..bytes.len().min(256)]).ok()?;
+    let rest = text.trim_start().strip_prefix('{')?.trim_start();
+    let rest = rest
+        .strip_prefix("\"schema\"")?
+        .trim_start()
+        .strip_prefix(':')?;
+    let rest = rest.trim_start().strip_prefix('"')?;
+    let end = rest.find('"')?;
+    let schema = &rest[..end];
+    (!schema.contains('\\')).then(|| schema.to_owned())
 }
 
 /// A document into `T`, the error naming the JSON path.

@@ -3,6 +3,7 @@
 //! merges them into the `model`, `note` says where a row fails, and each format is a pure
 //! function of the matrix (`table`, `markdown`, `json`, `html`).
 
+pub mod brief;
 pub mod build;
 pub mod evaluation;
 pub mod html;

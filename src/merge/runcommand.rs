@@ -9,11 +9,13 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::report::model::{Report, SCHEMA as REPORT_SCHEMA};
+use crate::report::model::SCHEMA as REPORT_SCHEMA;
+
+use super::brief::Brief;
 
 use super::model::{SourceKind, Verdict, VmKey};
 use super::salvage::{Salvaged, salvage};
-use super::source::{Missing, Source, from_report};
+use super::source::{Missing, Source, from_brief};
 
 /// The schema name of the fleet script's per-VM file.
 pub const SCHEMA: &str = "apim-probe/run-command/v1";
@@ -77,7 +79,7 @@ struct Returned {
 pub fn to_source(env: &Envelope, file: &str, sibling: &dyn Fn(&str) -> Option<String>) -> Source {
     let back = returned(env, sibling);
     if let Some(report) = embedded_report(&back.stdout) {
-        let mut s = from_report(&report, file);
+        let mut s = from_brief(&report, file);
         if report.host.azure.is_none() {
             s.key.name.clone_from(&env.vm.name);
         }
@@ -250,14 +252,14 @@ fn linux_message(message: &str, back: &mut Returned) {
 }
 
 /// A whole JSON report in the output (after the script's own first line), if there is one.
-fn embedded_report(text: &str) -> Option<Report> {
+fn embedded_report(text: &str) -> Option<Brief> {
     let start = if text.starts_with('{') {
         0
     } else {
         text.find("\n{")? + 1
     };
     let report = serde_json::Deserializer::from_str(&text[start..])
-        .into_iter::<Report>()
+        .into_iter::<Brief>()
         .next()?
         .ok()?;
     (report.schema == REPORT_SCHEMA).then_some(report)

@@ -3,8 +3,9 @@
 //! `evaluation.rs`, from what run-command brought back in `runcommand.rs`.
 
 use crate::probe::Status;
-use crate::report::model::{Cause, Report, ResultEntry};
+use crate::report::model::{Cause, Report};
 
+use super::brief::{Brief, BriefResult, target};
 use super::model::{Cell, CellClass, SourceKind, Verdict, VmKey};
 
 /// One file, read.
@@ -122,7 +123,7 @@ pub fn class_of(status: Status) -> CellClass {
 }
 
 /// A report's row as a cell.
-pub fn cell_of(e: &ResultEntry) -> Cell {
+pub fn cell_of(e: &BriefResult) -> Cell {
     Cell {
         class: class_of(e.status),
         status: e.status.as_str().to_owned(),
@@ -132,7 +133,7 @@ pub fn cell_of(e: &ResultEntry) -> Cell {
 }
 
 /// Who a report speaks for: IMDS's name, region and subnet, else the host name and `--region`.
-pub fn key_of(r: &Report, file: &str) -> VmKey {
+pub fn key_of(r: &Brief, file: &str) -> VmKey {
     let azure = r.host.azure.as_ref();
     let name = azure
         .map(|a| a.name.trim())
@@ -140,7 +141,8 @@ pub fn key_of(r: &Report, file: &str) -> VmKey {
         .or_else(|| Some(r.host.hostname.trim()).filter(|h| !h.is_empty()))
         .map_or_else(|| file_stem(file), str::to_owned);
     let region = azure
-        .and_then(crate::azure::AzureContext::region)
+        .map(|a| a.location.trim().to_ascii_lowercase())
+        .filter(|l| !l.is_empty())
         .or_else(|| r.settings.region.clone());
     let subnet = azure.and_then(|a| a.subnets.first().cloned());
     VmKey {
@@ -150,8 +152,13 @@ pub fn key_of(r: &Report, file: &str) -> VmKey {
     }
 }
 
-/// A `check` report as a column: every result a row.
+/// A `check` report as a column.
 pub fn from_report(r: &Report, file: &str) -> Source {
+    from_brief(&Brief::from(r), file)
+}
+
+/// A report, as the matrix reads it, as a column: every result a row.
+pub fn from_brief(r: &Brief, file: &str) -> Source {
     let mut notes = Vec::new();
     let verdict = if r.interrupted {
         notes.push("interrupted: a partial report".to_owned());
@@ -177,9 +184,9 @@ pub fn from_report(r: &Report, file: &str) -> Source {
             .results
             .iter()
             .map(|e| SourceRow {
-                id: e.spec.id.clone(),
-                target: e.target(),
-                required: e.spec.required,
+                id: e.id.clone(),
+                target: target(e.host.as_deref(), e.port, e.transport),
+                required: e.required,
                 cell: cell_of(e),
             })
             .collect(),

@@ -62,7 +62,7 @@ for format in table json markdown html; do
   code=0
   /usr/bin/time -f '%e %M' -o "$WORK/time" "$BIN" merge -o "$format" "$WORK/reports" >"$WORK/out" || code=$?
   [[ $code -le 1 ]] || { echo "bench: merge failed ($code)" >&2; exit 1; }
-  read -r wall rss <"$WORK/time"
+  read -r wall rss < <(tail -n 1 "$WORK/time")
   out_mb=$(awk -v b="$(stat -c %s "$WORK/out")" 'BEGIN { printf "%.1f", b / 1048576 }')
   printf '%-10s %8s %6s %10s %10s %12s\n' "$format" "$N" "$R" "$wall" "$((rss / 1024))" "$out_mb"
 done
