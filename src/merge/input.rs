@@ -47,13 +47,12 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Document, ParseError> {
             message,
         })
     };
-    let schema = match sniff(bytes) {
-        Some(s) => Some(Value::String(s)),
-        None => {
-            let head: Head =
-                serde_json::from_slice(bytes).map_err(|e| fail("$", format!("not JSON: {e}")))?;
-            head.schema
-        }
+    let schema = if let Some(s) = sniff(bytes) {
+        Some(Value::String(s))
+    } else {
+        let head: Head =
+            serde_json::from_slice(bytes).map_err(|e| fail("$", format!("not JSON: {e}")))?;
+        head.schema
     };
     let schema = match schema {
         Some(Value::String(s)) => s,
