@@ -2,8 +2,9 @@
 # The benchmark of `apim-probe merge`: N generated reports of R rows each (default 1,000 × 90,
 # made from tests/fixtures/report-sample.json: a realistic row with facts, hints and a TLS
 # chain, repeated with other ids and hosts; each VM fails a few rows of its own) merged in every
-# format. Prints a table: format, reports, rows, wall time, peak RSS, output size. Timing goals
-# are read from this table, never asserted in tests.
+# format. Prints a table: format, reports, rows, wall time, CPU time (user + system: what the
+# work costs whatever else the machine runs; merge reads on every core), peak RSS, output size,
+# and the load average it ran under. Timing goals are read from this table, never asserted in tests.
 #
 #   tests/bench/merge.sh [N] [R]
 #   APIM_PROBE_BIN=path/to/apim-probe tests/bench/merge.sh …   (use a built binary, skip the build)
@@ -57,12 +58,14 @@ echo "bench: $N reports of $R rows ($size of JSON) in $WORK/reports" >&2
 # Warm the page cache so the first row does not pay for the disk.
 cat "$WORK"/reports/*.json >/dev/null
 
-printf '%-10s %8s %6s %10s %10s %12s\n' format reports rows "wall (s)" "RSS (MB)" "output (MB)"
+echo "bench: load average $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs" >&2
+printf '%-10s %8s %6s %10s %9s %10s %12s\n' format reports rows "wall (s)" "CPU (s)" "RSS (MB)" "output (MB)"
 for format in table json markdown html; do
   code=0
-  /usr/bin/time -f '%e %M' -o "$WORK/time" "$BIN" merge -o "$format" "$WORK/reports" >"$WORK/out" || code=$?
+  /usr/bin/time -f '%e %U %S %M' -o "$WORK/time" "$BIN" merge -o "$format" "$WORK/reports" >"$WORK/out" || code=$?
   [[ $code -le 1 ]] || { echo "bench: merge failed ($code)" >&2; exit 1; }
-  read -r wall rss < <(tail -n 1 "$WORK/time")
+  read -r wall user sys rss < <(tail -n 1 "$WORK/time")
+  cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')
   out_mb=$(awk -v b="$(stat -c %s "$WORK/out")" 'BEGIN { printf "%.1f", b / 1048576 }')
-  printf '%-10s %8s %6s %10s %10s %12s\n' "$format" "$N" "$R" "$wall" "$((rss / 1024))" "$out_mb"
+  printf '%-10s %8s %6s %10s %9s %10s %12s\n' "$format" "$N" "$R" "$wall" "$cpu" "$((rss / 1024))" "$out_mb"
 done
