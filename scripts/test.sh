@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 # prometheus: tests/lab_watch.rs scrapes `watch` with it, tests/watch.rs runs its promtool;
 # systemd: `systemd-analyze verify` of apim-probe-watch.service.
 LAB_PACKAGES=(iproute2 procps nftables dnsmasq nginx chrony samba jq prometheus systemd)
+# tests/html_page.rs: the HTML page in a real headless browser.
+LAB_PACKAGES+=(chromium)
 # tests/packaging*.rs (only with APIM_PROBE_PACKAGING=1): cross linkers, qemu, Wine, archivers.
 if [ "${APIM_PROBE_PACKAGING:-}" = 1 ]; then
   LAB_PACKAGES+=(musl-tools gcc-aarch64-linux-gnu gcc-mingw-w64-x86-64 qemu-user wine wine64 zip
@@ -49,6 +51,16 @@ if [ "${APIM_PROBE_PACKAGING:-}" = 1 ]; then
   for t in x86_64-unknown-linux-musl aarch64-unknown-linux-musl x86_64-pc-windows-gnu; do
     grep -qx "$t" <<<"$installed" || rustup target add "$t"
   done
+fi
+
+# tests/ansible.rs: ansible-core from PyPI in a virtualenv of the repository's own, made once.
+VENV=target/ansible-venv
+if [ ! -x "$VENV/bin/ansible-playbook" ]; then
+  echo "== making $VENV (ansible-core from PyPI)"
+  rm -rf "$VENV"
+  if ! { python3 -m venv "$VENV" && "$VENV/bin/pip" install -q ansible-core; }; then
+    echo "!! could not make $VENV: tests/ansible.rs will say ANSIBLE SKIPPED" >&2
+  fi
 fi
 
 cargo test --all-targets "$@"

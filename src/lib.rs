@@ -16,6 +16,7 @@ pub mod diagnose;
 pub mod evaluate;
 pub mod exit;
 pub mod limits;
+pub mod merge;
 pub mod pair;
 pub mod probe;
 pub mod report;

@@ -24,6 +24,7 @@ fn main() -> ExitCode {
         Command::List(args) => app::list(args),
         Command::Diff(args) => app::diff(args),
         Command::Watch(args) => app::watch(args),
+        Command::Merge(args) => app::merge(args),
         Command::Script(args) => app::script(args),
         Command::Evaluate(args) => app::evaluate(args),
         Command::Listen(args) => app::listen(args),

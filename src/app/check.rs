@@ -266,6 +266,7 @@ fn print(report: &Report, format: OutputFormat) {
         OutputFormat::Markdown => markdown::write(report, &mut out),
         OutputFormat::Compact => compact::write(report, &mut out),
         OutputFormat::Junit => junit::write(report, &mut out),
+        OutputFormat::Html => crate::merge::html::write_report(report, &mut out),
     };
     ignore_broken_pipe(written.and_then(|()| out.flush()));
 }

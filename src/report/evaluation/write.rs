@@ -14,7 +14,17 @@ pub fn write(r: &EvaluationReport, format: OutputFormat, out: &mut dyn Write) ->
         OutputFormat::Markdown => markdown::write(r, out),
         OutputFormat::Compact => compact::write(r, out),
         OutputFormat::Junit => junit::write(r, out),
+        OutputFormat::Html => write_html(r, out),
     }
+}
+
+/// The evaluation as `merge`'s self-contained page, with the evaluation as its one column.
+fn write_html(r: &EvaluationReport, out: &mut dyn Write) -> io::Result<()> {
+    let value = serde_json::to_value(r).map_err(io::Error::other)?;
+    let doc: crate::merge::evaluation::EvaluationDoc =
+        serde_json::from_value(value).map_err(io::Error::other)?;
+    let source = crate::merge::evaluation::to_source(&doc, "evaluation");
+    crate::merge::html::write(&crate::merge::build::build(vec![source]), out)
 }
 
 /// The JSON report, pretty-printed, with a final newline.
