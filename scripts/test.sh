@@ -54,8 +54,9 @@ if [ "${APIM_PROBE_PACKAGING:-}" = 1 ]; then
 fi
 
 # tests/ansible.rs: ansible-core from PyPI in a virtualenv of the repository's own, made once.
+# (APIM_PROBE_NO_VENV=1: not here; tests/scripts_test_sh.rs runs this script sealed.)
 VENV=target/ansible-venv
-if [ ! -x "$VENV/bin/ansible-playbook" ]; then
+if [ -z "${APIM_PROBE_NO_VENV:-}" ] && [ ! -x "$VENV/bin/ansible-playbook" ]; then
   echo "== making $VENV (ansible-core from PyPI)"
   rm -rf "$VENV"
   if ! { python3 -m venv "$VENV" && "$VENV/bin/pip" install -q ansible-core; }; then

@@ -86,6 +86,8 @@ pub struct CheckSettings {
     pub dependencies: Option<PathBuf>,
     /// `--apim-status` file.
     pub apim_status: Option<PathBuf>,
+    /// The exported network configuration (`--nsg`, `--routes`, `--service-tags` …).
+    pub network: crate::cli::NetworkArgs,
     /// `-q`.
     pub quiet: bool,
     /// `--redact`.
@@ -150,6 +152,7 @@ impl TryFrom<&CheckArgs> for CheckSettings {
             no_imds: a.no_imds,
             dependencies: a.dependencies.clone(),
             apim_status: a.apim_status.clone(),
+            network: a.network.clone(),
             quiet: a.quiet,
             redact: a.redact,
             pair,

@@ -31,6 +31,7 @@ fn refresh(r: &mut Report) {
     let ctx = diagnose::Context {
         region,
         dns_servers: r.dns.servers.clone(),
+        ..diagnose::Context::default()
     };
     r.diagnosis = diagnose::diagnose(&r.results, &ctx);
 }

@@ -11,14 +11,10 @@ mod common;
 
 use common::lab;
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::net::SocketAddr;
+use std::collections::BTreeSet;
 
-use lab::{Ca, Family, Kind, Lab, Proto, Verdict, Web, Zone, failed, result, results, wildcard};
+use lab::{CatalogLab, Proto, Verdict, failed, result, results};
 use serde_json::Value;
-
-/// The name the `dns` check asks for (src/probe/dns.rs `QUERY_NAME`, without the dot).
-const DNS_QUERY_NAME: &str = "login.microsoftonline.com";
 
 /// `(id, host, port)` of results.
 fn keys(rs: &[&Value]) -> BTreeSet<(String, String, u64)> {
@@ -33,149 +29,18 @@ fn keys(rs: &[&Value]) -> BTreeSet<(String, String, u64)> {
         .collect()
 }
 
-/// What the far side must serve for a plan: hosts, and ports per check kind.
-#[derive(Default, Debug)]
-struct Needs<'a> {
-    hosts: BTreeSet<&'a str>,
-    ports: BTreeMap<&'a str, BTreeSet<u16>>,
-    smb_hosts: BTreeSet<&'a str>,
-}
-
-fn needs<'a>(probed: &[&'a Value], dns: SocketAddr) -> Needs<'a> {
-    let mut n = Needs::default();
-    for p in probed {
-        let host = p["host"].as_str().expect("a probed row has a host");
-        let port = u16::try_from(p["port"].as_u64().expect("a probed row has a port")).unwrap();
-        let check = p["check"].as_str().unwrap();
-        match check {
-            "dns" => {
-                assert_eq!(host, dns.ip().to_string(), "{p:#}");
-                continue;
-            }
-            "tcp" | "tls" | "http" | "tds" | "amqp" | "amqps" | "ntp" => {}
-            "smb" => {
-                n.smb_hosts.insert(host);
-            }
-            other => {
-                panic!("the lab has no server for check `{other}` (extend tests/common/lab): {p:#}")
-            }
-        }
-        n.hosts.insert(host);
-        n.ports.entry(check).or_default().insert(port);
-    }
-    n
-}
-
-/// The ports of one kind.
-fn of(n: &Needs, kind: &str) -> Vec<u16> {
-    n.ports
-        .get(kind)
-        .map(|p| p.iter().copied().collect())
-        .unwrap_or_default()
-}
-
 #[test]
 #[allow(clippy::too_many_lines)]
 fn embedded_catalog_end_to_end() {
-    let Some(mut lab) = Lab::start() else {
+    let Some(c) = CatalogLab::start() else {
         return;
     };
-    let scope = [
-        "--region",
-        "westeurope",
-        "--set",
-        "sql_server=labsql",
-        "--set",
-        "storage_account=labstorage",
-        "--set",
-        "key_vault=labvault",
-        "--set",
-        "event_hub_namespace=labhub",
-        "--set",
-        "sql_redirect_host=labredirect.worker.database.windows.net",
-    ];
-    let dns_svc = lab.service(Family::V4);
-    let dns = SocketAddr::new(dns_svc.ip4(), 53);
-    let plan = lab.list_json(dns, &scope);
-    let probed: Vec<&Value> = plan["probes"]
-        .as_array()
-        .expect("plan probes")
-        .iter()
-        .filter(|p| p["skip"].is_null())
-        .collect();
-    let mut need = needs(&probed, dns);
-    let host_of = |id: &str| {
-        probed
-            .iter()
-            .find(|p| p["id"] == id)
-            .and_then(|p| p["host"].as_str())
-            .unwrap_or_else(|| panic!("no {id} probe in the plan"))
-    };
-    let (sql_host, share_host) = (host_of("sql"), host_of("file-share"));
-    eprintln!(
-        "LAB embedded catalog: {} rows, {} probed, {} hosts, ports {:?}",
-        plan["probes"].as_array().unwrap().len(),
-        probed.len(),
-        need.hosts.len(),
-        need.ports
-    );
-
-    // Addresses and names: one dual-stack service per host.
-    let mut zone = Zone::new();
-    let mut by_host = BTreeMap::new();
-    need.hosts.insert(DNS_QUERY_NAME);
-    let svcs = lab.services(need.hosts.len(), Family::Dual);
-    for (host, svc) in need.hosts.iter().zip(svcs) {
-        zone.host(host, &svc);
-        by_host.insert(*host, svc);
-    }
-    assert_eq!(lab.start_dns(&dns_svc, &zone), dns);
-
-    // A server for every check kind.
-    let ca = Ca::new("Lab Root CA");
-    let ca_pem = ca.write(lab.dir(), "lab-ca.pem");
-    let names: Vec<&str> = need.hosts.iter().copied().collect();
-    let leaf = ca.leaf(lab.dir(), "catalog", &names);
-    let tls_ports = of(&need, "tls");
-    let mut http_ports = of(&need, "http");
-    let taken: BTreeSet<u16> = need
-        .ports
-        .iter()
-        .filter(|(k, _)| **k != "tcp")
-        .flat_map(|(_, p)| p.iter().copied())
-        .collect();
-    // A bare TCP row needs only a listener: nginx's, unless another server has the port.
-    http_ports.extend(of(&need, "tcp").into_iter().filter(|p| !taken.contains(p)));
-    lab.start_nginx(&Web {
-        tls_ports,
-        http_ports,
-        leaf: Some(leaf.clone()),
-        ..Web::default()
-    });
-    let amqps = Kind::Amqps {
-        cert: leaf.cert_der.clone(),
-        key: leaf.key_der.clone(),
-    };
-    for (kind, responder) in [("tds", Kind::Tds), ("amqp", Kind::Amqp), ("amqps", amqps)] {
-        let addrs: Vec<SocketAddr> = of(&need, kind).into_iter().flat_map(wildcard).collect();
-        if !addrs.is_empty() {
-            lab.start_responder(&responder, &addrs);
-        }
-    }
-    for host in &need.smb_hosts {
-        lab.start_smb(&by_host[host]);
-    }
-    if need.ports.contains_key("ntp") {
-        lab.start_ntp();
-    }
-
-    let ca = ca_pem.to_str().unwrap();
-    let env = [("SSL_CERT_FILE", ca)];
-    let mut args = scope.to_vec();
-    args.extend(["--timeout", "2s", "--expect-ca", ca]);
+    let (sql_host, share_host) = (c.host_of("sql"), c.host_of("file-share"));
+    let (lab, dns) = (&c.lab, c.dns);
+    let probed = &c.probed;
 
     // Everything open: every probed row ok.
-    let run = lab.check_json_env(dns, &args, &env);
+    let run = c.check(&[]);
     eprintln!("LAB embedded catalog, open: {:?}", run.elapsed);
     assert!(failed(&run.report).is_empty(), "{:#?}", failed(&run.report));
     let dns_rows = results(&run.report, "dns");
@@ -204,17 +69,20 @@ fn embedded_catalog_end_to_end() {
     assert_eq!(run.code, 0, "{}", run.stderr);
 
     // The NSG drops SQL 1433 (required) and the file share 445 (optional): exactly those fail.
-    lab.block_service(Verdict::Drop, &by_host[sql_host], Proto::Tcp, Some(1433));
-    lab.block_service(Verdict::Drop, &by_host[share_host], Proto::Tcp, Some(445));
+    lab.block_service(Verdict::Drop, &c.by_host[&sql_host], Proto::Tcp, Some(1433));
+    lab.block_service(
+        Verdict::Drop,
+        &c.by_host[&share_host],
+        Proto::Tcp,
+        Some(445),
+    );
     let expected: BTreeSet<(String, String, u64)> = [
-        ("sql".to_owned(), sql_host.to_owned(), 1433),
-        ("file-share".to_owned(), share_host.to_owned(), 445),
+        ("sql".to_owned(), sql_host.clone(), 1433),
+        ("file-share".to_owned(), share_host.clone(), 445),
     ]
     .into();
-    let mut strict = args.clone();
-    strict.push("--strict");
-    for (what, args) in [("default", &args), ("--strict", &strict)] {
-        let run = lab.check_json_env(dns, args, &env);
+    for (what, args) in [("default", &[][..]), ("--strict", &["--strict"][..])] {
+        let run = c.check(args);
         eprintln!("LAB embedded catalog, blocked, {what}: {:?}", run.elapsed);
         let bad = failed(&run.report);
         assert_eq!(

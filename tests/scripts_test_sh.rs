@@ -109,6 +109,7 @@ impl Run {
             .env("FAKE_APT", apt)
             .env("FAKE_CARGO_EXIT", cargo_exit.to_string())
             .env("APIM_PROBE_PACKAGING", "0")
+            .env("APIM_PROBE_NO_VENV", "1")
             .output()
             .unwrap();
         let code = out.status.code();

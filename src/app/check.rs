@@ -11,6 +11,7 @@ use super::{
     UsageError, build_plan, dns_config, ignore_broken_pipe, load_catalog, report_settings,
 };
 use crate::azure::dependencies::{self, ApimEndpoint};
+use crate::azure::network::NetworkInputs;
 use crate::azure::status::{self, ApimStatusEntry};
 use crate::azure::{self, imds};
 use crate::catalog::Catalog;
@@ -67,6 +68,8 @@ pub struct Inputs {
     pub endpoints: Option<Vec<ApimEndpoint>>,
     /// APIM's own status (`--apim-status`).
     pub apim_status: Option<Vec<ApimStatusEntry>>,
+    /// The exported network configuration (`--nsg`, `--routes`, `--service-tags` …).
+    pub network: Option<NetworkInputs>,
 }
 
 impl Inputs {
@@ -89,6 +92,11 @@ impl Inputs {
                 .map(dependencies::load)
                 .transpose()?,
             apim_status: s.apim_status.as_deref().map(status::load).transpose()?,
+            network: if s.network.is_empty() {
+                None
+            } else {
+                Some(super::network::read(&s.network, &[])?)
+            },
         })
     }
 }
@@ -127,13 +135,15 @@ pub async fn run_until(
     let mut report = build_report(s, &plan, run.outcomes, dns, started_at, start.elapsed());
     report.interrupted = run.stopped == Some(Stop::Interrupted);
     report.warnings.extend(stub_warning(&report.dns));
-    report.diagnosis = diagnose::diagnose(
-        &report.results,
-        &diagnose::Context {
-            region: report.settings.region.clone(),
-            dns_servers: report.dns.servers.clone(),
-        },
-    );
+    let mut ctx = diagnose::Context {
+        region: report.settings.region.clone(),
+        dns_servers: report.dns.servers.clone(),
+        ..diagnose::Context::default()
+    };
+    if let Some(network) = &inputs.network {
+        super::network::beside_the_probes(&mut report, &plan, network, &s.scope, &mut ctx);
+    }
+    report.diagnosis = diagnose::diagnose(&report.results, &ctx);
     if capped {
         report.warnings.push(Warning::new(
             WarningKind::Concurrency { limit: concurrency },

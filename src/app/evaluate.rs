@@ -2,14 +2,12 @@
 //! scope, evaluates them offline (`crate::evaluate`), prints the report, exits 0, 1 or 2.
 
 use std::io::{self, Write};
-use std::path::PathBuf;
 
-use super::{UsageError, build_plan, ignore_broken_pipe, load_catalog};
-use crate::azure::network::{Expect, InputKind, NetworkInputs};
+use super::{UsageError, build_plan, ignore_broken_pipe, load_catalog, network};
 use crate::catalog::regions;
 use crate::cli::EvaluateArgs;
 use crate::evaluate::report::{EvalReportSettings, EvaluationReport};
-use crate::evaluate::{EvalSettings, evaluate as run, flows};
+use crate::evaluate::{evaluate as run, flows};
 use crate::exit;
 use crate::report::evaluation;
 use crate::report::model::DnsInfo;
@@ -33,7 +31,13 @@ pub fn evaluate(args: &EvaluateArgs) -> Result<u8, UsageError> {
         stub: None,
     };
     let plan = build_plan(&catalog, &s, &dns, None)?;
-    let mut inputs = read_inputs(args)?;
+    let mut inputs = network::read(&args.network, &args.paths)?;
+    if inputs.inputs.is_empty() {
+        return Err(SettingsError(
+            "evaluate needs at least one input: --subnet, --nsg, --effective-nsg, --routes, --effective-routes, --service-tags, or files and folders as arguments".into(),
+        )
+        .into());
+    }
     if let Some(region) = &s.region
         && regions::tag_region(s.cloud, region).is_none()
     {
@@ -48,7 +52,11 @@ pub fn evaluate(args: &EvaluateArgs) -> Result<u8, UsageError> {
             err,
         })?;
     }
-    let eval = run(&flows::from_plan(&plan), &inputs, &eval_settings(&s));
+    let eval = run(
+        &flows::from_plan(&plan),
+        &inputs,
+        &network::eval_settings(&s),
+    );
     let settings = EvalReportSettings {
         platform: s.platform,
         vnet: s.vnet,
@@ -66,21 +74,6 @@ pub fn evaluate(args: &EvaluateArgs) -> Result<u8, UsageError> {
     })
 }
 
-fn eval_settings(s: &ScopeSettings) -> EvalSettings {
-    EvalSettings {
-        platform: s.platform,
-        vnet: s.vnet,
-        cloud: s.cloud,
-        region: s.region.clone(),
-        dns_servers: s
-            .dns_servers
-            .iter()
-            .flatten()
-            .map(std::net::SocketAddr::ip)
-            .collect(),
-    }
-}
-
 /// Writes the JSON report to `--report-file` (when given), then the chosen format to stdout.
 fn write_report(report: &EvaluationReport, args: &EvaluateArgs) -> Result<(), UsageError> {
     if let Some(path) = &args.report_file {
@@ -95,53 +88,4 @@ fn write_report(report: &EvaluationReport, args: &EvaluateArgs) -> Result<(), Us
     let mut out = io::stdout().lock();
     ignore_broken_pipe(evaluation::write(report, args.output, &mut out).and_then(|()| out.flush()));
     Ok(())
-}
-
-/// Every input, each file checked against the option that named it.
-fn read_inputs(args: &EvaluateArgs) -> Result<NetworkInputs, UsageError> {
-    use InputKind::{
-        ArmTemplate, EffectiveNsg, EffectiveRoutes, Nsg, RouteTable, SecurityGroupView,
-        ServiceTags, Subnet,
-    };
-    let named: [(&'static str, Vec<&PathBuf>, &'static [InputKind]); 6] = [
-        ("--subnet", args.subnet.iter().collect(), &[Subnet]),
-        ("--nsg", args.nsg.iter().collect(), &[Nsg, ArmTemplate]),
-        (
-            "--effective-nsg",
-            args.effective_nsg.iter().collect(),
-            &[EffectiveNsg, SecurityGroupView],
-        ),
-        (
-            "--routes",
-            args.routes.iter().collect(),
-            &[RouteTable, ArmTemplate],
-        ),
-        (
-            "--effective-routes",
-            args.effective_routes.iter().collect(),
-            &[EffectiveRoutes],
-        ),
-        (
-            "--service-tags",
-            args.service_tags.iter().collect(),
-            &[ServiceTags],
-        ),
-    ];
-    let mut inputs = NetworkInputs::default();
-    for (option, paths, kinds) in named {
-        for p in paths {
-            let expect: Expect = Some((option, kinds));
-            inputs.add_path(p, expect).map_err(UsageError::from)?;
-        }
-    }
-    for p in &args.paths {
-        inputs.add_path(p, None).map_err(UsageError::from)?;
-    }
-    if inputs.inputs.is_empty() {
-        return Err(SettingsError(
-            "evaluate needs at least one input: --subnet, --nsg, --effective-nsg, --routes, --effective-routes, --service-tags, or files and folders as arguments".into(),
-        )
-        .into());
-    }
-    Ok(inputs)
 }

@@ -9,6 +9,7 @@ mod list;
 mod listen;
 mod merge;
 mod meta;
+mod network;
 mod peer_log;
 mod script;
 mod signals;

@@ -3,6 +3,7 @@
 
 mod formats;
 mod more;
+mod network;
 mod pair;
 mod probe;
 
@@ -11,6 +12,7 @@ use clap::{Parser, Subcommand};
 pub use formats::{ListFormat, MergeFormat, OutputFormat};
 pub use more::{CompletionsArgs, DiffArgs, EvaluateArgs, MergeArgs, WatchArgs};
 use more::{EVALUATE_AFTER_HELP, WATCH_AFTER_HELP};
+pub use network::NetworkArgs;
 use pair::LISTEN_AFTER_HELP;
 pub use pair::{ListenArgs, TokenArgs};
 pub use probe::{CheckArgs, ListArgs, ScopeArgs, ScriptArgs};

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::formats::{ListFormat, MergeFormat, OutputFormat};
+use super::network::NetworkArgs;
 use super::probe::{CheckArgs, ScopeArgs};
 
 pub const WATCH_AFTER_HELP: &str = "\
@@ -69,26 +70,9 @@ pub struct EvaluateArgs {
     /// Which flows (the catalog rows in scope); `--dns-server` names the DNS servers to evaluate.
     #[command(flatten)]
     pub scope: ScopeArgs,
-    /// The APIM subnet (`az network vnet subnet show`).
-    #[arg(long, value_name = "FILE")]
-    pub subnet: Option<PathBuf>,
-    /// An NSG (`az network nsg show`, REST, the portal's JSON view, an ARM template); repeatable.
-    #[arg(long, value_name = "FILE")]
-    pub nsg: Vec<PathBuf>,
-    /// Effective rules (`az network nic list-effective-nsg`, PowerShell, or Network Watcher's
-    /// `show-security-group-view`); repeatable.
-    #[arg(long, value_name = "FILE")]
-    pub effective_nsg: Vec<PathBuf>,
-    /// The subnet's route table (`az network route-table show`).
-    #[arg(long, value_name = "FILE")]
-    pub routes: Vec<PathBuf>,
-    /// Effective routes (`az network nic show-effective-route-table`).
-    #[arg(long, value_name = "FILE")]
-    pub effective_routes: Option<PathBuf>,
-    /// The service-tag file (the download, or `az network list-service-tags`): CIDR rules and
-    /// routes are compared with the tags' real prefixes.
-    #[arg(long, value_name = "FILE")]
-    pub service_tags: Option<PathBuf>,
+    /// The exported network configuration to evaluate.
+    #[command(flatten)]
+    pub network: NetworkArgs,
     /// Output format.
     #[arg(
         short,

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::formats::{ListFormat, OutputFormat};
+use super::network::NetworkArgs;
 use super::pair::TokenArgs;
 use crate::catalog::model::{Cloud, Platform, VnetMode};
 
@@ -93,6 +94,11 @@ pub struct CheckArgs {
     /// APIM's own `networkstatus` JSON: show APIM's view beside ours and flag disagreements.
     #[arg(long, value_name = "FILE")]
     pub apim_status: Option<PathBuf>,
+    /// The exported subnet, NSGs and routes (as for `evaluate`): a failed row gets the rule that
+    /// explains it, a row no probe can test gets its evaluated verdict; with `--service-tags`,
+    /// every resolved address is classed against its row's service tag.
+    #[command(flatten)]
+    pub network: NetworkArgs,
     /// Print nothing; the exit code (and --report-file) carry the result.
     #[arg(short, long)]
     pub quiet: bool,

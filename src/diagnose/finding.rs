@@ -7,6 +7,11 @@ pub struct Context {
     pub region: Option<String>,
     /// The DNS servers the run asked (`ip:port`).
     pub dns_servers: Vec<String>,
+    /// The NSG rule that blocks each service tag (lowercase), from `--nsg` exports.
+    pub blocking: std::collections::BTreeMap<String, String>,
+    /// Where the default route sends traffic, from `--routes` exports ("route default-to-fw
+    /// sends 0.0.0.0/0 to VirtualAppliance 10.0.0.4").
+    pub default_route: Option<String>,
 }
 
 /// A cause a rule proposes.

@@ -11,6 +11,7 @@
 mod clock;
 mod dns;
 mod finding;
+mod membership;
 mod middlebox;
 mod network;
 pub mod view;
@@ -35,6 +36,8 @@ const RULES: &[Rule] = &[
     network::tag_blocked,
     network::ipv6_broken,
     network::private_addresses,
+    membership::other_region,
+    membership::outside_azure,
     middlebox::accepts_then_drops,
     clock::skew,
     dns::aaaa_dropped,

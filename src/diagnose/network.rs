@@ -3,6 +3,7 @@
 //! addresses.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::net::IpAddr;
 
 use super::finding::{Context, Finding};
@@ -71,9 +72,19 @@ pub fn egress_closed(results: &[ResultEntry], ctx: &Context) -> Vec<Finding> {
         .map(ResultEntry::target)
         .collect();
     let (words, senders) = how(results, &public);
-    let by = senders.map_or(String::new(), |s| {
+    let mut by = senders.map_or(String::new(), |s| {
         format!("; the rejects come from {s}: a firewall/NVA or gateway on the route, not an NSG")
     });
+    let tunnelled = ctx
+        .default_route
+        .as_deref()
+        .filter(|r| !r.ends_with(" Internet"));
+    if let Some(route) = tunnelled {
+        let _ = write!(
+            by,
+            "; the exported routes agree: {route} (forced tunnelling)"
+        );
+    }
     vec![Finding {
         cause: "egress_closed",
         summary: format!(
@@ -91,12 +102,12 @@ pub fn egress_closed(results: &[ResultEntry], ctx: &Context) -> Vec<Finding> {
             "every outbound row to {} failed in the connect phase{by}",
             some(&tags, 4)
         ),
-        fix: format!(
-            "look at the subnet's route table: a 0.0.0.0/0 route to a firewall/NVA or VPN gateway (forced tunnelling) needs that device to allow APIM's dependencies, and a route for service tag ApiManagement with next hop Internet for the control plane; else an NSG rule denies all outbound{}",
-            ctx.region
-                .as_deref()
-                .map_or(String::new(), |r| format!(" (region {r})"))
-        ),
+        fix: match tunnelled {
+            Some(route) => format!(
+                "{route}: that device must allow APIM's dependencies (or send them straight out with routes for their service tags), and a route for service tag ApiManagement with next hop Internet keeps the control plane's replies symmetric"
+            ),
+            None => "look at the subnet's route table: a 0.0.0.0/0 route to a firewall/NVA or VPN gateway (forced tunnelling) needs that device to allow APIM's dependencies, and a route for service tag ApiManagement with next hop Internet for the control plane; else an NSG rule denies all outbound".to_owned(),
+        },
         decisive: false,
     }]
 }
@@ -134,7 +145,18 @@ pub fn tag_blocked(results: &[ResultEntry], ctx: &Context) -> Vec<Finding> {
         if blocked.is_empty() || !others_pass(tag) {
             continue;
         }
-        let hit: Vec<usize> = blocked.iter().flat_map(|p| ports[p].0.clone()).collect();
+        let mut hit: Vec<usize> = blocked.iter().flat_map(|p| ports[p].0.clone()).collect();
+        // Rows of other tags that go to the same hosts and ports meet the same rule.
+        let same: Vec<usize> = (0..results.len())
+            .filter(|i| !hit.contains(i))
+            .filter(|&i| {
+                let r = &results[i];
+                failed_to_connect(r)
+                    && blocked.contains(&r.spec.port.unwrap_or(0))
+                    && hit.iter().any(|&h| results[h].spec.host == r.spec.host)
+            })
+            .collect();
+        hit.extend(same);
         out.push(tag_finding(results, ctx, tag, &blocked, hit));
     }
     out
@@ -155,8 +177,15 @@ fn tag_finding(
         Some(regional) => format!("service tag {tag} (or {regional})"),
         None => format!("service tag {tag}"),
     };
-    let (evidence, fix) = match senders {
-        Some(from) => (
+    let blocking = ctx.blocking.get(&tag.to_ascii_lowercase());
+    let (evidence, fix) = match (blocking, senders) {
+        (Some(rule), _) => (
+            format!("{words} in the connect phase; the exported NSG agrees: {rule} denies it"),
+            format!(
+                "add an outbound NSG rule allowing TCP {ports} from VirtualNetwork to {tag_words} with a priority number lower than {rule}'s, or remove that rule"
+            ),
+        ),
+        (None, Some(from)) => (
             format!(
                 "{words}; the ICMP errors come from {from} — a firewall/NVA, not an NSG (NSGs drop silently)"
             ),
@@ -164,7 +193,7 @@ fn tag_finding(
                 "allow TCP {ports} to {tag_words} on the firewall/NVA at {from} (and in the NSG)"
             ),
         ),
-        None => (
+        (None, None) => (
             format!("{words} in the connect phase, while endpoints of other tags connect"),
             format!(
                 "add an outbound NSG rule allowing TCP {ports} from VirtualNetwork to {tag_words}, above any deny, and allow the same on any firewall/NVA the route table sends it to"

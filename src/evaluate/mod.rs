@@ -11,6 +11,7 @@ mod context;
 mod effects;
 pub mod flows;
 pub mod hint;
+pub mod membership;
 pub mod model;
 pub mod nsg;
 pub mod report;

@@ -43,6 +43,37 @@ pub struct Facts {
     /// Pair mode (`peer` rows): our challenge, what came back, what the listener logged.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pair: Option<PairFacts>,
+    /// What the exported NSGs and routes say of this row (`check --nsg …`), when given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evaluated: Option<Evaluated>,
+    /// Where each resolved address lives by the service-tag file (`check --service-tags`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub membership: Vec<AddressTags>,
+}
+
+/// The offline evaluation of a row's flow, beside the probe.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Evaluated {
+    /// `allowed`, `denied`, `partial` or `unknown`.
+    pub verdict: String,
+    /// The deciding rule (`NSG apim-nsg rule DenyStorageOut (200) deny`), when one decided.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    /// The evaluation in a sentence.
+    pub explain: String,
+}
+
+/// One resolved address classed by the service-tag file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AddressTags {
+    /// The address.
+    pub address: String,
+    /// `expected` (in the row's tag), `other_region`, `private`, `other_service`, `outside`.
+    pub class: String,
+    /// Tags that contain it, the row's service's first.
+    pub tags: Vec<String>,
 }
 
 impl Facts {

@@ -4,6 +4,7 @@ pub mod apim;
 pub mod causes;
 pub mod compact;
 pub mod diff;
+pub mod evaluated;
 pub mod evaluation;
 pub mod hints;
 pub mod json;

@@ -35,6 +35,7 @@
 
 #![allow(dead_code, unused_imports)]
 
+mod catalog;
 mod daemons;
 mod netns;
 mod nsg;
@@ -47,6 +48,7 @@ mod servers;
 mod slow_dns;
 mod stub;
 
+pub use catalog::{CatalogLab, SCOPE};
 pub use daemons::Zone;
 pub use netns::{Family, Lab, Service};
 pub use nsg::{Proto, RouteKind, Verdict};

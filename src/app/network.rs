@@ -1,0 +1,118 @@
+//! The exported network configuration: reading what the options name (`--subnet`, `--nsg` …, and
+//! bare paths for `evaluate`), each file checked against the option that named it — shared by
+//! `evaluate` and `check` — and putting it beside `check`'s probes.
+
+use std::path::PathBuf;
+
+use super::UsageError;
+use crate::azure::network::{Expect, InputKind, NetworkInputs};
+use crate::catalog::plan::Plan;
+use crate::cli::NetworkArgs;
+use crate::diagnose;
+use crate::evaluate::{self, EvalSettings};
+use crate::report::evaluated;
+use crate::report::model::Report;
+use crate::settings::ScopeSettings;
+
+/// Every input, each file checked against the option that named it.
+pub(crate) fn read(args: &NetworkArgs, paths: &[PathBuf]) -> Result<NetworkInputs, UsageError> {
+    use InputKind::{
+        ArmTemplate, EffectiveNsg, EffectiveRoutes, Nsg, RouteTable, SecurityGroupView,
+        ServiceTags, Subnet,
+    };
+    let named: [(&'static str, Vec<&PathBuf>, &'static [InputKind]); 6] = [
+        ("--subnet", args.subnet.iter().collect(), &[Subnet]),
+        ("--nsg", args.nsg.iter().collect(), &[Nsg, ArmTemplate]),
+        (
+            "--effective-nsg",
+            args.effective_nsg.iter().collect(),
+            &[EffectiveNsg, SecurityGroupView],
+        ),
+        (
+            "--routes",
+            args.routes.iter().collect(),
+            &[RouteTable, ArmTemplate],
+        ),
+        (
+            "--effective-routes",
+            args.effective_routes.iter().collect(),
+            &[EffectiveRoutes],
+        ),
+        (
+            "--service-tags",
+            args.service_tags.iter().collect(),
+            &[ServiceTags],
+        ),
+    ];
+    let mut inputs = NetworkInputs::default();
+    for (option, paths, kinds) in named {
+        for p in paths {
+            let expect: Expect = Some((option, kinds));
+            inputs.add_path(p, expect).map_err(UsageError::from)?;
+        }
+    }
+    for p in paths {
+        inputs.add_path(p, None).map_err(UsageError::from)?;
+    }
+    Ok(inputs)
+}
+
+/// The exported network configuration beside the probes: each row's evaluated verdict (and the
+/// rule that explains a failure), each address's service tag; and for the diagnosis, the rule
+/// that blocks each tag and the default route.
+pub(crate) fn beside_the_probes(
+    report: &mut Report,
+    plan: &Plan,
+    network: &NetworkInputs,
+    scope: &ScopeSettings,
+    ctx: &mut diagnose::Context,
+) {
+    if let Some(tags) = &network.service_tags {
+        evaluated::classify_addresses(report, tags);
+    }
+    if network.nsgs.is_empty() && network.routes.is_empty() && network.subnet.is_none() {
+        return;
+    }
+    let eval = evaluate::evaluate(
+        &evaluate::flows::from_plan(plan),
+        network,
+        &eval_settings(scope),
+    );
+    evaluated::attach(report, &eval);
+    for r in &report.results {
+        let tag = &r.spec.service_tag;
+        if let Some(rule) = eval.blocking_rule(tag) {
+            ctx.blocking
+                .entry(tag.to_ascii_lowercase())
+                .or_insert_with(|| {
+                    format!("NSG {} rule {} ({})", rule.nsg, rule.name, rule.priority)
+                });
+        }
+    }
+    ctx.default_route = eval.default_route.as_ref().map(|hop| {
+        format!(
+            "route {} sends 0.0.0.0/0 to {}{}",
+            hop.route.as_deref().unwrap_or("(system)"),
+            hop.kind.as_str(),
+            hop.address
+                .as_deref()
+                .map_or(String::new(), |a| format!(" {a}"))
+        )
+    });
+}
+
+/// The evaluation's settings for a scope: platform, mode, cloud, region and DNS servers.
+pub(crate) fn eval_settings(s: &ScopeSettings) -> EvalSettings {
+    EvalSettings {
+        platform: s.platform,
+        vnet: s.vnet,
+        cloud: s.cloud,
+        region: s.region.clone(),
+        dns_servers: s
+            .dns_servers
+            .iter()
+            .flatten()
+            .map(std::net::SocketAddr::ip)
+            .collect(),
+    }
+}

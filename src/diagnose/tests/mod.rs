@@ -1,0 +1,6 @@
+//! Each rule on hand-built results: it names its cause with the concrete names, explains what it
+//! should, and nothing else is claimed.
+
+mod helpers;
+mod network;
+mod others;
