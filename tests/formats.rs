@@ -24,9 +24,12 @@ fn sample() -> Report {
 
 fn refresh(r: &mut Report) {
     let region = r.settings.region.clone();
-    for e in &mut r.results {
-        e.hint = hints::hint(e, region.as_deref());
-    }
+    let hints_ctx = hints::HintContext {
+        cloud: r.settings.cloud,
+        region: region.clone(),
+        ..hints::HintContext::default()
+    };
+    hints::apply(r, &hints_ctx);
     r.summary = Summary::of(&r.results);
     let ctx = diagnose::Context {
         region,
@@ -257,15 +260,15 @@ fn markdown_table_cells_escape_pipes_and_newlines() {
     assert_eq!(unescaped, 7, "six cells: {row}");
 }
 
-#[test_case("sql", &["allow outbound TCP 1433", "Sql.westeurope", "firewall/NVA on the route", "UDR"] ; "timeout names the regional tag and the route")]
-#[test_case("key-vault", &["168.63.129.16"] ; "dns failure names Azure DNS")]
-#[test_case("azure-monitor", &["exclude this FQDN", "TLS inspection"] ; "interception")]
-#[test_case("entra-id", &["application rule", "login.microsoftonline.com"] ; "firewall deny")]
-#[test_case("smb-files", &["10.0.2.4", "ICMP error", "UDR", "Storage.westeurope"] ; "icmp sender named")]
-#[test_case("app-insights", &["no usable route", "UDR"] ; "local route")]
+#[test_case("sql", &["allow outbound TCP 1433", "Sql.WestEurope", "firewall/NVA", "route table", "az network nsg rule create"] ; "timeout names the regional tag and the route")]
+#[test_case("key-vault", &["168.63.129.16", "does not exist"] ; "dns failure names Azure DNS")]
+#[test_case("azure-monitor", &["exempt", "TLS inspection"] ; "interception")]
+#[test_case("entra-id", &["application rule", "login.microsoftonline.com", "not the problem"] ; "firewall deny")]
+#[test_case("smb-files", &["rejected by 10.0.2.4", "not an NSG", "route table", "Storage.WestEurope"] ; "icmp sender named")]
+#[test_case("app-insights", &["no usable route", "route table"] ; "local route")]
 #[test_case("ntp", &["clock", "NTP", "UDP 123"] ; "clock skew on an ok result")]
-#[test_case("redis", &["VirtualNetwork", "6380"] ; "peer")]
-#[test_case("event-hub", &["reset", "EventHub.westeurope"] ; "refused")]
+#[test_case("redis", &["NSG let it through", "TCP 6380"] ; "peer")]
+#[test_case("event-hub", &["reset", "EventHub.WestEurope"] ; "refused")]
 fn hints_say_what_to_change(id: &str, words: &[&str]) {
     let r = sample();
     let hint = result(&r, id).hint.unwrap_or_default();
@@ -356,6 +359,7 @@ fn compact_puts_the_causes_before_the_failures_they_leave_and_stays_within_budge
             explains: vec![2 * i, 2 * i + 1],
             evidence: "e".into(),
             fix: "f".into(),
+            fixes: Vec::new(),
         })
         .collect();
     let text = render(compact::write, &r);
@@ -386,6 +390,7 @@ fn table_lists_only_the_failures_no_cause_explains() {
         explains: vec![0, 1, 2],
         evidence: "e".into(),
         fix: "allow it".into(),
+        fixes: Vec::new(),
     }];
     let text = render(table::write, &r);
     assert!(

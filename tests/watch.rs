@@ -124,6 +124,7 @@ fn the_exposition_with_causes_passes_promtool() {
         explains: vec![1, 2],
         evidence: String::new(),
         fix: String::new(),
+        fixes: Vec::new(),
     }];
     let text = render(Some(Round {
         report: &report,

@@ -137,12 +137,26 @@ pub async fn run_until(
     report.warnings.extend(stub_warning(&report.dns));
     let mut ctx = diagnose::Context {
         region: report.settings.region.clone(),
+        cloud: report.settings.cloud,
         dns_servers: report.dns.servers.clone(),
         ..diagnose::Context::default()
     };
+    let mut hints_ctx = hints::HintContext {
+        cloud: report.settings.cloud,
+        region: report.settings.region.clone(),
+        ..hints::HintContext::default()
+    };
     if let Some(network) = &inputs.network {
-        super::network::beside_the_probes(&mut report, &plan, network, &s.scope, &mut ctx);
+        super::network::beside_the_probes(
+            &mut report,
+            &plan,
+            network,
+            &s.scope,
+            &mut ctx,
+            &mut hints_ctx,
+        );
     }
+    hints::apply(&mut report, &hints_ctx);
     report.diagnosis = diagnose::diagnose(&report.results, &ctx);
     if capped {
         report.warnings.push(Warning::new(
@@ -293,11 +307,7 @@ fn build_report(
         .probes
         .iter()
         .zip(outcomes)
-        .map(|(p, o)| {
-            let mut e = ResultEntry::new(p, o);
-            e.hint = hints::hint(&e, s.scope.region.as_deref());
-            e
-        })
+        .map(|(p, o)| ResultEntry::new(p, o))
         .collect();
     let mut dns = dns;
     dns.checks = results.iter().filter_map(DnsCheck::of).collect();

@@ -11,6 +11,8 @@ use crate::cli::NetworkArgs;
 use crate::diagnose;
 use crate::evaluate::{self, EvalSettings};
 use crate::report::evaluated;
+use crate::report::fix::Fix;
+use crate::report::hints::HintContext;
 use crate::report::model::Report;
 use crate::settings::ScopeSettings;
 
@@ -66,6 +68,7 @@ pub(crate) fn beside_the_probes(
     network: &NetworkInputs,
     scope: &ScopeSettings,
     ctx: &mut diagnose::Context,
+    hints: &mut HintContext,
 ) {
     if let Some(tags) = &network.service_tags {
         evaluated::classify_addresses(report, tags);
@@ -79,6 +82,12 @@ pub(crate) fn beside_the_probes(
         &eval_settings(scope),
     );
     evaluated::attach(report, &eval);
+    for r in &report.results {
+        let flow = eval.flow(&r.spec.id, r.spec.port, r.spec.transport);
+        if let Some(fix) = flow.and_then(|f| f.hint.as_ref()).and_then(nsg_fix) {
+            hints.nsg_fixes.insert(HintContext::key(r), fix);
+        }
+    }
     for r in &report.results {
         let tag = &r.spec.service_tag;
         if let Some(rule) = eval.blocking_rule(tag) {
@@ -115,4 +124,25 @@ pub(crate) fn eval_settings(s: &ScopeSettings) -> EvalSettings {
             .map(std::net::SocketAddr::ip)
             .collect(),
     }
+}
+
+/// The NSG rule an evaluation computed, as a fix (with its NSG, resource group and free priority).
+fn nsg_fix(h: &evaluate::hint::Hint) -> Option<Fix> {
+    (h.kind == "nsg_rule").then(|| Fix::NsgRule {
+        name: h.name.clone().unwrap_or_default(),
+        direction: h
+            .direction
+            .map_or("Outbound", |d| match d {
+                crate::azure::network::model::RuleDirection::Inbound => "Inbound",
+                crate::azure::network::model::RuleDirection::Outbound => "Outbound",
+            })
+            .to_owned(),
+        protocol: h.protocol.unwrap_or("Tcp").to_owned(),
+        source: h.source.clone().unwrap_or_default(),
+        destination: h.destination.clone().unwrap_or_default(),
+        ports: h.ports.clone().unwrap_or_default(),
+        nsg: h.nsg.clone(),
+        resource_group: h.resource_group.clone(),
+        priority: h.priority,
+    })
 }

@@ -7,6 +7,10 @@ use std::sync::OnceLock;
 
 use super::model::Cloud;
 
+/// Service tags with regional variants an NSG may name instead (the reference, "Regional
+/// service tags").
+pub const REGIONAL_TAGS: &[&str] = &["Storage", "Sql", "EventHub"];
+
 /// The region table as written, embedded.
 pub const REGIONS_TOML: &str = include_str!("../../probes/regions.toml");
 

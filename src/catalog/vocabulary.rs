@@ -35,11 +35,13 @@ pub enum VnetMode {
     Ord,
     Deserialize,
     Serialize,
+    Default,
     clap::ValueEnum,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Cloud {
     /// Azure public cloud.
+    #[default]
     Public,
     /// Azure US Government.
     Usgov,

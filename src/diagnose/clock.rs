@@ -58,5 +58,6 @@ pub fn skew(results: &[ResultEntry], _ctx: &Context) -> Vec<Finding> {
         evidence: format!("the SNTP answer of {server}: offset {offset_ms:+.1} ms{also}"),
         fix: "fix the clock: enable time sync (chrony with the Azure host's PTP clock, or NTP over UDP 123); TLS and token validation fail with a wrong clock".into(),
         decisive: true,
+        fixes: Vec::new(),
     }]
 }

@@ -60,6 +60,7 @@ pub fn unreachable(results: &[ResultEntry], _ctx: &Context) -> Vec<Finding> {
             servers.join(", ")
         ),
         decisive: true,
+        fixes: Vec::new(),
     }]
 }
 
@@ -93,6 +94,7 @@ pub fn one_transport(results: &[ResultEntry], _ctx: &Context) -> Vec<Finding> {
                 broken.as_str().to_uppercase()
             ),
             decisive: true,
+            fixes: Vec::new(),
         });
     }
     out
@@ -159,6 +161,7 @@ pub fn not_forwarding(results: &[ResultEntry], ctx: &Context) -> Vec<Finding> {
         ),
         fix,
         decisive: false,
+        fixes: Vec::new(),
     }]
 }
 
@@ -192,5 +195,6 @@ pub fn aaaa_dropped(results: &[ResultEntry], ctx: &Context) -> Vec<Finding> {
         evidence: "aaaa_no_answer warnings: the A answer came, the AAAA one did not within its grace".into(),
         fix: "let AAAA questions through to the DNS server (a firewall or an old forwarder drops them); until then clients wait for them on every lookup".into(),
         decisive: true,
+        fixes: Vec::new(),
     }]
 }

@@ -5,6 +5,8 @@
 pub struct Context {
     /// The Azure region, lowercase (`westeurope`), for regional service tags.
     pub region: Option<String>,
+    /// The cloud, for the spelling of regional tags.
+    pub cloud: crate::catalog::model::Cloud,
     /// The DNS servers the run asked (`ip:port`).
     pub dns_servers: Vec<String>,
     /// The NSG rule that blocks each service tag (lowercase), from `--nsg` exports.
@@ -29,4 +31,6 @@ pub struct Finding {
     pub fix: String,
     /// Whether it stands with a single result (it names a cause by itself).
     pub decisive: bool,
+    /// The changes, with their commands, where the cause has some (an NSG rule, a route).
+    pub fixes: Vec<crate::report::fix::Fix>,
 }

@@ -43,6 +43,7 @@ pub fn other_region(results: &[ResultEntry], ctx: &Context) -> Vec<Finding> {
             "an NSG rule naming the regional tag for {region} does not cover these addresses: check that the resources (storage account, SQL server …) are in {region}, or allow the global tag"
         ),
         decisive: true,
+        fixes: Vec::new(),
     }]
 }
 
@@ -63,5 +64,6 @@ pub fn outside_azure(results: &[ResultEntry], _ctx: &Context) -> Vec<Finding> {
         evidence: "by the service-tag file, no tag holds those addresses".into(),
         fix: "find who answers these names: a DNS server that rewrites them (a hijack, a filtering resolver), a proxy, or a wrong record in a private zone; Azure's names must resolve to Azure's addresses".into(),
         decisive: true,
+        fixes: Vec::new(),
     }]
 }

@@ -54,6 +54,7 @@ pub fn tls_inspection(results: &[ResultEntry], _ctx: &Context) -> Vec<Finding> {
                 ),
                 explains: idx,
                 decisive: false,
+                fixes: Vec::new(),
             }
         })
         .collect()
@@ -95,6 +96,7 @@ pub fn proxy(results: &[ResultEntry], _ctx: &Context) -> Vec<Finding> {
                 fix: "APIM cannot authenticate to a proxy: let these hosts through without one (a proxy bypass or a firewall rule for the subnet)".into(),
                 explains: idx,
                 decisive: true,
+                fixes: Vec::new(),
             }
         })
         .collect()
@@ -134,6 +136,7 @@ pub fn firewall_denies(results: &[ResultEntry], _ctx: &Context) -> Vec<Finding> 
         ),
         explains: idx,
         decisive: false,
+        fixes: Vec::new(),
     }]
 }
 
@@ -171,5 +174,6 @@ pub fn accepts_then_drops(results: &[ResultEntry], _ctx: &Context) -> Vec<Findin
         fix: "the NSG let these through (the handshake completed): look at the firewall/NVA or proxy on the route (its application or network rules, TLS inspection) for these FQDNs and ports".into(),
         explains: idx,
         decisive: false,
+        fixes: Vec::new(),
     }]
 }

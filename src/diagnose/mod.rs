@@ -72,6 +72,7 @@ pub fn diagnose(results: &[ResultEntry], ctx: &Context) -> Vec<Cause> {
                     explains: mine,
                     evidence: f.evidence,
                     fix: f.fix,
+                    fixes: f.fixes,
                 },
             ));
         }

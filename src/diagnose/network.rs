@@ -11,6 +11,7 @@ use super::view::{
     addresses, failed, failed_to_connect, host, is_private, some, to_a_public_service,
 };
 use crate::probe::outcome::Status;
+use crate::report::fix::Fix;
 use crate::report::model::ResultEntry;
 
 /// Fewer public endpoints than this say nothing about "everything".
@@ -109,6 +110,14 @@ pub fn egress_closed(results: &[ResultEntry], ctx: &Context) -> Vec<Finding> {
             None => "look at the subnet's route table: a 0.0.0.0/0 route to a firewall/NVA or VPN gateway (forced tunnelling) needs that device to allow APIM's dependencies, and a route for service tag ApiManagement with next hop Internet for the control plane; else an NSG rule denies all outbound".to_owned(),
         },
         decisive: false,
+        fixes: tunnelled
+            .map(|_| Fix::Route {
+                name: "ApiManagementToInternet".into(),
+                prefix: "ApiManagement".into(),
+                next_hop: "Internet".into(),
+            })
+            .into_iter()
+            .collect(),
     }]
 }
 
@@ -169,11 +178,15 @@ fn tag_finding(
     ports: &[u16],
     hit: Vec<usize>,
 ) -> Finding {
+    let fixes = ports
+        .iter()
+        .map(|p| Fix::allow_out(tag, Some(*p), "Tcp", ctx.cloud, ctx.region.as_deref()))
+        .collect();
     let list: Vec<String> = ports.iter().map(u16::to_string).collect();
     let ports = list.join(",");
     let hosts: Vec<String> = hit.iter().map(|&i| host(&results[i])).collect();
     let (words, senders) = how(results, &hit);
-    let tag_words = match ctx.region.as_deref().and_then(|r| regional(tag, r)) {
+    let tag_words = match ctx.region.as_deref().and_then(|r| regional(tag, ctx, r)) {
         Some(regional) => format!("service tag {tag} (or {regional})"),
         None => format!("service tag {tag}"),
     };
@@ -211,14 +224,18 @@ fn tag_finding(
         evidence,
         fix,
         decisive: false,
+        fixes,
     }
 }
 
-/// The regional form of a tag for a region, for the tags the reference names as regional.
-fn regional(tag: &str, region: &str) -> Option<String> {
-    ["Storage", "Sql", "EventHub"]
+/// The regional form of a tag for a region, as Azure spells it, for the tags the reference
+/// names as regional.
+fn regional(tag: &str, ctx: &Context, region: &str) -> Option<String> {
+    use crate::catalog::regions;
+    regions::REGIONAL_TAGS
         .contains(&tag)
-        .then(|| format!("{tag}.{region}"))
+        .then(|| regions::regional_tag(ctx.cloud, tag, region))
+        .flatten()
 }
 
 /// Endpoints reached over IPv4 work, those tried over IPv6 only fail: the IPv6 path is broken.
@@ -249,6 +266,7 @@ pub fn ipv6_broken(results: &[ResultEntry], _ctx: &Context) -> Vec<Finding> {
         evidence: format!("{words}; endpoints reached over IPv4 answer"),
         fix: "check the IPv6 route and NSG rules of the subnet (IPv6 needs rules of its own), or resolve these names to IPv4".into(),
         decisive: false,
+        fixes: Vec::new(),
     }]
 }
 
@@ -279,5 +297,6 @@ pub fn private_addresses(results: &[ResultEntry], _ctx: &Context) -> Vec<Finding
         evidence: "the addresses are private (RFC 1918 / ULA): a private endpoint, or a DNS zone that overrides the name".into(),
         fix: "if private endpoints are intended, the NSG must allow these addresses (service tags do not cover them) and their private DNS zone must be linked to this VNet; if not, remove the DNS override".into(),
         decisive: true,
+        fixes: Vec::new(),
     }]
 }

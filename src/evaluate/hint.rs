@@ -17,6 +17,9 @@ pub struct Hint {
     /// The NSG to add the rule to.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub nsg: Option<String>,
+    /// Its resource group, from its id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource_group: Option<String>,
     /// A free priority below the blocking rule.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<u32>,
@@ -59,6 +62,7 @@ impl Hint {
         Hint {
             kind: "text",
             nsg: None,
+            resource_group: None,
             priority: None,
             name: None,
             direction: None,
@@ -84,17 +88,20 @@ impl Hint {
     }
 }
 
-/// The resource group named in an Azure id, or a placeholder.
+/// The resource group named in an Azure id.
+fn group_of(id: Option<&str>) -> Option<String> {
+    let parts: Vec<&str> = id?.split('/').collect();
+    parts
+        .iter()
+        .position(|p| p.eq_ignore_ascii_case("resourceGroups"))
+        .and_then(|i| parts.get(i + 1))
+        .map(|s| (*s).to_owned())
+}
+
+/// The resource group named in an Azure id, or the shell variable `"$RG"` to set before pasting
+/// (a placeholder like `<rg>` would be a redirection in a shell).
 fn resource_group(id: Option<&str>) -> String {
-    id.and_then(|id| {
-        let parts: Vec<&str> = id.split('/').collect();
-        parts
-            .iter()
-            .position(|p| p.eq_ignore_ascii_case("resourceGroups"))
-            .and_then(|i| parts.get(i + 1))
-            .map(|s| (*s).to_owned())
-    })
-    .unwrap_or_else(|| "<resource-group>".into())
+    group_of(id).unwrap_or_else(|| "\"$RG\"".into())
 }
 
 /// `storage` → `Storage`, `management-endpoint` → `ManagementEndpoint`.
@@ -171,6 +178,7 @@ pub fn nsg_rule(flow: &Flow, nsg: &Nsg, blocking: &RuleRef) -> Hint {
     Hint {
         kind: "nsg_rule",
         nsg: Some(nsg.name.clone()),
+        resource_group: group_of(nsg.id.as_deref()),
         priority: Some(priority),
         name: Some(name),
         direction: Some(direction),
@@ -188,11 +196,12 @@ pub fn nsg_rule(flow: &Flow, nsg: &Nsg, blocking: &RuleRef) -> Hint {
 
 /// The route that sends the replies to a tag straight out (`ApiManagement` → `Internet`).
 pub fn internet_route(tag: &str, table: Option<(&str, Option<&str>)>) -> Hint {
-    let (name, id) = table.unwrap_or(("<route-table>", None));
+    let (name, id) = table.unwrap_or(("\"$ROUTE_TABLE\"", None));
     let route = format!("{tag}ToInternet");
     Hint {
         kind: "route",
         nsg: None,
+        resource_group: group_of(id),
         priority: None,
         name: Some(route.clone()),
         direction: None,
@@ -226,7 +235,7 @@ pub fn subnet_nsg(subnet: &str, id: Option<&str>) -> Hint {
         "create an NSG with the rules APIM needs and associate it with subnet {subnet}"
     ));
     h.command = Some(format!(
-        "az network vnet subnet update -g {} --vnet-name <vnet> -n {subnet} --network-security-group <nsg>",
+        "az network vnet subnet update -g {} --vnet-name \"$VNET\" -n {subnet} --network-security-group \"$NSG\"",
         resource_group(id)
     ));
     h

@@ -7,9 +7,9 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use super::causes;
 use super::model::{Report, ResultEntry};
 use super::table::verdict;
+use super::{causes, fixes};
 
 /// The most bytes written. Below 4,096 so that run-command's wrapper (`[stdout]`, `[stderr]`) and
 /// a line on stderr still fit in what Azure returns.
@@ -17,6 +17,9 @@ pub const BUDGET: usize = 3_584;
 
 /// The widest line, in bytes, before it is cut with `...`.
 pub const WIDTH: usize = 200;
+
+/// The most bytes the fix lines take before the verdict.
+const FIX_SHARE: usize = 800;
 
 /// The widest line of a cause: its summary and its fix, which say more than any one failure.
 const CAUSE_WIDTH: usize = 400;
@@ -67,7 +70,22 @@ pub fn render(r: &Report) -> String {
         .collect();
     body.extend(causes::unexplained(r).into_iter().map(failure_line));
     body.extend(warning_lines(r));
-    let fixed: usize = head.iter().chain(&tail).map(|l| l.len() + 1).sum();
+    // The first fixes, just before the tail, within their own share of the budget.
+    let mut fix_lines: Vec<String> = Vec::new();
+    let mut fix_room = FIX_SHARE;
+    for line in fixes::compact_lines(r).into_iter().map(|l| cut(&l, WIDTH)) {
+        if line.len() + 1 > fix_room {
+            break;
+        }
+        fix_room -= line.len() + 1;
+        fix_lines.push(line);
+    }
+    let fixed: usize = head
+        .iter()
+        .chain(&tail)
+        .chain(&fix_lines)
+        .map(|l| l.len() + 1)
+        .sum();
     let mut room = BUDGET.saturating_sub(fixed);
     let mut text = String::new();
     for line in &head {
@@ -88,7 +106,7 @@ pub fn render(r: &Report) -> String {
     if shown < body.len() {
         let _ = writeln!(text, "+{} more (see the report file)", body.len() - shown);
     }
-    for line in &tail {
+    for line in fix_lines.iter().chain(&tail) {
         let _ = writeln!(text, "{line}");
     }
     text

@@ -6,10 +6,10 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::time::Duration;
 
-use super::causes;
 use super::model::{Report, ResultEntry};
 use super::rows::{self, Preset, highlights, md_inline};
 use super::table::verdict;
+use super::{causes, fixes};
 
 /// Writes the Markdown report.
 pub fn write(r: &Report, out: &mut dyn Write) -> io::Result<()> {
@@ -33,7 +33,8 @@ pub fn write(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)?;
     rows::write_results(r, out, Preset::Markdown)?;
     writeln!(out)?;
-    write_command(r, out)
+    write_command(r, out)?;
+    fixes::write_markdown(r, out)
 }
 
 fn write_environment(r: &Report, out: &mut dyn Write) -> io::Result<()> {

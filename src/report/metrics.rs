@@ -350,6 +350,7 @@ mod tests {
             explains: vec![1],
             evidence: String::new(),
             fix: String::new(),
+            fixes: Vec::new(),
         };
         r.diagnosis = vec![
             cause(

@@ -6,6 +6,8 @@ pub mod compact;
 pub mod diff;
 pub mod evaluated;
 pub mod evaluation;
+pub mod fix;
+pub mod fixes;
 pub mod hints;
 pub mod json;
 pub mod junit;

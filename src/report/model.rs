@@ -53,6 +53,9 @@ pub struct Cause {
     pub evidence: String,
     /// What to change.
     pub fix: String,
+    /// The same as changes with their commands (an NSG rule, a route), where there are some.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fixes: Vec<super::fix::Fix>,
 }
 
 /// The tool's name and version.
@@ -277,6 +280,9 @@ pub struct ResultEntry {
     pub detail: String,
     /// What to change, for failures.
     pub hint: Option<String>,
+    /// The change as data (an NSG rule, a route, a bypass …), with its paste-ready command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix: Option<super::fix::Fix>,
     /// Findings that do not change the status.
     pub warnings: Vec<Warning>,
     /// The facts the probe established, typed (ICMP sender, DNS rcode, TLS verdict, timed-out
@@ -318,6 +324,7 @@ impl ResultEntry {
             timings_ms: o.timings,
             detail: o.detail,
             hint: None,
+            fix: None,
             warnings: o.warnings,
             facts: *o.facts,
             evidence: o.evidence,

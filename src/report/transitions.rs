@@ -195,6 +195,7 @@ mod tests {
             explains: Vec::new(),
             evidence: String::new(),
             fix: String::new(),
+            fixes: Vec::new(),
         }
     }
 

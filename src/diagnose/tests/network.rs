@@ -78,8 +78,19 @@ fn one_tag_blocked_names_the_tag_the_port_and_the_regional_tag() {
     assert_eq!(kinds(&rs), ["tag_blocked", "tag_blocked"]);
     let sql = causes.iter().find(|c| c.summary.contains("Sql")).unwrap();
     assert!(sql.summary.contains("TCP 1433"), "{}", sql.summary);
-    assert!(sql.fix.contains("Sql.westeurope"), "{}", sql.fix);
+    assert!(sql.fix.contains("Sql.WestEurope"), "{}", sql.fix);
     assert_eq!(sql.explains, [3, 4]);
+    // The paste-ready fix: one NSG rule per blocked port, with Azure's spelling.
+    let crate::report::fix::Fix::NsgRule {
+        destination, ports, ..
+    } = &sql.fixes[0]
+    else {
+        panic!("{:?}", sql.fixes);
+    };
+    assert_eq!(
+        (destination.as_str(), ports.as_str()),
+        ("Sql.WestEurope", "1433")
+    );
 }
 
 #[test]

@@ -1,0 +1,291 @@
+//! One test per line of the table: a result the line is for, the line chosen, and the words and
+//! fix it gives. A last test checks that every line has its case here.
+
+use serde_json::{Value, json};
+
+use super::lines::TABLE;
+use super::{HintContext, hint, line_for};
+use crate::catalog::model::Cloud;
+use crate::report::fix::Fix;
+use crate::report::model::ResultEntry;
+
+/// A result with `tag`, `port`, `check`, `status`, `phase`, and extra fields merged in.
+fn r(tag: &str, port: u16, check: &str, status: &str, phase: &str, extra: &Value) -> ResultEntry {
+    let mut v = json!({
+        "id": "row", "purpose": "p", "service_tag": tag, "required": true, "direction": "outbound",
+        "host": "svc.example.net", "port": port, "transport": "tcp", "check": check,
+        "reference": "r", "status": status, "phase": phase, "addresses": ["20.0.0.1"],
+        "peer": null, "timings_ms": {"dns": 1.0, "connect": null, "total": 5.0},
+        "detail": "d", "hint": null, "warnings": []
+    });
+    if let (Some(o), Some(e)) = (v.as_object_mut(), extra.as_object()) {
+        for (k, x) in e {
+            o.insert(k.clone(), x.clone());
+        }
+    }
+    serde_json::from_value(v).expect("a result")
+}
+
+fn ctx() -> HintContext {
+    HintContext {
+        cloud: Cloud::Public,
+        region: Some("westeurope".into()),
+        ..HintContext::default()
+    }
+}
+
+/// The line chosen, the hint and the fix.
+fn judged(x: &ResultEntry) -> (&'static str, String, Option<Fix>) {
+    let line = line_for(x).expect("a line").name;
+    let (text, fix) = hint(x, &ctx()).unwrap_or_default();
+    (line, text, fix)
+}
+
+/// A case: the result, the line it must take, words the hint must hold.
+type Case = (ResultEntry, &'static str, &'static [&'static str]);
+
+/// Every case.
+fn cases() -> Vec<Case> {
+    [cases_1(), cases_2(), cases_3()].concat()
+}
+
+fn cases_1() -> Vec<Case> {
+    let none = json!({});
+    let _ = &none;
+    vec![
+        (
+            r(
+                "Internet",
+                123,
+                "ntp",
+                "ok",
+                "handshake",
+                &json!({"warnings": [{"kind": "clock_skew", "offset_ms": 600_000.0, "server": "t", "message": "m"}]}),
+            ),
+            "clock skew on an ok result",
+            &["clock"],
+        ),
+        (
+            r("Storage", 443, "tls", "ok", "tls", &none),
+            "nothing to change",
+            &[],
+        ),
+        (
+            r(
+                "Storage",
+                443,
+                "tls",
+                "dns_failed",
+                "resolve",
+                &json!({"facts": {"dns": {"servers": ["10.0.0.4:53"], "rcode": "NXDOMAIN", "failure": "nxdomain"}}}),
+            ),
+            "name does not exist",
+            &["does not exist", "168.63.129.16", "private DNS zone"],
+        ),
+        (
+            r(
+                "Storage",
+                443,
+                "tls",
+                "dns_failed",
+                "resolve",
+                &json!({"facts": {"dns": {"servers": ["10.0.0.4:53"], "rcode": "SERVFAIL", "failure": "rcode"}}}),
+            ),
+            "resolver said no",
+            &["10.0.0.4:53", "SERVFAIL", "forwarder"],
+        ),
+        (
+            r(
+                "Storage",
+                443,
+                "tls",
+                "dns_failed",
+                "resolve",
+                &json!({"facts": {"dns": {"servers": ["10.0.0.4:53"], "failure": "no_answer"}}}),
+            ),
+            "resolver silent",
+            &["UDP and TCP 53", "10.0.0.4:53"],
+        ),
+        (
+            r(
+                "VirtualNetwork",
+                6381,
+                "peer",
+                "error",
+                "handshake",
+                &json!({"direction": "peer", "facts": {"pair": {"nonce": "00", "answer": "bad_mac"}}}),
+            ),
+            "wrong pair token",
+            &["--token-file"],
+        ),
+    ]
+}
+
+fn cases_2() -> Vec<Case> {
+    let none = json!({});
+    let _ = &none;
+    vec![
+        (
+            r(
+                "Storage",
+                443,
+                "tls",
+                "unreachable",
+                "connect",
+                &json!({"facts": {"icmp": {"version": 4, "type": 3, "code": 13, "name": "admin-prohibited", "from": "10.0.0.4"}}}),
+            ),
+            "rejected with ICMP by a device",
+            &["rejected by 10.0.0.4", "not an NSG", "route table"],
+        ),
+        (
+            r("Storage", 443, "tls", "unreachable", "connect", &none),
+            "no route on this machine",
+            &["no usable route", "ip route get"],
+        ),
+        (
+            r("Storage", 443, "tls", "timeout", "connect", &none),
+            "dropped or reset on the way",
+            &[
+                "silently dropped",
+                "Storage.WestEurope",
+                "az network nsg rule create",
+            ],
+        ),
+        (
+            r(
+                "Internet",
+                80,
+                "http",
+                "firewall_denied",
+                "handshake",
+                &json!({"facts": {"http": {"status": 470, "reason": "x", "deny_reason": "Action: Deny"}}}),
+            ),
+            "firewall deny page",
+            &["application rule", "svc.example.net", "not the problem"],
+        ),
+        (
+            r(
+                "Internet",
+                80,
+                "http",
+                "firewall_denied",
+                "handshake",
+                &json!({"facts": {"http": {"status": 407, "reason": "x", "proxy": "Proxy-Authenticate: Basic"}}}),
+            ),
+            "proxy answers",
+            &["proxy", "Proxy-Authenticate: Basic"],
+        ),
+        (
+            r(
+                "AzureMonitor",
+                443,
+                "tls",
+                "tls_intercepted",
+                "tls",
+                &json!({"facts": {"tls": {"verdict": "intercepted", "issuer": "CN=Fw", "trusted": true, "chain_len": 2}}}),
+            ),
+            "re-signed certificate",
+            &["TLS inspection", "CN=Fw"],
+        ),
+    ]
+}
+
+fn cases_3() -> Vec<Case> {
+    let none = json!({});
+    let _ = &none;
+    vec![
+        (
+            r(
+                "AzureMonitor",
+                443,
+                "tls",
+                "tls_untrusted",
+                "tls",
+                &json!({"facts": {"tls": {"verdict": "untrusted", "refusal": "not_valid_yet", "issuer": "CN=x", "trusted": false, "chain_len": 2}}}),
+            ),
+            "certificate not valid yet",
+            &["clock"],
+        ),
+        (
+            r(
+                "AzureMonitor",
+                443,
+                "tls",
+                "tls_untrusted",
+                "tls",
+                &json!({"facts": {"tls": {"verdict": "untrusted", "refusal": "expired", "issuer": "CN=x", "trusted": false, "chain_len": 2}}}),
+            ),
+            "certificate refused",
+            &["refused", "TLS inspection"],
+        ),
+        (
+            r("Sql", 1433, "tds", "timeout", "handshake", &none),
+            "connected, then nothing answered",
+            &["NSG let it through", "firewall/NVA"],
+        ),
+        (
+            r("Storage", 443, "tls", "error", "connect", &none),
+            "local problem",
+            &["local problem"],
+        ),
+    ]
+}
+
+#[test]
+fn each_line_gives_the_hint_its_evidence_supports() {
+    for (x, line, words) in cases() {
+        let (got, text, _) = judged(&x);
+        assert_eq!(got, line, "{}: {text}", x.status.as_str());
+        for w in words {
+            assert!(text.contains(w), "{line}: {w:?} not in {text:?}");
+        }
+    }
+}
+
+#[test]
+fn every_line_of_the_table_has_its_case() {
+    let covered: Vec<&str> = cases().into_iter().map(|(_, l, _)| l).collect();
+    for l in TABLE {
+        assert!(covered.contains(&l.name), "no case for line {:?}", l.name);
+    }
+}
+
+#[test]
+fn connected_failures_never_blame_the_nsg() {
+    for (x, line, _) in cases() {
+        let (_, text, fix) = judged(&x);
+        if line == "connected, then nothing answered"
+            || line == "firewall deny page"
+            || line == "re-signed certificate"
+        {
+            assert!(!text.contains("in the subnet's NSG"), "{line}: {text}");
+            assert!(!matches!(fix, Some(Fix::NsgRule { .. })), "{line}: {fix:?}");
+        }
+    }
+}
+
+#[test]
+fn nothing_to_change_is_no_hint_and_regional_tags_are_spelled_as_azure_does() {
+    assert_eq!(
+        hint(&r("Storage", 443, "tls", "ok", "tls", &json!({})), &ctx()),
+        None
+    );
+    let (_, _, fix) = judged(&r("Sql", 1433, "tds", "timeout", "connect", &json!({})));
+    let Some(Fix::NsgRule {
+        destination, name, ..
+    }) = fix
+    else {
+        panic!("{fix:?}")
+    };
+    assert_eq!(destination, "Sql.WestEurope");
+    assert_eq!(name, "AllowSql1433Out");
+    let mut gov = ctx();
+    gov.cloud = Cloud::Usgov;
+    gov.region = Some("usgovvirginia".into());
+    let (text, _) = hint(
+        &r("Storage", 443, "tls", "timeout", "connect", &json!({})),
+        &gov,
+    )
+    .unwrap();
+    assert!(text.contains("Storage.USGovVirginia"), "{text}");
+}
