@@ -64,4 +64,15 @@ if [ -z "${APIM_PROBE_NO_VENV:-}" ] && [ ! -x "$VENV/bin/ansible-playbook" ]; th
   fi
 fi
 
+# tests/lab_hints.rs: every `az` command a report prints is run through the real Azure CLI
+# (offline: it must ask for `az login`, not refuse an argument). ~730 MB, ~2 minutes, made once.
+AZ_VENV=target/azure-cli-venv
+if [ -z "${APIM_PROBE_NO_VENV:-}" ] && [ ! -x "$AZ_VENV/bin/az" ]; then
+  echo "== making $AZ_VENV (azure-cli from PyPI)"
+  rm -rf "$AZ_VENV"
+  if ! { python3 -m venv "$AZ_VENV" && "$AZ_VENV/bin/pip" install -q azure-cli; }; then
+    echo "!! could not make $AZ_VENV: tests/lab_hints.rs will say AZ SKIPPED" >&2
+  fi
+fi
+
 cargo test --all-targets "$@"
