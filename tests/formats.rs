@@ -265,7 +265,7 @@ fn markdown_table_cells_escape_pipes_and_newlines() {
 #[test_case("azure-monitor", &["exempt", "TLS inspection"] ; "interception")]
 #[test_case("entra-id", &["application rule", "login.microsoftonline.com", "not the problem"] ; "firewall deny")]
 #[test_case("smb-files", &["rejected by 10.0.2.4", "not an NSG", "route table", "Storage.WestEurope"] ; "icmp sender named")]
-#[test_case("app-insights", &["no usable route", "route table"] ; "local route")]
+#[test_case("app-insights", &["no usable route", "its own firewall"] ; "local route")]
 #[test_case("ntp", &["clock", "NTP", "UDP 123"] ; "clock skew on an ok result")]
 #[test_case("redis", &["NSG let it through", "TCP 6380"] ; "peer")]
 #[test_case("event-hub", &["reset", "EventHub.WestEurope"] ; "refused")]

@@ -111,13 +111,15 @@ pub const TABLE: &[Line] = &[
     Line {
         name: "no route on this machine",
         applies: |r| r.status == Status::Unreachable && r.phase == Phase::Connect,
-        says: |r, ctx| {
-            let (rule, fix) = nsg(r, ctx);
+        // No ICMP sender: the kernel refused before a packet left (no route, a local firewall's
+        // reject). Neither the NSG nor the subnet's route table is involved, so no NSG rule.
+        says: |r, _| {
             (
                 format!(
-                    "this machine has no usable route or a local firewall blocks it (`ip route get` shows the route): check the subnet's route table and the VM's own firewall; {rule}"
+                    "the packet never left this machine: it has no usable route to {} or its own firewall rejects it (`ip route get ADDRESS`, `nft list ruleset`, `iptables -S` show which) — fix the VM's routes or firewall; the NSG and the subnet's route table are not involved",
+                    host(r)
                 ),
-                fix,
+                None,
             )
         },
     },
