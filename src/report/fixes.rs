@@ -85,7 +85,7 @@ pub fn write_markdown(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             out,
             "Set first (they name your resources): {}.",
             vars.iter()
-                .map(|v| format!("`{v}={}`", meaning(v)))
+                .map(|v| format!("`{v}={}`", meaning(v, r)))
                 .collect::<Vec<_>>()
                 .join(", ")
         )?;
@@ -157,7 +157,22 @@ fn write_lists(needed: &[Needed], out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)
 }
 
-fn meaning(var: &str) -> &'static str {
+/// What a variable stands for. IMDS tells this VM's resource group, which is often — not always —
+/// the NSG's: offered as a hint, never filled in.
+fn meaning(var: &str, r: &Report) -> String {
+    let vm_group = r
+        .host
+        .azure
+        .as_ref()
+        .map(|a| a.resource_group_name.as_str())
+        .filter(|g| !g.is_empty());
+    match (var, vm_group) {
+        ("RG", Some(g)) => format!("<resource group of the NSG or route table; this VM's is {g}>"),
+        _ => meaning_of(var).to_owned(),
+    }
+}
+
+fn meaning_of(var: &str) -> &'static str {
     match var {
         "RG" => "<resource group of the NSG or route table>",
         "NSG" => "<the APIM subnet's NSG>",
