@@ -18,11 +18,14 @@ use std::process::Command;
 use serde_json::Value;
 use shipped::{LIST, MUSL_ARM, MUSL_X86, WINDOWS, dist, json, require, run};
 
-/// The size goal for each shipped binary: printed next to the real size, not met yet (about
-/// 4.2 MiB on x86_64 with unwinding panics, measured 2026-11-27).
+/// The size goal for each shipped binary: printed next to the real size, not met (x86_64 musl:
+/// 4.2 MiB on 2026-11-27; 5.3 MiB on 2026-12-01, after evaluate, merge with its HTML page,
+/// watch with hyper, pair mode and the diagnosis — our own code is 1.7 MiB of the 3.7 MiB of
+/// machine code, spread over those features, no single item above 70 KiB by `cargo bloat`).
 const GOAL_BINARY_BYTES: u64 = 3 * 1024 * 1024;
-/// A regression guard: a binary past this grew for a reason someone must look at.
-const MAX_BINARY_BYTES: u64 = 5 * 1024 * 1024;
+/// A regression guard: a binary past this grew for a reason someone must look at (raised from
+/// 5 MiB on 2026-12-01 for the five commands above, measured as said there).
+const MAX_BINARY_BYTES: u64 = 6 * 1024 * 1024;
 
 /// The plan the x86_64 musl binary lists: what every other build must list too.
 fn reference_plan(dist: &Path) -> Value {
