@@ -69,3 +69,25 @@ fn compact_fits_run_commands_budget_and_junit_is_xml() {
         .count();
     assert!(cases > 40, "{cases}");
 }
+
+/// `-o html` is `merge`'s page with the evaluation as its one column: self-contained, and the
+/// denied flows shown as failing cells.
+#[test]
+fn html_is_the_merge_page_with_one_column() {
+    let (code, out, err) = evaluate(&snapshot_args("html"));
+    assert_eq!(code, 1, "{err}");
+    assert!(out.starts_with("<!DOCTYPE html>"), "{out:.80}");
+    assert!(
+        !out.contains("<script src") && !out.contains("<link "),
+        "external resources"
+    );
+    assert!(
+        out.contains("management-endpoint"),
+        "the 3443 flow is a row"
+    );
+    assert!(out.contains("Content-Security-Policy"));
+    assert!(
+        out.contains(r#"class="c-failed""#) && out.contains("✗ denied"),
+        "{out}"
+    );
+}

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use super::{UsageError, build_plan, ignore_broken_pipe, load_catalog, network};
 use crate::catalog::regions;
-use crate::cli::EvaluateArgs;
+use crate::cli::{EvaluateArgs, OutputFormat};
 use crate::evaluate::report::{EvalReportSettings, EvaluationReport};
 use crate::evaluate::{evaluate as run, flows};
 use crate::exit;
@@ -85,7 +85,15 @@ fn write_report(report: &EvaluationReport, args: &EvaluateArgs) -> Result<(), Us
         evaluation::write_json(report, &mut bytes).map_err(failed)?;
         crate::report::write_file_atomically(path, &bytes).map_err(failed)?;
     }
-    let mut out = io::stdout().lock();
-    ignore_broken_pipe(evaluation::write(report, args.output, &mut out).and_then(|()| out.flush()));
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    let written = match args.output {
+        OutputFormat::Table => evaluation::table::write(report, &mut out),
+        OutputFormat::Json => evaluation::write_json(report, &mut out),
+        OutputFormat::Markdown => evaluation::markdown::write(report, &mut out),
+        OutputFormat::Compact => evaluation::compact::write(report, &mut out),
+        OutputFormat::Junit => evaluation::junit::write(report, &mut out),
+        OutputFormat::Html => crate::merge::html::write_evaluation(report, &mut out),
+    };
+    ignore_broken_pipe(written.and_then(|()| out.flush()));
     Ok(())
 }

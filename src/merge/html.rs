@@ -11,9 +11,11 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
+use crate::evaluate::report::EvaluationReport;
 use crate::report::model::Report;
 
 use super::build::build;
+use super::evaluation::{EvaluationDoc, to_source};
 use super::model::{Column, Matrix};
 use super::source::from_report;
 use super::text::{counts, place, plural, row_name, symbol, verdict_line, verdict_word};
@@ -29,6 +31,14 @@ pub fn write(m: &Matrix, out: &mut dyn Write) -> io::Result<()> {
 /// Writes the page of one `check` report: the same page with one column.
 pub fn write_report(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     write(&build(vec![from_report(r, "this run")]), out)
+}
+
+/// Writes the page of one `evaluate` report: its flows as one column. The report goes through
+/// its own JSON, read as `merge` reads an evaluation file, so the page is the one a merge shows.
+pub fn write_evaluation(r: &EvaluationReport, out: &mut dyn Write) -> io::Result<()> {
+    let value = serde_json::to_value(r).map_err(io::Error::other)?;
+    let doc: EvaluationDoc = serde_json::from_value(value).map_err(io::Error::other)?;
+    write(&build(vec![to_source(&doc, "evaluation")]), out)
 }
 
 /// The page as text.

@@ -9,4 +9,4 @@ pub mod rows;
 pub mod table;
 mod write;
 
-pub use self::write::{write, write_json};
+pub use self::write::write_json;
