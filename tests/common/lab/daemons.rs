@@ -1,7 +1,7 @@
-//! Real servers on the far side: `dnsmasq` (DNS over UDP and TCP), `nginx` (plain TCP/HTTP
-//! listeners; TLS is in `servers.rs`) and `chronyd` (an NTP server that never touches the
-//! clock), run in the foreground inside `azure` with configuration files in the lab's scratch
-//! folder.
+//! Real servers on the far side: `dnsmasq` (DNS over UDP and TCP), `nginx` as plain TCP/HTTP
+//! listeners (`start_web`, a shorthand for `servers.rs`'s `start_nginx`) and `chronyd` (an NTP
+//! server that never touches the clock), run in the foreground inside `azure` with configuration
+//! files in the lab's scratch folder.
 
 use std::fmt::Write as _;
 use std::net::{IpAddr, SocketAddr};
@@ -142,51 +142,10 @@ impl Lab {
     /// Starts nginx listening on every address of `azure` (IPv4 and IPv6) on these TCP ports,
     /// answering HTTP 200 to whatever comes (the current checks only need the handshake).
     pub fn start_web(&mut self, ports: &[u16]) {
-        let n = self.daemons.len();
-        let dir = self.dir().join(format!("nginx-{n}"));
-        std::fs::create_dir_all(&dir).expect("nginx folder");
-        let d = dir.display();
-        let mut listen = String::new();
-        for p in ports {
-            let _ = writeln!(listen, "    listen {p};\n    listen [::]:{p};");
-        }
-        let conf = format!(
-            "daemon off;
-master_process off;
-worker_processes 1;
-pid {d}/nginx.pid;
-error_log stderr info;
-events {{ worker_connections 4096; }}
-http {{
-  access_log off;
-  client_body_temp_path {d}/body;
-  proxy_temp_path {d}/proxy;
-  fastcgi_temp_path {d}/fastcgi;
-  uwsgi_temp_path {d}/uwsgi;
-  scgi_temp_path {d}/scgi;
-  server {{
-{listen}    location / {{ return 200 \"apim-probe lab\\n\"; }}
-  }}
-}}
-"
-        );
-        let path = dir.join("nginx.conf");
-        std::fs::write(&path, conf).expect("write nginx.conf");
-        let program = self.tools.nginx.clone();
-        self.spawn_in_azure(
-            &format!("nginx-{n}"),
-            &program,
-            &[
-                "-p".into(),
-                format!("{d}/"),
-                "-e".into(),
-                "stderr".into(),
-                "-c".into(),
-                path.display().to_string(),
-            ],
-        );
-        let ready: Vec<Listen> = ports.iter().map(|p| Listen::TcpPort(*p)).collect();
-        self.wait_ready(&ready);
+        self.start_nginx(&super::servers::Web {
+            http_ports: ports.to_vec(),
+            ..Default::default()
+        });
     }
 
     /// Starts chronyd as an NTP server on UDP 123 of every address of `azure`. It serves this
