@@ -159,5 +159,6 @@ fn target_of(p: &Probe) -> Option<Target> {
         host: p.host.clone()?,
         port: p.port?,
         transport: p.transport,
+        path: p.path.clone(),
     })
 }

@@ -3,20 +3,20 @@
 
 mod pair;
 
-use std::collections::BTreeMap;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
 pub use pair::{ListenPort, MAX_SOCKETS, PairSettings};
 
-use crate::catalog::model::{Cloud, Platform, VnetMode};
-use crate::catalog::plan::Scope;
-use crate::cli::{CheckArgs, ListArgs, ListFormat, ListenArgs, OutputFormat, ScopeArgs};
+use crate::catalog::model::{Platform, VnetMode};
+use crate::cli::{CheckArgs, ListArgs, ListFormat, ListenArgs, OutputFormat};
 use crate::pair::Token;
 
+mod scope;
 mod watch;
 
+pub use scope::{ScopeSettings, validate_dns_server, validate_reference};
 pub use watch::WatchSettings;
 
 /// The default number of probes in flight: every one of 10,000 endpoints at once, so they finish in
@@ -27,33 +27,6 @@ pub const DEFAULT_CONCURRENCY: usize = 16384;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct SettingsError(pub String);
-
-/// What to probe, validated.
-#[derive(Debug, Clone)]
-pub struct ScopeSettings {
-    /// APIM compute platform.
-    pub platform: Platform,
-    /// VNet mode.
-    pub vnet: VnetMode,
-    /// Azure cloud.
-    pub cloud: Cloud,
-    /// Whether `--cloud` was given (IMDS may fill it otherwise).
-    pub cloud_given: bool,
-    /// Azure region, lowercase.
-    pub region: Option<String>,
-    /// Placeholder values from `--set` (and `region`).
-    pub values: BTreeMap<String, String>,
-    /// `--catalog`, or the embedded catalog.
-    pub catalog: Option<PathBuf>,
-    /// `--only` ids.
-    pub only: Vec<String>,
-    /// `--skip` ids.
-    pub skip: Vec<String>,
-    /// `--dns-server` addresses, or `None` for the system's configuration.
-    pub dns_servers: Option<Vec<SocketAddr>>,
-    /// `check --peer` hosts (empty for the other commands).
-    pub peers: Vec<String>,
-}
 
 /// Validated settings of `check`.
 #[derive(Debug, Clone)]
@@ -107,6 +80,8 @@ pub struct ListenSettings {
     pub duration: Duration,
     /// `--ports`, or `None` for the catalog's `peer` rows.
     pub ports: Option<Vec<ListenPort>>,
+    /// `--reference`: the edition whose `peer` rows give the default ports.
+    pub reference: String,
     /// Platform, VNet mode and catalog: which `peer` rows give the default ports.
     pub platform: Platform,
     /// VNet mode.
@@ -186,6 +161,7 @@ impl TryFrom<&ListenArgs> for ListenSettings {
                 .map(pair::validate_ports)
                 .transpose()
                 .map_err(SettingsError)?,
+            reference: validate_reference(&a.reference)?,
             platform: a.platform,
             vnet: a.vnet,
             catalog: a.catalog.clone(),
@@ -202,57 +178,6 @@ impl TryFrom<&ListArgs> for ListSettings {
             output: a.output,
             dependencies: a.dependencies.clone(),
         })
-    }
-}
-
-impl TryFrom<&ScopeArgs> for ScopeSettings {
-    type Error = SettingsError;
-    fn try_from(a: &ScopeArgs) -> Result<Self, SettingsError> {
-        let region = a.region.as_deref().map(validate_region).transpose()?;
-        let mut values = validate_sets(&a.set)?;
-        if let Some(r) = &region {
-            values.insert("region".into(), r.clone());
-        }
-        let dns_servers = if a.dns_server.is_empty() {
-            None
-        } else {
-            Some(
-                a.dns_server
-                    .iter()
-                    .map(|s| validate_dns_server(s))
-                    .collect::<Result<_, _>>()?,
-            )
-        };
-        Ok(Self {
-            platform: a.platform,
-            vnet: a.vnet,
-            cloud: a.cloud.unwrap_or(Cloud::Public),
-            cloud_given: a.cloud.is_some(),
-            region,
-            values,
-            catalog: a.catalog.clone(),
-            only: validate_ids("--only", &a.only)?,
-            skip: validate_ids("--skip", &a.skip)?,
-            dns_servers,
-            peers: Vec::new(),
-        })
-    }
-}
-
-impl ScopeSettings {
-    /// The plan's scope for these settings, with the DNS servers in use (for `{dns_server}`):
-    /// the one place a [`Scope`] is made.
-    pub fn plan_scope(&self, dns_servers: Vec<SocketAddr>) -> Scope {
-        Scope {
-            platform: self.platform,
-            vnet: self.vnet,
-            cloud: self.cloud,
-            values: self.values.clone(),
-            dns_servers,
-            only: self.only.clone(),
-            skip: self.skip.clone(),
-            peers: self.peers.clone(),
-        }
     }
 }
 
@@ -313,78 +238,6 @@ fn validate_concurrency(n: Option<usize>) -> Result<Option<usize>, SettingsError
     }
 }
 
-/// Azure region names are lowercase letters and digits (`westeurope`, not `West Europe`).
-fn validate_region(text: &str) -> Result<String, SettingsError> {
-    let r = text.trim().to_ascii_lowercase();
-    if r.is_empty() || !r.chars().all(|c| c.is_ascii_alphanumeric()) {
-        return Err(SettingsError(format!(
-            "--region {text}: expected a region name like westeurope (no spaces; `az account list-locations -o table` shows them)"
-        )));
-    }
-    Ok(r)
-}
-
-/// `KEY=VALUE` pairs; values are host labels (letters, digits, `-`, `.`).
-fn validate_sets(pairs: &[String]) -> Result<BTreeMap<String, String>, SettingsError> {
-    let mut out = BTreeMap::new();
-    for pair in pairs {
-        let Some((k, v)) = pair.split_once('=') else {
-            return Err(SettingsError(format!(
-                "--set {pair}: expected KEY=VALUE, e.g. sql_server=apimsql123"
-            )));
-        };
-        let (k, v) = (k.trim(), v.trim());
-        if k.is_empty()
-            || !k
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-        {
-            return Err(SettingsError(format!(
-                "--set {pair}: the key must be lowercase_with_underscores"
-            )));
-        }
-        let host_like = !v.is_empty()
-            && v.chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
-        if !host_like {
-            return Err(SettingsError(format!(
-                "--set {pair}: the value must be a host name part (letters, digits, - and .)"
-            )));
-        }
-        if k == "region" {
-            return Err(SettingsError("--set region=…: use --region instead".into()));
-        }
-        if out.insert(k.to_owned(), v.to_ascii_lowercase()).is_some() {
-            return Err(SettingsError(format!("--set {k}: given twice")));
-        }
-    }
-    Ok(out)
-}
-
-/// `IP`, `IP:PORT` or `[IPv6]:PORT`; the port defaults to 53.
-pub fn validate_dns_server(text: &str) -> Result<SocketAddr, SettingsError> {
-    let t = text.trim();
-    if let Ok(ip) = t.parse::<IpAddr>() {
-        return Ok(SocketAddr::new(ip, 53));
-    }
-    t.parse::<SocketAddr>().map_err(|_| {
-        SettingsError(format!("--dns-server {text}: expected an IP address with an optional port, e.g. 10.0.0.4 or 10.0.0.4:53"))
-    })
-}
-
-fn validate_ids(option: &str, ids: &[String]) -> Result<Vec<String>, SettingsError> {
-    ids.iter()
-        .map(|i| i.trim().to_owned())
-        .map(|i| {
-            if i.is_empty() {
-                Err(SettingsError(format!("{option}: empty id")))
-            } else {
-                Ok(i)
-            }
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -404,37 +257,5 @@ mod tests {
     #[test_case("ms", "expected a duration"; "no number")]
     fn bad_timeouts(text: &str, msg: &str) {
         assert!(validate_timeout(text).unwrap_err().0.contains(msg));
-    }
-
-    #[test_case("10.0.0.4", "10.0.0.4:53"; "v4")]
-    #[test_case("127.0.0.1:5353", "127.0.0.1:5353"; "v4 port")]
-    #[test_case("::1", "[::1]:53"; "v6")]
-    #[test_case("[::1]:5353", "[::1]:5353"; "v6 port")]
-    fn dns_servers(text: &str, want: &str) {
-        assert_eq!(validate_dns_server(text).unwrap().to_string(), want);
-    }
-
-    #[test]
-    fn sets() {
-        let m = validate_sets(&["sql_server=Abc".into()]).unwrap();
-        assert_eq!(m["sql_server"], "abc");
-        assert!(
-            validate_sets(&["nope".into()])
-                .unwrap_err()
-                .0
-                .contains("KEY=VALUE")
-        );
-        assert!(
-            validate_sets(&["a=b/c".into()])
-                .unwrap_err()
-                .0
-                .contains("host name part")
-        );
-        assert!(
-            validate_region("West Europe")
-                .unwrap_err()
-                .0
-                .contains("westeurope")
-        );
     }
 }

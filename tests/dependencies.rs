@@ -147,7 +147,8 @@ fn only_and_skip_can_name_the_rows_of_categories_the_catalog_lacks() {
 #[test]
 fn apim_endpoints_are_probed_on_their_rows() {
     let dns = DnsResponder::start(&[]);
-    let (code, report) = check(&dns, &["--dependencies", DEPS]);
+    // The rows of the 2023-11 edition (Storage 445 had its own row then).
+    let (code, report) = check(&dns, &["--dependencies", DEPS, "--reference", "2023-11"]);
     assert_eq!(code, 1, "everything fails at DNS");
     let want = [
         ("xxxx1345234.database.windows.net", 1433, "sql", "tds"),
@@ -268,8 +269,59 @@ fn selection_applies_to_apim_endpoints() {
         "{ids:?}"
     );
     assert!(ids.contains(&"event-hub") && ids.contains(&"sql"));
-    let (_, report) = check(&dns, &["--dependencies", DEPS, "--skip", "file-share"]);
+    let (_, report) = check(
+        &dns,
+        &[
+            "--dependencies",
+            DEPS,
+            "--skip",
+            "file-share",
+            "--reference",
+            "2023-11",
+        ],
+    );
     assert!(entries(&report, "xxxx32tst4oto8t0mlesawmm.file.core.windows.net").is_empty());
+    // 2025-06 has no file-share row: skipping it is nothing to do, and APIM's 445 endpoint is on
+    // its optional `apim-azure-storage` row, which --skip names.
+    let (_, report) = check(
+        &dns,
+        &[
+            "--dependencies",
+            DEPS,
+            "--skip",
+            "file-share,apim-azure-storage",
+        ],
+    );
+    assert!(entries(&report, "xxxx32tst4oto8t0mlesawmm.file.core.windows.net").is_empty());
+}
+
+#[test]
+fn under_2025_06_apim_endpoints_follow_its_rows() {
+    let dns = DnsResponder::start(&[]);
+    let (_, report) = check(&dns, &["--dependencies", DEPS, "--reference", "2025-06"]);
+    let want = [
+        // No row of 2025-06 has Storage on 445: probed, but optional.
+        (
+            "xxxx32tst4oto8t0mlesawmm.file.core.windows.net",
+            445,
+            "apim-azure-storage",
+            "tcp",
+        ),
+        // Internet TCP 80 is required now: APIM's own certificate hosts land on that row.
+        ("ocsp.msocsp.com", 80, "cert-validation", "http"),
+        ("crl3.digicert.com", 443, "tls-chain", "tls"),
+    ];
+    for (host, port, id, kind) in want {
+        assert_eq!(
+            probe_of(&report, host, port),
+            (id.to_owned(), kind.to_owned()),
+            "{host}:{port}"
+        );
+    }
+    let file = &entries(&report, "xxxx32tst4oto8t0mlesawmm.file.core.windows.net")[0];
+    assert_eq!(file["required"], false, "{file:#}");
+    let ocsp = &entries(&report, "ocsp.msocsp.com")[0];
+    assert_eq!(ocsp["required"], true, "{ocsp:#}");
 }
 
 #[test]

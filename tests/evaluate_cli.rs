@@ -212,7 +212,13 @@ fn stv2_needs_an_nsg_on_the_subnet() {
     assert_eq!(f["required"], true);
     // Without any NSG Azure lets everything through.
     assert_eq!(flow(&r, "storage", "443")["verdict"], "allowed");
-    let (code, r) = json(&["--platform", "stv1", "subnet-no-nsg.json"]);
+    let (code, r) = json(&[
+        "--platform",
+        "stv1",
+        "--reference",
+        "2023-11",
+        "subnet-no-nsg.json",
+    ]);
     assert_eq!(code, 0, "{r:#}");
     assert!(r["findings"].as_array().unwrap().is_empty());
 }

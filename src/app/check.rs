@@ -24,7 +24,8 @@ use crate::probe::outcome::{Warning, WarningKind};
 use crate::probe::trust::Trust;
 use crate::probe::{Context, Outcome, resolve};
 use crate::report::model::{
-    DnsCheck, DnsInfo, HostInfo, Report, ReportSettings, ResultEntry, SCHEMA, Summary, Tool,
+    DnsCheck, DnsInfo, HostInfo, Reference, Report, ReportSettings, ResultEntry, SCHEMA, Summary,
+    Tool,
 };
 use crate::report::{
     Style, apim, check_writable, compact, hints, json, junit, markdown, redact, table,
@@ -324,6 +325,7 @@ fn build_report(
                 s.strict,
             )
         },
+        reference: plan.edition.as_ref().map(Reference::from),
         host: host_info(),
         dns,
         summary: Summary::of(&results),

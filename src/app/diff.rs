@@ -9,18 +9,20 @@ use crate::azure::InputError;
 use crate::cli::{DiffArgs, ListFormat};
 use crate::exit;
 use crate::report::diff::{self, Diff};
+use crate::report::diff_editions;
 use crate::report::model::{ProbeSpec, Report, SCHEMA};
 
 /// `apim-probe diff OLD NEW`: 0 when no required probe regressed, 1 when one did.
 pub fn diff(args: &DiffArgs) -> Result<u8, UsageError> {
     let old = read_report(&args.old)?;
     let new = read_report(&args.new)?;
-    let d = Diff::of(
+    let mut d = Diff::of(
         &old,
         &args.old.display().to_string(),
         &new,
         &args.new.display().to_string(),
     );
+    diff_editions::mark(&mut d, &old, &new);
     let mut out = io::stdout().lock();
     let written = match args.output {
         ListFormat::Table => diff::write_table(&d, &mut out),

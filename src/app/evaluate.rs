@@ -65,7 +65,8 @@ pub fn evaluate(args: &EvaluateArgs) -> Result<u8, UsageError> {
         strict: args.strict,
         dns_servers: servers,
     };
-    let report = EvaluationReport::new(eval, settings, inputs.inputs);
+    let mut report = EvaluationReport::new(eval, settings, inputs.inputs);
+    report.reference = plan.edition.as_ref().map(Into::into);
     write_report(&report, args)?;
     Ok(if report.passed {
         exit::OK

@@ -8,7 +8,6 @@ use std::sync::Arc;
 
 use super::signals::stop_signal;
 use super::{UsageError, ignore_broken_pipe};
-use crate::catalog::load;
 use crate::catalog::model::Direction;
 use crate::cli::{ListFormat, ListenArgs};
 use crate::exit;
@@ -76,10 +75,7 @@ fn sockets(s: &ListenSettings) -> Result<Vec<Socket>, UsageError> {
             })
             .collect());
     }
-    let catalog = match &s.catalog {
-        Some(path) => load::from_path(path)?,
-        None => load::embedded()?,
-    };
+    let catalog = super::catalog_for(s.catalog.as_deref(), &s.reference, s.platform)?;
     let mut out: Vec<Socket> = Vec::new();
     let rows = catalog.dependencies.iter().filter(|d| {
         d.direction == Direction::Peer

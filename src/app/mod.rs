@@ -29,7 +29,7 @@ use std::io;
 
 use crate::catalog::apim::{self, ApimEndpoint};
 use crate::catalog::plan::{self, Plan, PlanError};
-use crate::catalog::{Catalog, CatalogError, load};
+use crate::catalog::{Catalog, CatalogError, edition_view, editions, load};
 use crate::probe::resolve;
 use crate::report::model::{DnsInfo, DnsStub, ReportSettings};
 use crate::settings::ScopeSettings;
@@ -46,6 +46,9 @@ pub enum UsageError {
     /// The selection does not fit the catalog.
     #[error(transparent)]
     Plan(#[from] plan::PlanError),
+    /// `--reference` names no edition of the catalog, or one without the platform's table.
+    #[error(transparent)]
+    Edition(#[from] editions::EditionError),
     /// The report file cannot be written.
     #[error("--report-file {path}: {err}")]
     ReportFile {
@@ -71,11 +74,22 @@ pub enum UsageError {
     Runtime(io::Error),
 }
 
-pub(crate) fn load_catalog(s: &ScopeSettings) -> Result<Catalog, CatalogError> {
-    match &s.catalog {
-        Some(path) => load::from_path(path),
-        None => load::embedded(),
-    }
+/// The catalog (`--catalog`, or the embedded one) as the `--reference` edition reads it.
+pub(crate) fn load_catalog(s: &ScopeSettings) -> Result<Catalog, UsageError> {
+    catalog_for(s.catalog.as_deref(), &s.reference, s.platform)
+}
+
+/// The catalog at `path` (or the embedded one) as edition `reference` reads it for `platform`.
+pub(crate) fn catalog_for(
+    path: Option<&std::path::Path>,
+    reference: &str,
+    platform: crate::catalog::model::Platform,
+) -> Result<Catalog, UsageError> {
+    let catalog = match path {
+        Some(path) => load::from_path(path)?,
+        None => load::embedded()?,
+    };
+    Ok(edition_view::select(&catalog, reference, platform)?)
 }
 
 /// The resolver configuration (`--dns-server`, or the system's) and how the report describes it.

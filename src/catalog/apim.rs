@@ -28,7 +28,7 @@ fn ids_for(category: &str) -> &'static [&'static str] {
         "azure sql" => &["sql", "sql-redirect"],
         "azure storage" => &["storage", "file-share"],
         "azure event hub" => &["event-hub"],
-        "ssl certificate verification" => &["tls-chain", "tls-chain-newer"],
+        "ssl certificate verification" => &["cert-validation", "tls-chain", "tls-chain-newer"],
         "azure monitor" => &["azure-monitor", "azure-monitor-metrics"],
         "portal captcha" => &["portal-captcha"],
         "azure active directory" => &["entra"],
@@ -60,16 +60,6 @@ fn target(plan: &Plan, catalog: &Catalog, scope: &Scope, ep: &ApimEndpoint) -> P
         .iter()
         .filter(|d| ids.contains(&d.id.get_ref().as_str()))
         .collect();
-    if rows.is_empty() {
-        // A category this catalog has no row for: probed anyway, so nothing APIM lists is lost,
-        // unless the selection leaves its `apim-…` row out.
-        let id = synthetic_id(&ep.category);
-        return if scope.selects_id(&id) {
-            Placement::Synthetic
-        } else {
-            Placement::Dropped
-        };
-    }
     let has_port = |d: &&&Dependency| {
         d.ports
             .iter()
@@ -79,7 +69,19 @@ fn target(plan: &Plan, catalog: &Catalog, scope: &Scope, ep: &ApimEndpoint) -> P
     if rows.iter().filter(has_port).any(|d| !scope.selects(d)) {
         return Placement::Dropped;
     }
-    // The category's row is planned, but not for this port: a TCP handshake on that row.
+    if !rows.iter().any(|d| has_port(&d)) {
+        // A category (or a port of it) this edition of the reference has no row for, such as
+        // Azure Files on 445 under 2025-06: probed anyway, on an optional `apim-…` row, so that
+        // nothing APIM lists is lost and nothing the edition does not require fails the verdict,
+        // unless the selection leaves that row out.
+        let id = synthetic_id(&ep.category);
+        return if scope.selects_id(&id) {
+            Placement::Synthetic
+        } else {
+            Placement::Dropped
+        };
+    }
+    // The port's row exists but is not planned (another platform or VNet mode).
     match plan.probes.iter().find(in_plan) {
         Some(p) => Placement::Row(Arc::clone(&p.dep), CheckKind::Tcp),
         None => Placement::Dropped,
@@ -101,12 +103,12 @@ pub fn synthetic_id(category: &str) -> String {
 }
 
 /// Checks the `apim-…` ids of `--only`/`--skip`, which the catalog cannot: each must name a
-/// category of the `--dependencies` file that the catalog has no row for.
+/// category of the `--dependencies` file (one the catalog has no row for, or a port of it that
+/// no row of this edition has, such as Azure Files on 445 under 2025-06).
 pub fn check_selection(scope: &Scope, endpoints: Option<&[ApimEndpoint]>) -> Result<(), PlanError> {
     let mut known: Vec<String> = endpoints
         .unwrap_or_default()
         .iter()
-        .filter(|ep| ids_for(&ep.category).is_empty())
         .map(|ep| synthetic_id(&ep.category))
         .collect();
     known.sort();
@@ -119,7 +121,7 @@ pub fn check_selection(scope: &Scope, endpoints: Option<&[ApimEndpoint]>) -> Res
             let why = if endpoints.is_none() {
                 "`apim-…` ids name categories of a --dependencies file, and none was given".into()
             } else if known.is_empty() {
-                "the --dependencies file has no category the catalog lacks".into()
+                "the --dependencies file lists no endpoint".into()
             } else {
                 format!("the --dependencies file makes {}", known.join(", "))
             };
@@ -221,6 +223,7 @@ fn probes_for(
             check,
             skip: None,
             stands_for: None,
+            path: None,
         });
     }
     (new, synthetic)

@@ -65,6 +65,8 @@ pub struct HostEntry {
     pub name: String,
     /// The wildcard of the reference this concrete name stands for, if any.
     pub wildcard: Option<String>,
+    /// For `http` rows: the path to ask for (a CRL or CA certificate URL), `/` when absent.
+    pub path: Option<String>,
 }
 
 impl HostEntry {
@@ -114,38 +116,58 @@ fn check_host_template(name: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// A request path: absolute, printable ASCII without spaces (it goes on the request line as is).
+fn check_path(path: &str) -> Result<(), String> {
+    if !path.starts_with('/') || !path.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(format!(
+            "path `{path}`: must start with `/` and hold no spaces or control characters (write a space as %20)"
+        ));
+    }
+    Ok(())
+}
+
 impl<'de> Deserialize<'de> for HostEntry {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         #[derive(Deserialize)]
         #[serde(deny_unknown_fields)]
         struct Table {
             name: String,
-            wildcard: String,
+            wildcard: Option<String>,
+            path: Option<String>,
         }
         struct V;
         impl<'de> Visitor<'de> for V {
             type Value = HostEntry;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a host name, or { name = \"…\", wildcard = \"*.…\" }")
+                f.write_str(
+                    "a host name, or { name = \"…\", wildcard = \"*.…\" } or { name = \"…\", path = \"/…\" }",
+                )
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<HostEntry, E> {
                 check_host_template(v).map_err(E::custom)?;
                 Ok(HostEntry {
                     name: v.to_owned(),
                     wildcard: None,
+                    path: None,
                 })
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<HostEntry, A::Error> {
                 let t = Table::deserialize(de::value::MapAccessDeserializer::new(map))?;
                 check_host_template(&t.name).map_err(de::Error::custom)?;
-                if t.name.starts_with('*') || !t.wildcard.starts_with("*.") {
+                if t.name.starts_with('*')
+                    || t.wildcard.as_ref().is_some_and(|w| !w.starts_with("*."))
+                {
                     return Err(de::Error::custom(
                         "`name` must be a concrete host and `wildcard` a `*.` pattern",
                     ));
                 }
+                if let Some(path) = &t.path {
+                    check_path(path).map_err(de::Error::custom)?;
+                }
                 Ok(HostEntry {
                     name: t.name,
-                    wildcard: Some(t.wildcard),
+                    wildcard: t.wildcard,
+                    path: t.path,
                 })
             }
         }
@@ -162,7 +184,11 @@ mod tests {
         let h = HostEntry {
             name: "{a}.x.{b_c}.net".into(),
             wildcard: None,
+            path: None,
         };
+        assert!(check_path("/pki/crl/products/x.crl").is_ok());
+        assert!(check_path("/a b").is_err());
+        assert!(check_path("x.crl").is_err());
         assert_eq!(h.placeholders(), ["a", "b_c"]);
         assert!(check_host_template("{sql_server}.database.windows.net").is_ok());
         assert!(check_host_template("*.update.microsoft.com").is_ok());

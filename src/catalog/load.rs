@@ -3,48 +3,17 @@
 //! Every error names the file, the line and column, and the field, so that a user who edits a
 //! catalog can go straight to the mistake.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
+use super::editions::Edition;
+use super::embedded::EMBEDDED;
 use super::model::{
     CatalogFile, CheckKind, Dependency, Direction, PlaceholderDef, SYNTHETIC_ID_PREFIX, Transport,
 };
-use super::{BUILTIN_PLACEHOLDERS, Catalog};
-
-/// The catalog compiled into the binary: every file of `probes/`, in name order (the order in
-/// which `--catalog probes/` reads them, so both give the same plan).
-pub const EMBEDDED: &[(&str, &str)] = &[
-    (
-        "probes/00-placeholders.toml",
-        include_str!("../../probes/00-placeholders.toml"),
-    ),
-    (
-        "probes/10-core.toml",
-        include_str!("../../probes/10-core.toml"),
-    ),
-    (
-        "probes/20-monitoring.toml",
-        include_str!("../../probes/20-monitoring.toml"),
-    ),
-    (
-        "probes/30-infrastructure.toml",
-        include_str!("../../probes/30-infrastructure.toml"),
-    ),
-    (
-        "probes/40-features.toml",
-        include_str!("../../probes/40-features.toml"),
-    ),
-    (
-        "probes/50-optional.toml",
-        include_str!("../../probes/50-optional.toml"),
-    ),
-    (
-        "probes/90-inbound-and-peer.toml",
-        include_str!("../../probes/90-inbound-and-peer.toml"),
-    ),
-];
+use super::{BUILTIN_PLACEHOLDERS, Catalog, edition_rules};
 
 /// A catalog that cannot be used, with where the problem is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,6 +56,10 @@ struct Source<'a> {
 }
 
 impl Source<'_> {
+    fn problem(&self, p: edition_rules::Problem) -> CatalogError {
+        self.error(p.span, Some(p.field), &p.message)
+    }
+
     fn error(
         &self,
         span: Option<Range<usize>>,
@@ -182,6 +155,8 @@ pub fn from_path(path: &Path) -> Result<Catalog, CatalogError> {
 pub fn from_sources(sources: &[(String, String)]) -> Result<Catalog, CatalogError> {
     let mut placeholders: Vec<PlaceholderDef> = Vec::new();
     let mut rows: Vec<(usize, Dependency)> = Vec::new();
+    let mut editions: Vec<Edition> = Vec::new();
+    let mut retired = Vec::new();
     for (i, (name, text)) in sources.iter().enumerate() {
         let src = Source { name, text };
         let file: CatalogFile =
@@ -190,11 +165,22 @@ pub fn from_sources(sources: &[(String, String)]) -> Result<Catalog, CatalogErro
             check_placeholder(&src, &p, &placeholders)?;
             placeholders.push(p);
         }
+        for def in &file.edition {
+            let edition =
+                edition_rules::check_edition(def, &editions).map_err(|p| src.problem(p))?;
+            editions.push(edition);
+        }
+        retired.extend(file.platform);
         for d in file.dependency {
             check_row(&src, &d)?;
             rows.push((i, d));
         }
     }
+    // Every file's editions are known before any row is held to them.
+    for (file, d) in &rows {
+        edition_rules::check_row(d, &editions).map_err(|p| source(sources, *file).problem(p))?;
+    }
+    editions.sort_by(|a, b| a.date.cmp(&b.date));
     check_ids(sources, &rows)?;
     check_placeholders_known(sources, &rows, &placeholders)?;
     Ok(Catalog {
@@ -203,7 +189,18 @@ pub fn from_sources(sources: &[(String, String)]) -> Result<Catalog, CatalogErro
             .map(|p| (p.name.into_inner(), p.help))
             .collect(),
         dependencies: rows.into_iter().map(|(_, d)| d).collect(),
+        editions,
+        retired,
+        edition: None,
+        elsewhere: BTreeMap::new(),
     })
+}
+
+fn source(sources: &[(String, String)], i: usize) -> Source<'_> {
+    Source {
+        name: &sources[i].0,
+        text: &sources[i].1,
+    }
 }
 
 fn check_placeholder(
@@ -294,8 +291,9 @@ fn check_row(src: &Source, d: &Dependency) -> Result<(), CatalogError> {
 }
 
 /// An id may appear on several rows only when they never yield the same probe: their platforms
-/// differ (stv1 and stv2 rows of one dependency differ in purpose or in being required), or their
-/// ports differ (one dependency checked with a different protocol per port, e.g. 80 and 443).
+/// differ (stv1 and stv2 rows of one dependency differ in purpose or in being required), their
+/// ports differ (one dependency checked with a different protocol per port, e.g. 80 and 443), or
+/// they belong to different editions of the reference.
 fn check_ids(
     sources: &[(String, String)],
     rows: &[(usize, Dependency)],
@@ -303,14 +301,10 @@ fn check_ids(
     let mut seen: HashMap<&str, Vec<&Dependency>> = HashMap::new();
     for (file, d) in rows {
         let earlier = seen.entry(d.id.get_ref()).or_default();
-        if earlier
-            .iter()
-            .any(|e| overlap(&e.platforms, &d.platforms) && ports_overlap(e, d))
-        {
-            let src = Source {
-                name: &sources[*file].0,
-                text: &sources[*file].1,
-            };
+        if earlier.iter().any(|e| {
+            overlap(&e.platforms, &d.platforms) && ports_overlap(e, d) && editions_overlap(e, d)
+        }) {
+            let src = source(sources, *file);
             let msg = format!(
                 "duplicate id `{}` for the same platform and port",
                 d.id.get_ref()
@@ -324,6 +318,15 @@ fn check_ids(
 
 fn overlap<T: PartialEq>(a: &[T], b: &[T]) -> bool {
     a.iter().any(|x| b.contains(x))
+}
+
+fn editions_overlap(a: &Dependency, b: &Dependency) -> bool {
+    match (&a.editions, &b.editions) {
+        (Some(x), Some(y)) => x
+            .iter()
+            .any(|e| y.iter().any(|f| e.get_ref() == f.get_ref())),
+        _ => true,
+    }
 }
 
 fn ports_overlap(a: &Dependency, b: &Dependency) -> bool {
@@ -341,21 +344,24 @@ fn check_placeholders_known(
     declared: &[PlaceholderDef],
 ) -> Result<(), CatalogError> {
     for (file, d) in rows {
-        let Some(hosts) = &d.hosts else { continue };
-        for entry in hosts.get_ref().all() {
-            for name in entry.placeholders() {
-                let known = BUILTIN_PLACEHOLDERS.contains(&name)
-                    || declared.iter().any(|p| p.name.get_ref() == name);
-                if !known {
-                    let src = Source {
-                        name: &sources[*file].0,
-                        text: &sources[*file].1,
-                    };
-                    let msg = format!(
-                        "unknown placeholder `{{{name}}}` in host `{}` (declare it with [[placeholder]])",
-                        entry.name
-                    );
-                    return Err(src.error(Some(hosts.span()), Some("hosts"), &msg));
+        // A row's own hosts and those an edition gives it.
+        let changed = d
+            .changed
+            .values()
+            .filter_map(|c| c.get_ref().hosts.as_ref());
+        for hosts in d.hosts.iter().chain(changed) {
+            for entry in hosts.get_ref().all() {
+                for name in entry.placeholders() {
+                    let known = BUILTIN_PLACEHOLDERS.contains(&name)
+                        || declared.iter().any(|p| p.name.get_ref() == name);
+                    if !known {
+                        let msg = format!(
+                            "unknown placeholder `{{{name}}}` in host `{}` (declare it with [[placeholder]])",
+                            entry.name
+                        );
+                        let src = source(sources, *file);
+                        return Err(src.error(Some(hosts.span()), Some("hosts"), &msg));
+                    }
                 }
             }
         }

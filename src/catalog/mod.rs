@@ -5,6 +5,10 @@
 //! them. Nothing here touches the network or reads the command line.
 
 pub mod apim;
+pub mod edition_rules;
+pub mod edition_view;
+pub mod editions;
+pub mod embedded;
 pub mod hosts;
 pub mod load;
 pub mod model;
@@ -15,6 +19,7 @@ pub mod vocabulary;
 
 use std::collections::BTreeMap;
 
+pub use editions::{Edition, Retirement};
 pub use load::CatalogError;
 pub use model::Dependency;
 
@@ -29,4 +34,13 @@ pub struct Catalog {
     pub placeholders: BTreeMap<String, String>,
     /// Every row, in the order of the files and of the rows in them.
     pub dependencies: Vec<Dependency>,
+    /// The editions of the reference the catalog declares, oldest first.
+    pub editions: Vec<Edition>,
+    /// Platforms Azure retired.
+    pub retired: Vec<Retirement>,
+    /// The edition the rows are read as, once `edition_view::select` chose one.
+    pub edition: Option<Edition>,
+    /// Ids of rows only other editions have, with those editions (`--skip` may name them;
+    /// `--only` is told which edition has them).
+    pub elsewhere: BTreeMap<String, Vec<String>>,
 }

@@ -3,6 +3,7 @@
 //! Rows are read from TOML (`probes/*.toml`); every field is validated while it is read so that a
 //! mistake is reported at its own line and column (see `catalog::load`).
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -10,6 +11,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, IntoDeserializer, SeqAccess, Visitor};
 use toml::Spanned;
 
+pub use super::editions::{EditionDef, Retirement};
 pub use super::hosts::{HostEntry, HostSet};
 pub use super::ports::PortSpec;
 pub use super::vocabulary::{CheckKind, Cloud, Direction, Platform, Transport, VnetMode};
@@ -28,6 +30,12 @@ pub struct CatalogFile {
     /// The dependency rows.
     #[serde(default)]
     pub dependency: Vec<Dependency>,
+    /// Editions of the reference the rows belong to (see `catalog::editions`).
+    #[serde(default)]
+    pub edition: Vec<EditionDef>,
+    /// Platforms Azure retired, for the message of an edition without their table.
+    #[serde(default)]
+    pub platform: Vec<Retirement>,
 }
 
 /// A placeholder a host template may use, filled by `--set NAME=VALUE` (or `--region`).
@@ -80,6 +88,72 @@ pub struct Dependency {
     /// Anything a reader of the report should know about the row.
     #[serde(default)]
     pub note: Option<String>,
+    /// The editions of the reference the row belongs to; required when the catalog declares
+    /// editions, absent when it declares none.
+    #[serde(default)]
+    pub editions: Option<Vec<Spanned<String>>>,
+    /// What an edition changed in the row, from that edition on (keyed by edition id).
+    #[serde(default)]
+    pub changed: BTreeMap<String, Spanned<RowChange>>,
+}
+
+/// What an edition changed in a row: each field given replaces the row's own.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RowChange {
+    /// A new purpose.
+    pub purpose: Option<String>,
+    /// A new destination tag.
+    pub destination: Option<String>,
+    /// Required or optional now.
+    pub required: Option<bool>,
+    /// Other VNet modes.
+    #[serde(default, deserialize_with = "some_one_or_many")]
+    pub vnet: Option<Vec<VnetMode>>,
+    /// Other ports.
+    pub ports: Option<Vec<PortSpec>>,
+    /// Other hosts.
+    pub hosts: Option<Spanned<HostSet>>,
+    /// Now listed as skipped, with this reason.
+    pub skip: Option<String>,
+    /// Where in this edition the row comes from.
+    pub reference: Option<String>,
+    /// A new note.
+    pub note: Option<String>,
+}
+
+impl RowChange {
+    /// Applies the change to a row.
+    pub fn apply(&self, row: &mut Dependency) {
+        fn set<T: Clone>(field: &mut T, new: Option<&T>) {
+            if let Some(v) = new {
+                field.clone_from(v);
+            }
+        }
+        set(&mut row.purpose, self.purpose.as_ref());
+        set(&mut row.destination, self.destination.as_ref());
+        set(&mut row.required, self.required.as_ref());
+        set(&mut row.vnet, self.vnet.as_ref());
+        set(&mut row.ports, self.ports.as_ref());
+        set(&mut row.reference, self.reference.as_ref());
+        if self.hosts.is_some() {
+            row.hosts.clone_from(&self.hosts);
+        }
+        if self.skip.is_some() {
+            row.skip.clone_from(&self.skip);
+        }
+        if self.note.is_some() {
+            row.note.clone_from(&self.note);
+        }
+    }
+}
+
+fn some_one_or_many<'de, D, T>(d: D) -> Result<Option<Vec<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    one_or_many(d).map(Some)
 }
 
 /// Reads either one value or a list of values into a `Vec`, keeping the element's own errors

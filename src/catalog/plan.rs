@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use super::Catalog;
+use super::editions::Edition;
 use super::model::{
     CheckKind, Cloud, Dependency, Direction, HostEntry, Platform, SYNTHETIC_ID_PREFIX, Transport,
     VnetMode,
@@ -49,6 +50,8 @@ pub struct Probe {
     pub skip: Option<String>,
     /// The reference's wildcard that this concrete host stands for, if any.
     pub stands_for: Option<String>,
+    /// For `http` probes: the path to ask for, `/` when `None`.
+    pub path: Option<String>,
 }
 
 /// The plan: entries in catalog order.
@@ -56,6 +59,8 @@ pub struct Probe {
 pub struct Plan {
     /// Every entry, in catalog order.
     pub probes: Vec<Probe>,
+    /// The edition of the reference the rows were read as (none for a catalog without editions).
+    pub edition: Option<Edition>,
 }
 
 /// A selection or value that does not fit the catalog.
@@ -80,6 +85,18 @@ pub enum PlanError {
         id: String,
         /// What `apim-…` ids there are, or why there are none.
         why: String,
+    },
+    /// `--only` named a row that only other editions of the reference have.
+    #[error(
+        "--only {id}: the {this} edition of the reference has no such row (it is in {editions}: give --reference with one of those)"
+    )]
+    OtherEdition {
+        /// The id given.
+        id: String,
+        /// The edition in use.
+        this: String,
+        /// The editions that have it.
+        editions: String,
     },
     /// `--set` named a placeholder the catalog does not declare.
     #[error("--set {key}=…: no catalog host uses `{{{key}}}` (known keys: {known})")]
@@ -113,7 +130,10 @@ pub fn build(catalog: &Catalog, scope: &Scope) -> Result<Plan, PlanError> {
     for dep in catalog.dependencies.iter().filter(|d| scope.selects(d)) {
         expand_row(catalog, &Arc::new(dep.clone()), scope, &mut probes);
     }
-    Ok(Plan { probes })
+    Ok(Plan {
+        probes,
+        edition: catalog.edition.clone(),
+    })
 }
 
 fn check_selection(catalog: &Catalog, scope: &Scope) -> Result<(), PlanError> {
@@ -124,10 +144,20 @@ fn check_selection(catalog: &Catalog, scope: &Scope) -> Result<(), PlanError> {
         .collect();
     for (option, list) in [("--only", &scope.only), ("--skip", &scope.skip)] {
         // `apim-…` ids name rows --dependencies may add; `azure::dependencies` checks those.
-        if let Some(bad) = list
-            .iter()
-            .find(|i| !ids.contains(&i.as_str()) && !i.starts_with(SYNTHETIC_ID_PREFIX))
-        {
+        // Skipping a row another edition has is nothing to do; asking for it only is a mistake.
+        let unknown = |i: &&String| {
+            !ids.contains(&i.as_str())
+                && !i.starts_with(SYNTHETIC_ID_PREFIX)
+                && (option == "--only" || !catalog.elsewhere.contains_key(*i))
+        };
+        if let Some(bad) = list.iter().find(unknown) {
+            if let (Some(editions), Some(this)) = (catalog.elsewhere.get(bad), &catalog.edition) {
+                return Err(PlanError::OtherEdition {
+                    id: bad.clone(),
+                    this: this.id.clone(),
+                    editions: editions.join(", "),
+                });
+            }
             let mut known = ids.clone();
             known.dedup();
             return Err(PlanError::UnknownId {
@@ -223,6 +253,7 @@ fn expand_row(catalog: &Catalog, dep: &Arc<Dependency>, scope: &Scope, out: &mut
         push_all(out, dep, Some(&host), &ports, skip.as_deref());
         for p in &mut out[first..] {
             p.stands_for.clone_from(&entry.wildcard);
+            p.path.clone_from(&entry.path);
         }
     }
 }
@@ -310,6 +341,7 @@ fn push_all(
                 check: dep.check,
                 skip: skip.map(str::to_owned),
                 stands_for: None,
+                path: None,
             });
         }
     }

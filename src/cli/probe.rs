@@ -13,6 +13,15 @@ use crate::catalog::model::{Cloud, Platform, VnetMode};
 /// Options that choose what to probe; shared by `check` and `list`.
 #[derive(Debug, Args)]
 pub struct ScopeArgs {
+    /// The edition of Microsoft's VNet reference to check against: `latest` (the newest this
+    /// tool knows) or an edition such as `2025-06`, `2023-11` (`list --compare` shows the changes).
+    #[arg(
+        long,
+        default_value = "latest",
+        value_name = "EDITION",
+        env = "APIM_PROBE_REFERENCE"
+    )]
+    pub reference: String,
     /// APIM compute platform (each has its own table in the reference).
     #[arg(long, value_enum, default_value = "stv2", env = "APIM_PROBE_PLATFORM")]
     pub platform: Platform,

@@ -7,7 +7,7 @@ use super::model::{Evaluation, Finding, FlowResult, Verdict};
 use super::routes::NextHop;
 use crate::azure::network::InputInfo;
 use crate::catalog::model::{Cloud, Platform, VnetMode};
-use crate::report::model::Tool;
+use crate::report::model::{Reference, Tool};
 
 /// The schema name and major version this build writes.
 pub const SCHEMA: &str = "apim-probe/evaluation/v1";
@@ -55,6 +55,9 @@ pub struct EvaluationReport {
     pub tool: Tool,
     /// The settings.
     pub settings: EvalReportSettings,
+    /// The edition of the VNet reference whose flows were evaluated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<Reference>,
     /// The files read.
     pub inputs: Vec<InputInfo>,
     /// One entry per flow, in catalog order.
@@ -94,6 +97,7 @@ impl EvaluationReport {
             schema: SCHEMA,
             tool: Tool::default(),
             settings,
+            reference: None,
             inputs,
             flows: eval.flows,
             findings: eval.findings,

@@ -18,6 +18,9 @@ pub struct Brief {
     pub started_at: String,
     /// The options of the run.
     pub settings: BriefSettings,
+    /// The edition of the VNet reference it was checked against.
+    #[serde(default)]
+    pub reference: Option<BriefReference>,
     /// The machine.
     pub host: BriefHost,
     /// Counts.
@@ -40,6 +43,13 @@ pub struct BriefSettings {
     /// `--strict`.
     #[serde(default)]
     pub strict: bool,
+}
+
+/// The edition a report was checked against.
+#[derive(Debug, Clone, Deserialize)]
+pub struct BriefReference {
+    /// `2025-06`.
+    pub edition: String,
 }
 
 /// The machine.
@@ -109,6 +119,9 @@ impl From<&Report> for Brief {
                 region: r.settings.region.clone(),
                 strict: r.settings.strict,
             },
+            reference: r.reference.as_ref().map(|x| BriefReference {
+                edition: x.edition.clone(),
+            }),
             host: BriefHost {
                 hostname: r.host.hostname.clone(),
                 azure: r.host.azure.as_ref().map(|a| BriefAzure {

@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 
+use super::editions;
 use super::model::{
     Cell, CellClass, Column, Counts, Matrix, MatrixSummary, Row, SCHEMA, Verdict, VmKey,
 };
@@ -127,6 +128,7 @@ fn placeholder() -> Source {
         rows: Vec::new(),
         flows: Vec::new(),
         missing: super::source::Missing::Absent,
+        reference: None,
     }
 }
 
@@ -159,7 +161,7 @@ fn labels(sources: &[Source]) -> Vec<String> {
 }
 
 /// Fills the cells no source gave, counts, notes and orders the rows.
-fn assemble(sources: Vec<Source>, labels: Vec<String>, grid: Grid) -> Matrix {
+fn assemble(mut sources: Vec<Source>, labels: Vec<String>, grid: Grid) -> Matrix {
     let mut rows: Vec<Row> = grid
         .keys
         .into_iter()
@@ -176,10 +178,12 @@ fn assemble(sources: Vec<Source>, labels: Vec<String>, grid: Grid) -> Matrix {
                 required,
                 differs: differs(&cells),
                 note: note(&cells, &labels),
+                edition: None,
                 cells,
             }
         })
         .collect();
+    let references = editions::mark(&mut sources, &mut rows);
     // Stable: within each group the reports' own order stays.
     rows.sort_by_key(|r| {
         if r.differs {
@@ -209,6 +213,7 @@ fn assemble(sources: Vec<Source>, labels: Vec<String>, grid: Grid) -> Matrix {
         columns,
         rows,
         summary,
+        references,
     }
 }
 
@@ -240,6 +245,7 @@ fn column(s: Source, label: String, rows: &[Row], i: usize) -> Column {
         diagnosis: s.diagnosis,
         notes: s.notes,
         started_at: s.started_at,
+        reference: s.reference,
         counts,
     }
 }

@@ -31,6 +31,9 @@ pub struct EvaluationDoc {
     /// Whether it passes.
     #[serde(default)]
     pub passed: Option<bool>,
+    /// The edition of the VNet reference whose flows were evaluated.
+    #[serde(default)]
+    pub reference: Option<super::brief::BriefReference>,
 }
 
 /// The settings of an evaluation.
@@ -137,6 +140,7 @@ pub fn to_source(doc: &EvaluationDoc, file: &str) -> Source {
         rows: doc.findings.iter().map(finding_row).collect(),
         flows: doc.flows.iter().map(flow_row).collect(),
         missing: Missing::NoFlow,
+        reference: doc.reference.as_ref().map(|x| x.edition.clone()),
     }
 }
 

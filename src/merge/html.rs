@@ -18,7 +18,9 @@ use super::build::build;
 use super::evaluation::{EvaluationDoc, to_source};
 use super::model::{Column, Matrix};
 use super::source::from_report;
-use super::text::{counts, place, plural, row_name, symbol, verdict_line, verdict_word};
+use super::text::{
+    counts, place, plural, references_line, row_name, symbol, verdict_line, verdict_word,
+};
 
 const CSS: &str = include_str!("page/page.css");
 const JS: &str = include_str!("page/page.js");
@@ -62,6 +64,9 @@ pub fn render(m: &Matrix) -> String {
         esc(&title),
         esc(&verdict_line(m))
     );
+    if let Some(line) = references_line(m) {
+        let _ = writeln!(h, "<p id=\"reference\">{}</p>", esc(&line));
+    }
     vms(&mut h, m);
     filters(&mut h, m);
     h.push_str(

@@ -8,8 +8,8 @@ use crate::report::rows::md_cell;
 
 use super::model::Matrix;
 use super::text::{
-    MAX_SIDE_BY_SIDE, counts, place, plural, row_name, shown_rows, symbol, verdict_line,
-    verdict_word,
+    MAX_SIDE_BY_SIDE, counts, place, plural, references_line, row_name, shown_rows, symbol,
+    verdict_line, verdict_word,
 };
 
 /// Writes the Markdown document.
@@ -17,6 +17,9 @@ pub fn write(m: &Matrix, out: &mut dyn Write) -> io::Result<()> {
     let n = m.columns.len();
     writeln!(out, "# apim-probe: {n} {}\n", plural(n, "VM", "VMs"))?;
     writeln!(out, "**{}**\n", md_cell(&verdict_line(m)))?;
+    if let Some(line) = references_line(m) {
+        writeln!(out, "{}\n", md_cell(&line))?;
+    }
     writeln!(out, "## VMs\n")?;
     writeln!(out, "| # | VM | Place | Verdict | Cells | File |")?;
     writeln!(out, "|--:|---|---|---|---|---|")?;

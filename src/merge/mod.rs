@@ -5,6 +5,7 @@
 
 pub mod brief;
 pub mod build;
+pub mod editions;
 pub mod evaluation;
 pub mod html;
 pub mod input;

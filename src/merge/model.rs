@@ -21,6 +21,9 @@ pub struct Matrix {
     pub rows: Vec<Row>,
     /// Counts over the columns.
     pub summary: MatrixSummary,
+    /// The editions of the VNet reference the columns were checked against, oldest first;
+    /// more than one means some rows differ only because of that (`Row::edition`).
+    pub references: Vec<String>,
 }
 
 /// Who a column speaks for: the VM by its Azure name (IMDS, else host name), region and subnet.
@@ -91,6 +94,9 @@ pub struct Column {
     /// When the run started, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub started_at: Option<String>,
+    /// The edition of the VNet reference it was checked against, when it says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
     /// Counts over its cells.
     pub counts: Counts,
 }
@@ -123,6 +129,10 @@ pub struct Row {
     pub differs: bool,
     /// Where it fails, in words (`fails from westeurope-vm only`); empty when nothing fails.
     pub note: String,
+    /// When the columns were checked against different editions of the reference and only the
+    /// columns of some editions have this row: which (`only in 2025-06`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub edition: Option<String>,
     /// One per column, in column order.
     pub cells: Vec<Cell>,
 }

@@ -118,6 +118,7 @@ pub fn to_source(env: &Envelope, file: &str, sibling: &dyn Fn(&str) -> Option<St
         } else {
             Missing::Cut
         },
+        reference: found.reference.clone(),
         rows: found.rows,
         flows: Vec::new(),
     }

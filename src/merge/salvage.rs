@@ -28,6 +28,8 @@ pub struct Salvaged {
     pub error: Option<String>,
     /// Whether rows came from a cut JSON report.
     pub from_json: bool,
+    /// The edition the compact header names (`ref 2025-06`).
+    pub reference: Option<String>,
 }
 
 impl Salvaged {
@@ -54,6 +56,11 @@ pub fn salvage(text: &str) -> Salvaged {
             };
         } else if line.starts_with("apim-probe ") && line.contains(" check: ") {
             s.header = true;
+            s.reference = line
+                .split_once(" ref ")
+                .and_then(|(_, rest)| rest.split_whitespace().next())
+                .filter(|r| *r != "-")
+                .map(str::to_owned);
         } else if let Some(n) = line.strip_prefix('+').and_then(|r| r.split_once(" more")) {
             s.more = n.0.parse().ok();
         } else if let Some((_, e)) = line.split_once("ERROR: ") {
@@ -150,6 +157,7 @@ fn row_of(r: CutResult) -> SourceRow {
         host: r.host,
         port: r.port,
         stands_for: None,
+        path: None,
         transport: r.transport,
         check: crate::catalog::model::CheckKind::Tcp,
         reference: String::new(),

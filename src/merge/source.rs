@@ -31,6 +31,8 @@ pub struct Source {
     pub flows: Vec<FlowRow>,
     /// What a row it does not list means.
     pub missing: Missing,
+    /// The edition of the VNet reference it was checked against, when it says.
+    pub reference: Option<String>,
 }
 
 /// One row of one file.
@@ -192,6 +194,7 @@ pub fn from_brief(r: &Brief, file: &str) -> Source {
             .collect(),
         flows: Vec::new(),
         missing: Missing::Absent,
+        reference: r.reference.as_ref().map(|x| x.edition.clone()),
     }
 }
 

@@ -9,8 +9,8 @@ use crate::report::table::printable;
 
 use super::model::{Column, Matrix, Row};
 use super::text::{
-    MAX_SIDE_BY_SIDE, counts, place, plural, row_name, shown_rows, symbol, verdict_line,
-    verdict_word,
+    MAX_SIDE_BY_SIDE, counts, place, plural, references_line, row_name, shown_rows, symbol,
+    verdict_line, verdict_word,
 };
 
 /// Writes the matrix as aligned text.
@@ -27,6 +27,9 @@ pub fn write(m: &Matrix, out: &mut dyn Write) -> io::Result<()> {
         s.rows,
         s.differing
     )?;
+    if let Some(line) = references_line(m) {
+        writeln!(out, "{}", printable(&line))?;
+    }
     writeln!(out)?;
     for (i, c) in m.columns.iter().enumerate() {
         write_column(out, i, c)?;

@@ -7,6 +7,33 @@ use super::model::{CellClass, Column, Counts, Matrix, Row, Verdict};
 /// each with its note.
 pub const MAX_SIDE_BY_SIDE: usize = 8;
 
+/// Which edition of the VNet reference the columns were checked against: one line, naming the
+/// columns of each when they differ; `None` when no column says.
+pub fn references_line(m: &Matrix) -> Option<String> {
+    match m.references.as_slice() {
+        [] => None,
+        [one] => Some(format!("checked against the VNet reference {one}")),
+        many => {
+            let groups: Vec<String> = many
+                .iter()
+                .map(|e| {
+                    let names: Vec<&str> = m
+                        .columns
+                        .iter()
+                        .filter(|c| c.reference.as_deref() == Some(e))
+                        .map(|c| c.label.as_str())
+                        .collect();
+                    format!("{e} ({})", list(&names))
+                })
+                .collect();
+            Some(format!(
+                "checked against different editions of the VNet reference: {}; rows marked [edition] differ only because of that",
+                groups.join(", ")
+            ))
+        }
+    }
+}
+
 /// The one-line verdict of the merge.
 pub fn verdict_line(m: &Matrix) -> String {
     let n = m.columns.len();

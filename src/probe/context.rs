@@ -17,6 +17,8 @@ pub struct Target {
     pub port: u16,
     /// Transport.
     pub transport: Transport,
+    /// For `http`: the path to ask for (`/` when `None`).
+    pub path: Option<String>,
 }
 
 /// What every probe may use: the run's resolver and its limits.

@@ -25,6 +25,7 @@
 //! or when the new report was interrupted.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use serde::Serialize;
@@ -75,6 +76,9 @@ pub struct Source {
     pub file: String,
     /// When its run started.
     pub started_at: String,
+    /// The edition of the VNet reference it was checked against (none in older reports).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
 }
 
 /// One probe whose result changed class.
@@ -97,6 +101,10 @@ pub struct Change {
     /// Why two failures differ (`changed_reason` only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// When the reports were checked against different editions of the reference and this
+    /// probe differs only because of that: which edition has it (`only in 2025-06`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub edition: Option<String>,
 }
 
 /// One side of a change.
@@ -157,10 +165,12 @@ impl Diff {
                 old: Source {
                     file: old_file.to_owned(),
                     started_at: old.started_at.clone(),
+                    reference: old.reference.as_ref().map(|x| x.edition.clone()),
                 },
                 new: Source {
                     file: new_file.to_owned(),
                     started_at: new.started_at.clone(),
+                    reference: new.reference.as_ref().map(|x| x.edition.clone()),
                 },
             },
             regressed: Vec::new(),
@@ -208,14 +218,20 @@ impl Diff {
         }
     }
 
-    fn count(&mut self) {
+    /// Counts the classes again (after `diff_editions` marked the changes an edition explains).
+    pub fn count(&mut self) {
         self.counts.regressed = self.regressed.len();
         self.counts.regressed_required = self.regressed.iter().filter(|c| c.required).count();
         self.counts.fixed = self.fixed.len();
         self.counts.changed_reason = self.changed_reason.len();
         self.counts.new = self.new.len();
         self.counts.gone = self.gone.len();
-        self.counts.gone_required = self.gone.iter().filter(|c| c.required).count();
+        // A required probe that only the old edition had is not a loss of this network.
+        self.counts.gone_required = self
+            .gone
+            .iter()
+            .filter(|c| c.required && c.edition.is_none())
+            .count();
     }
 
     /// Whether nothing changed class.
@@ -251,6 +267,7 @@ fn change(
         old: old.map(side),
         new: new.map(side),
         reason,
+        edition: None,
     }
 }
 
@@ -338,17 +355,35 @@ pub fn line(c: &Change) -> String {
         s.push_str(" — ");
         s.push_str(why);
     }
+    if let Some(edition) = &c.edition {
+        let _ = write!(s, " [edition: {edition}]");
+    }
     s
 }
 
 /// The last line: counts, or `no change`; a partial new report says so first.
 pub fn summary(d: &Diff) -> String {
     let c = d.counts;
-    let partial = if d.new_interrupted {
-        "the new report is partial (its run was interrupted): "
+    let mut partial = if d.new_interrupted {
+        "the new report is partial (its run was interrupted): ".to_owned()
     } else {
-        ""
+        String::new()
     };
+    let (a, b) = (&d.reports.old.reference, &d.reports.new.reference);
+    if a != b {
+        let name = |x: &Option<String>| x.clone().unwrap_or_else(|| "unnamed".to_owned());
+        let marked = [&d.regressed, &d.new, &d.gone]
+            .iter()
+            .flat_map(|l| l.iter())
+            .filter(|c| c.edition.is_some())
+            .count();
+        let _ = write!(
+            partial,
+            "checked against different editions of the VNet reference ({} → {}; {marked} marked [edition] differ only because of that): ",
+            name(a),
+            name(b)
+        );
+    }
     if d.is_empty() {
         return format!("{partial}no change ({} unchanged)", c.unchanged);
     }

@@ -43,6 +43,12 @@ fn write_properties(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     let s = &r.settings;
     let props = [
         ("version", r.tool.version.clone()),
+        (
+            "reference",
+            r.reference
+                .as_ref()
+                .map_or_else(String::new, |x| x.edition.clone()),
+        ),
         ("platform", s.platform.to_string()),
         ("vnet", s.vnet.to_string()),
         ("cloud", s.cloud.to_string()),

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::catalog::plan::Plan;
 
-use super::model::{ProbeSpec, ReportSettings, Tool};
+use super::model::{ProbeSpec, Reference, ReportSettings, Tool};
 
 /// The schema name of `list -o json`.
 pub const SCHEMA: &str = "apim-probe/plan/v1";
@@ -20,6 +20,9 @@ pub struct PlanReport {
     pub tool: Tool,
     /// The options that shaped the plan.
     pub settings: ReportSettings,
+    /// The edition of the reference the plan follows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<Reference>,
     /// DNS servers that `{dns_server}` expanded to.
     pub dns_servers: Vec<String>,
     /// One entry per probe `check` would run or list as skipped.
@@ -51,6 +54,7 @@ impl PlanReport {
             schema: SCHEMA,
             tool: Tool::default(),
             settings,
+            reference: plan.edition.as_ref().map(Reference::from),
             dns_servers,
             probes,
         }
@@ -74,6 +78,9 @@ pub fn write_table(p: &PlanReport, out: &mut dyn Write) -> io::Result<()> {
         .unwrap_or(2)
         .max(2);
     let w_t = rows.iter().map(|(t, _)| t.len()).max().unwrap_or(6).max(6);
+    if let Some(reference) = &p.reference {
+        writeln!(out, "VNet reference {}\n", reference.line())?;
+    }
     writeln!(
         out,
         "{:<w_id$} {:<3} {:<8} {:<5} {:<w_t$} NOTE",
@@ -82,10 +89,11 @@ pub fn write_table(p: &PlanReport, out: &mut dyn Write) -> io::Result<()> {
     for (target, e) in &rows {
         let req = if e.spec.required { "req" } else { "opt" };
         let dir = e.spec.direction.as_str();
-        let note = e
-            .skip
-            .as_deref()
-            .map_or(String::new(), |s| format!("skipped: {s}"));
+        let note = match (&e.skip, &e.spec.path) {
+            (Some(s), _) => format!("skipped: {s}"),
+            (None, Some(path)) => format!("GET {path}"),
+            (None, None) => String::new(),
+        };
         writeln!(
             out,
             "{:<w_id$} {req:<3} {dir:<8} {:<5} {target:<w_t$} {note}",

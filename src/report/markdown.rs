@@ -65,6 +65,15 @@ fn write_environment(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         s.timeout_ms.map_or("-".to_owned(), |t| format!("{t} ms")),
         if s.strict { "on" } else { "off" }
     )?;
+    if let Some(x) = &r.reference {
+        writeln!(
+            out,
+            "- Checked against: VNet reference edition {} (page of {}, <{}>)",
+            md_inline(&x.edition),
+            md_inline(&x.date),
+            x.url
+        )?;
+    }
     let servers = if r.dns.servers.is_empty() {
         "none".to_owned()
     } else {

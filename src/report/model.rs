@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+pub use super::reference::Reference;
 use crate::catalog::model::{CheckKind, Cloud, Direction, Platform, Transport, VnetMode};
 use crate::catalog::plan::Probe;
 use crate::probe::outcome::{Evidence, Facts, Outcome, Phase, Status, Timings, Warning};
@@ -23,6 +24,9 @@ pub struct Report {
     pub duration_ms: u64,
     /// The options that shaped the run.
     pub settings: ReportSettings,
+    /// The edition of Microsoft's VNet reference the run was checked against.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<Reference>,
     /// The machine that ran the probes.
     pub host: HostInfo,
     /// The DNS servers used.
@@ -215,6 +219,9 @@ pub struct ProbeSpec {
     /// The reference's wildcard this host stands for (e.g. `*.update.microsoft.com`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stands_for: Option<String>,
+    /// The path an `http` check asks for (a CRL or CA certificate URL), when not `/`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
     /// `tcp` or `udp`.
     pub transport: Transport,
     /// What is done.
@@ -239,6 +246,7 @@ impl From<&Probe> for ProbeSpec {
             host: p.host.clone(),
             port: p.port,
             stands_for: p.stands_for.clone(),
+            path: p.path.clone(),
             transport: p.transport,
             check: p.check,
             reference: d.reference.clone(),

@@ -27,6 +27,13 @@ pub fn write_styled(r: &Report, out: &mut dyn Write, style: Style) -> io::Result
         s.timeout_ms.unwrap_or_default(),
         r.dns.servers.join(", ")
     )?;
+    if let Some(reference) = &r.reference {
+        writeln!(
+            out,
+            "checked against the VNet reference {}",
+            reference.line()
+        )?;
+    }
     writeln!(out)?;
     rows::write_results(
         r,

@@ -34,7 +34,7 @@ pub const MAX_REPLY: usize = 4096;
 /// The `http` check.
 pub async fn probe(target: &Target, ctx: &Context, deadline: Instant) -> Outcome {
     with_connection(target, ctx, deadline, async |mut conn| {
-        let request = request(&target.host, target.port);
+        let request = request(&target.host, target.port, target.path.as_deref());
         let budget = deadline.saturating_duration_since(Instant::now());
         let (reply, ended) = exchange(&mut conn.stream, &request, deadline).await;
         let mut o = judge(&reply, &ended, conn.peer, ctx);
@@ -49,8 +49,8 @@ pub async fn probe(target: &Target, ctx: &Context, deadline: Instant) -> Outcome
     .await
 }
 
-/// `GET / HTTP/1.1` with Host, a small User-Agent, and `Connection: close`.
-pub fn request(host: &str, port: u16) -> Vec<u8> {
+/// `GET PATH HTTP/1.1` (`/` by default) with Host, a small User-Agent, and `Connection: close`.
+pub fn request(host: &str, port: u16, path: Option<&str>) -> Vec<u8> {
     let host = if host.contains(':') {
         format!("[{host}]")
     } else {
@@ -62,7 +62,8 @@ pub fn request(host: &str, port: u16) -> Vec<u8> {
         format!("{host}:{port}")
     };
     format!(
-        "GET / HTTP/1.1\r\nHost: {authority}\r\nUser-Agent: apim-probe/{}\r\nAccept: */*\r\nConnection: close\r\n\r\n",
+        "GET {} HTTP/1.1\r\nHost: {authority}\r\nUser-Agent: apim-probe/{}\r\nAccept: */*\r\nConnection: close\r\n\r\n",
+        path.unwrap_or("/"),
         env!("CARGO_PKG_VERSION")
     )
     .into_bytes()
@@ -191,7 +192,7 @@ mod tests {
 
     #[test]
     fn the_request_names_the_host_and_closes() {
-        let r = String::from_utf8(request("crl.example.test", 80)).unwrap();
+        let r = String::from_utf8(request("crl.example.test", 80, None)).unwrap();
         assert!(
             r.starts_with("GET / HTTP/1.1\r\nHost: crl.example.test\r\n"),
             "{r}"
@@ -204,7 +205,12 @@ mod tests {
             "User-Agent: apim-probe/{}\r\n",
             env!("CARGO_PKG_VERSION")
         )));
-        let r = String::from_utf8(request("::1", 8080)).unwrap();
+        let r = String::from_utf8(request("::1", 8080, None)).unwrap();
         assert!(r.contains("Host: [::1]:8080\r\n"), "{r}");
+        let r = String::from_utf8(request("crl3.digicert.com", 80, Some("/G2.crl"))).unwrap();
+        assert!(
+            r.starts_with("GET /G2.crl HTTP/1.1\r\nHost: crl3.digicert.com\r\n"),
+            "{r}"
+        );
     }
 }

@@ -42,6 +42,12 @@ fn write_properties(r: &EvaluationReport, out: &mut dyn Write) -> io::Result<()>
     let st = &r.settings;
     for (name, value) in [
         ("version", r.tool.version.clone()),
+        (
+            "reference",
+            r.reference
+                .as_ref()
+                .map_or_else(String::new, |x| x.edition.clone()),
+        ),
         ("platform", st.platform.as_str().to_owned()),
         ("vnet", st.vnet.as_str().to_owned()),
         ("cloud", st.cloud.as_str().to_owned()),

@@ -66,6 +66,16 @@ fn write_head(r: &EvaluationReport, out: &mut dyn Write) -> io::Result<()> {
         r.tool.name,
         r.tool.version
     )?;
+    if let Some(x) = &r.reference {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "Checked against: VNet reference edition {} (page of {}, <{}>).",
+            md_inline(&x.edition),
+            md_inline(&x.date),
+            x.url
+        )?;
+    }
     writeln!(out)?;
     writeln!(out, "Inputs:")?;
     writeln!(out)?;

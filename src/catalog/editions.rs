@@ -1,0 +1,167 @@
+//! Editions of the reference. Microsoft revises its requirements page; each revision the catalog
+//! knows is an *edition*: an id (`2025-06`), the page's date, its public URL, a one-line summary
+//! and the platform tables it has. Each is declared once (`[[edition]]` in `probes/`); rows say
+//! which editions they belong to (`editions = […]`) and what a later edition changed in them
+//! (`[dependency.changed."2025-06"]`), so a row that only moved is one row, not two copies.
+//!
+//! `--reference` picks an edition; `edition_view::select` gives the catalog as that edition
+//! reads, and the rest of the program (plan, evaluate, listen, script) never hears of editions.
+
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+use super::vocabulary::Platform;
+
+/// `--reference latest`: the newest edition the catalog knows.
+pub const LATEST: &str = "latest";
+
+/// An edition as a catalog file declares it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EditionDef {
+    /// `YYYY-MM` of the page's date.
+    pub id: Spanned<String>,
+    /// The page's own date (`ms.date`), `YYYY-MM-DD` (required; checked by `edition_rules`).
+    #[serde(default)]
+    pub date: Option<Spanned<String>>,
+    /// The public page.
+    pub url: Spanned<String>,
+    /// The page's text as of that date (a permalink), when one is public.
+    #[serde(default)]
+    pub source: Option<String>,
+    /// What this edition changed, in one line.
+    pub summary: String,
+    /// The platform tables the edition has.
+    pub platforms: Vec<Platform>,
+}
+
+/// A platform that Azure retired, so that asking for it under a newer edition says why.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Retirement {
+    /// The platform.
+    pub name: Platform,
+    /// When it was retired (`YYYY-MM-DD`).
+    pub retired: String,
+    /// The public retirement notice.
+    pub notice: String,
+}
+
+/// One edition of the reference, validated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Edition {
+    /// `2025-06`.
+    pub id: String,
+    /// `2025-06-17`.
+    pub date: String,
+    /// The public page.
+    pub url: String,
+    /// The page's text as of that date (a permalink), when one is public.
+    pub source: Option<String>,
+    /// What the edition changed, in one line.
+    pub summary: String,
+    /// The platform tables the edition has.
+    pub platforms: Vec<Platform>,
+}
+
+impl From<&EditionDef> for Edition {
+    fn from(d: &EditionDef) -> Self {
+        Self {
+            id: d.id.get_ref().clone(),
+            date: d
+                .date
+                .as_ref()
+                .map(|x| x.get_ref().clone())
+                .unwrap_or_default(),
+            url: d.url.get_ref().clone(),
+            source: d.source.clone(),
+            summary: d.summary.clone(),
+            platforms: d.platforms.clone(),
+        }
+    }
+}
+
+/// Why `--reference` (with `--platform`) cannot be used with this catalog.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EditionError {
+    /// No edition has this id.
+    #[error("--reference {asked}: no such edition of the reference (known: {known}, or latest)")]
+    Unknown {
+        /// What was asked for.
+        asked: String,
+        /// The ids the catalog declares.
+        known: String,
+    },
+    /// The catalog declares no editions, and one was asked for by name.
+    #[error(
+        "--reference {asked}: this catalog declares no editions ([[edition]]); leave --reference out"
+    )]
+    NoEditions {
+        /// What was asked for.
+        asked: String,
+    },
+    /// The edition has no table for the platform.
+    #[error("{0}")]
+    NoPlatform(String),
+}
+
+/// `2023-11, 2025-06`, oldest first.
+pub fn ids(editions: &[Edition]) -> String {
+    let mut list: Vec<&Edition> = editions.iter().collect();
+    list.sort_by(|a, b| a.date.cmp(&b.date));
+    list.iter()
+        .map(|e| e.id.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `2024-08-31` → `31 August 2024` (the date as the retirement notice writes it).
+pub fn long_date(iso: &str) -> String {
+    const MONTHS: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    let parts: Vec<&str> = iso.split('-').collect();
+    match parts.as_slice() {
+        [y, m, d] => match (m.parse::<usize>(), d.parse::<u8>()) {
+            (Ok(m @ 1..=12), Ok(d)) => format!("{d} {} {y}", MONTHS[m - 1]),
+            _ => iso.to_owned(),
+        },
+        _ => iso.to_owned(),
+    }
+}
+
+/// Whether `text` is a date `YYYY-MM-DD` with a real month and day.
+pub fn is_date(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && text[..4].bytes().all(|c| c.is_ascii_digit())
+        && matches!(text[5..7].parse::<u8>(), Ok(1..=12))
+        && matches!(text[8..10].parse::<u8>(), Ok(1..=31))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates() {
+        assert!(is_date("2025-06-17"));
+        assert!(!is_date("2025-13-01"));
+        assert!(!is_date("2025-6-17"));
+        assert!(!is_date("06/17/2025"));
+        assert_eq!(long_date("2024-08-31"), "31 August 2024");
+    }
+}
