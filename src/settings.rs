@@ -10,7 +10,7 @@ use std::time::Duration;
 pub use pair::{ListenPort, MAX_SOCKETS, PairSettings};
 
 use crate::catalog::model::{Platform, VnetMode};
-use crate::cli::{CheckArgs, ListArgs, ListFormat, ListenArgs, OutputFormat};
+use crate::cli::{CheckArgs, ListArgs, ListFormat, ListenArgs, OutputFormat, PlanFormat};
 use crate::pair::Token;
 
 mod scope;
@@ -98,9 +98,11 @@ pub struct ListSettings {
     /// What would be probed.
     pub scope: ScopeSettings,
     /// Output format.
-    pub output: ListFormat,
+    pub output: PlanFormat,
     /// `--dependencies` file.
     pub dependencies: Option<PathBuf>,
+    /// `--compare`: the edition to compare `--reference` with, instead of listing the plan.
+    pub compare: Option<String>,
 }
 
 impl TryFrom<&CheckArgs> for CheckSettings {
@@ -177,6 +179,12 @@ impl TryFrom<&ListArgs> for ListSettings {
             scope: ScopeSettings::try_from(&a.scope)?,
             output: a.output,
             dependencies: a.dependencies.clone(),
+            compare: a
+                .compare
+                .as_deref()
+                .map(validate_reference)
+                .transpose()
+                .map_err(|e| SettingsError(e.0.replace("--reference", "--compare")))?,
         })
     }
 }

@@ -317,3 +317,48 @@ fn the_us_government_cloud_with_its_service_tags() {
     );
     assert!(storage["detail"].as_str().unwrap().contains("AllowStorage"));
 }
+
+#[test]
+fn outbound_http_denied_is_a_denied_required_flow_under_2025_06() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut nsg: Value = serde_json::from_str(
+        &std::fs::read_to_string(Path::new(DIR).join("nsg-cli.json")).unwrap(),
+    )
+    .unwrap();
+    nsg["securityRules"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({
+            "name": "DenyHttpOut", "priority": 150, "direction": "Outbound", "access": "Deny",
+            "protocol": "Tcp", "sourceAddressPrefix": "VirtualNetwork", "sourcePortRange": "*",
+            "destinationAddressPrefix": "Internet", "destinationPortRange": "80"
+        }));
+    let file = dir.path().join("nsg.json");
+    std::fs::write(&file, nsg.to_string()).unwrap();
+    let path = file.to_str().unwrap();
+    let (code, r) = json(&["--region", "westeurope", path]);
+    assert_eq!(code, 1, "{r:#}");
+    assert_eq!(r["reference"]["edition"], "2025-06");
+    let cert = flow(&r, "cert-validation", "80");
+    assert_eq!(cert["verdict"], "denied", "{cert:#}");
+    assert_eq!(cert["required"], true);
+    assert_eq!(cert["rule"]["name"], "DenyHttpOut");
+    // The rule to add, before the deny.
+    let fix = cert["hint"]["command"].as_str().unwrap();
+    assert!(
+        fix.contains("--priority 140 --direction Outbound --access Allow --protocol Tcp")
+            && fix
+                .contains("--destination-address-prefixes Internet --destination-port-ranges '80'"),
+        "{fix}"
+    );
+    // 2023-11 had no such row: its chain-building hosts on 80 were optional.
+    let (_, old) = json(&["--region", "westeurope", "--reference", "2023-11", path]);
+    assert!(
+        !old["flows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["id"] == "cert-validation")
+    );
+    assert_eq!(flow(&old, "tls-chain", "80")["required"], false);
+}

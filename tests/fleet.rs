@@ -109,6 +109,8 @@ fn a_resource_group_through_invoke_one_vm_per_call() {
         SAS_URL,
         "--args",
         "--region westeurope",
+        "--reference",
+        "2025-06",
         "--timeout",
         "3",
         "--parallel",
@@ -129,6 +131,13 @@ fn a_resource_group_through_invoke_one_vm_per_call() {
         .filter(|l| l.starts_with("vm run-command invoke"))
         .collect();
     assert_eq!(invokes.len(), 5, "{:?}", run.log());
+    // The edition reaches every VM's script, by each script's own parameter name.
+    assert!(
+        invokes
+            .iter()
+            .all(|l| l.contains("reference=2025-06") || l.contains("Reference=2025-06")),
+        "{invokes:?}"
+    );
     // Out of order: the listing names probe-weu first, its answer comes back last (the stand-in
     // answers it slowest). Which invoke reaches the log first is a race: not asserted.
     for name in ["probe-weu", "probe-neu"] {

@@ -267,3 +267,142 @@ fn check_section(edition: &str, f: &Fqdn, cloud: &str, platform: &str, probes: &
         }
     }
 }
+
+#[test]
+fn list_compare_prints_what_changed_in_every_format() {
+    let out = bin()
+        .args(["list", "--compare", "2023-11", "-o", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["schema"], "apim-probe/reference-changes/v1");
+    assert_eq!(v["from"]["id"], "2023-11");
+    assert_eq!(v["to"]["id"], "2025-06");
+    let row = |id: &str, change: &str| {
+        v["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id && r["change"] == change)
+            .cloned()
+            .unwrap_or_else(|| panic!("{id} {change}: {v:#}"))
+    };
+    assert_eq!(row("cert-validation", "added")["required"], true);
+    assert_eq!(row("file-share", "removed")["ports"], "445");
+    assert_eq!(
+        row("portal-publishing", "changed")["fields"][0]["to"],
+        "Storage"
+    );
+    // The other way round: what 2023-11 has that 2025-06 does not, as added.
+    let back = bin()
+        .args(["list", "--reference", "2023-11", "--compare", "latest"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&back.stdout);
+    assert!(text.contains("added   file-share"), "{text}");
+    assert!(text.ends_with("7 added, 1 removed, 2 changed\n"), "{text}");
+    // An unknown edition names the known ones, as --compare.
+    let bad = bin()
+        .args(["list", "--compare", "2024-01"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("--compare 2024-01: no such edition"), "{err}");
+}
+
+#[test]
+fn the_docs_table_is_what_list_compare_prints() {
+    let out = bin()
+        .args(["list", "--compare", "2023-11", "-o", "markdown"])
+        .output()
+        .unwrap();
+    let table = String::from_utf8(out.stdout).unwrap();
+    let docs = std::fs::read_to_string("docs/reference-editions.md").unwrap();
+    let start = "<!-- generated: apim-probe list --compare 2023-11 -o markdown -->\n";
+    let inner = &docs
+        [docs.find(start).unwrap() + start.len()..docs.find("<!-- end generated -->").unwrap()];
+    assert_eq!(
+        inner, table,
+        "docs/reference-editions.md is stale: paste `apim-probe list --compare 2023-11 -o markdown`"
+    );
+    // Every line of the table cites the public page.
+    for line in table
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| Change"))
+    {
+        assert!(line.contains("](https://"), "{line}");
+    }
+}
+
+#[test]
+fn every_catalog_command_takes_reference_and_refuses_an_unknown_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = dir.path().join("token");
+    std::fs::write(&token, "0123456789abcdef0123456789abcdef").unwrap();
+    let token = token.to_str().unwrap();
+    let commands: [&[&str]; 6] = [
+        &["list"],
+        &["check", "--no-imds", "--dns-server", "127.0.0.1:9"],
+        &[
+            "evaluate",
+            "--service-tags",
+            "tests/fixtures/azure-network/ServiceTags_AzureGovernment.json",
+        ],
+        &["script", "--shell", "bash"],
+        &[
+            "watch",
+            "--no-imds",
+            "--dns-server",
+            "127.0.0.1:9",
+            "--every",
+            "1h",
+        ],
+        &["listen", "--token-file", token, "--for", "1s"],
+    ];
+    for args in commands {
+        let out = bin()
+            .args(args)
+            .args(["--reference", "2024-01"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains("--reference 2024-01: no such edition of the reference (known: 2023-11, 2025-06, or latest)"),
+            "{args:?}: {err}"
+        );
+    }
+    // From the environment, too.
+    let out = bin()
+        .args(["list", "--platform", "stv1"])
+        .env("APIM_PROBE_REFERENCE", "2023-11")
+        .args(["-o", "json", "--dns-server", "127.0.0.1"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["reference"]["edition"], "2023-11");
+}
+
+#[test]
+fn stv1_under_2025_06_says_it_was_retired_and_which_edition_has_it() {
+    let out = bin()
+        .args([
+            "check",
+            "--platform",
+            "stv1",
+            "--no-imds",
+            "--dns-server",
+            "127.0.0.1:9",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--platform stv1: the 2025-06 edition of the reference (2025-06-17) has no stv1 table (stv1 was retired on 31 August 2024")
+            && err.contains("--reference 2023-11 still has its table"),
+        "{err}"
+    );
+}

@@ -243,11 +243,14 @@ fn args_words_are_passed_literally_never_glob_expanded() {
             s.bin_param(),
             dir_param(&s.path("private")),
             "args=--only * --set k=? --skip [ab] --only=*".into(),
+            "reference=2023-11".into(),
         ],
     );
     assert_eq!(code, Some(0), "{out}");
     let ran = s.ran().expect("the binary ran");
-    let extra: Vec<&str> = ran.iter().skip(6).map(String::as_str).collect();
+    // reference= becomes `--reference`, before the extra words.
+    assert_eq!(ran[6..8], ["--reference", "2023-11"]);
+    let extra: Vec<&str> = ran.iter().skip(8).map(String::as_str).collect();
     assert_eq!(
         extra,
         ["--only", "*", "--set", "k=?", "--skip", "[ab]", "--only=*"]

@@ -1,9 +1,12 @@
 //! A catalog (TOML text) must load or be refused with an error that can be shown; never panic.
 //! A NUL byte splits the input into several files, so checks across files (duplicate ids,
-//! placeholders defined elsewhere) are reached too.
+//! placeholders defined elsewhere) are reached too. A catalog that loads is read as each of its
+//! editions for each platform, and its oldest and newest editions compared.
 #![no_main]
 
 use apim_probe::catalog::load::from_sources;
+use apim_probe::catalog::model::Platform;
+use apim_probe::catalog::{compare, edition_view};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -14,8 +17,20 @@ fuzz_target!(|data: &[u8]| {
         .enumerate()
         .map(|(i, t)| (format!("fuzz-{i}.toml"), t.to_owned()))
         .collect();
-    if let Err(e) = from_sources(&sources) {
+    match from_sources(&sources) {
         // The message names a line and column: computing them must not panic either.
-        let _ = e.to_string();
+        Err(e) => {
+            let _ = e.to_string();
+        }
+        Ok(c) => {
+            for e in &c.editions {
+                for p in Platform::ALL {
+                    let _ = edition_view::select(&c, &e.id, *p).map_err(|e| e.to_string());
+                }
+            }
+            if let [a, .., b] = c.editions.as_slice() {
+                let _ = compare::compare(&c, a, b);
+            }
+        }
     }
 });

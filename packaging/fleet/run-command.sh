@@ -7,7 +7,7 @@
 #
 #   run-command.sh (-g RG | --tag KEY=VALUE | --ids ID...) --sha256 HEX [--url URL | --bin PATH]
 #                  [--windows-sha256 HEX [--windows-url URL | --windows-bin PATH]]
-#                  [--args "check arguments"] [--parallel N] [--timeout SECONDS]
+#                  [--args "check arguments"] [--reference EDITION] [--parallel N] [--timeout SECONDS]
 #                  [--storage-container URL?SAS] [--out DIR] [--apim-probe PATH]
 #                  [-o table|markdown|json|html] [--dry-run]
 #
@@ -17,6 +17,8 @@
 #   --sha256, --url, --bin   the Linux binary, as linux.sh takes them (sha256=, url=, bin=)
 #   --windows-*              the same for Windows VMs (windows.ps1's Sha256, Url, Bin)
 #   --args "..."             extra arguments for `check` (linux.sh args=, windows.ps1 ProbeArgs)
+#   --reference EDITION      the edition of the VNet reference every VM checks against
+#                            (linux.sh reference=, windows.ps1 Reference; default latest)
 #   --parallel N             VMs at once (default 8)
 #   --timeout SECONDS        per VM (default 900); a VM that takes longer is kept as timed out
 #   --storage-container URL  a blob container with a SAS that may create, write and read:
@@ -41,7 +43,7 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 SCRIPTS=$(cd "$HERE/../run-command" && pwd)
-RG="" TAG="" IDS=() SHA="" URL="" BIN="" WSHA="" WURL="" WBIN="" ARGS="" PARALLEL=8 TIMEOUT=900
+RG="" TAG="" IDS=() SHA="" URL="" BIN="" WSHA="" WURL="" WBIN="" ARGS="" REFERENCE="" PARALLEL=8 TIMEOUT=900
 CONTAINER="" OUT="" PROBE=apim-probe FORMAT=table DRY=0
 
 die() { echo "run-command.sh: $*" >&2; exit 2; }
@@ -59,6 +61,7 @@ while [[ $# -gt 0 ]]; do
     --windows-url) need "$@"; WURL=$2; shift 2 ;;
     --windows-bin) need "$@"; WBIN=$2; shift 2 ;;
     --args) need "$@"; ARGS=$2; shift 2 ;;
+    --reference) need "$@"; REFERENCE=$2; shift 2 ;;
     --parallel) need "$@"; PARALLEL=$2; shift 2 ;;
     --timeout) need "$@"; TIMEOUT=$2; shift 2 ;;
     --storage-container) need "$@"; CONTAINER=$2; shift 2 ;;
@@ -132,12 +135,14 @@ plan_for() {
     [[ -n $WURL ]] && PARAMS+=("Url=$WURL")
     [[ -n $WBIN ]] && PARAMS+=("Bin=$WBIN")
     [[ -n $ARGS ]] && PARAMS+=("ProbeArgs=$ARGS")
+    [[ -n $REFERENCE ]] && PARAMS+=("Reference=$REFERENCE")
   else
     SCRIPT="$SCRIPTS/linux.sh" CID=RunShellScript
     PARAMS=("sha256=$SHA" "format=$format")
     [[ -n $URL ]] && PARAMS+=("url=$URL")
     [[ -n $BIN ]] && PARAMS+=("bin=$BIN")
     [[ -n $ARGS ]] && PARAMS+=("args=$ARGS")
+    [[ -n $REFERENCE ]] && PARAMS+=("reference=$REFERENCE")
   fi
   return 0
 }

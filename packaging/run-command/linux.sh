@@ -20,6 +20,8 @@
 #                                      glob-expanded, e.g. args="--region westeurope --set sql_server=mysql"
 #   format=FORMAT   APIM_PROBE_FORMAT  report format on stdout (default compact); json when the
 #                                      output goes to a blob (managed run-command), not cut at 4 KB
+#   reference=ED    APIM_PROBE_REFERENCE  the edition of the VNet reference to check against
+#                                      (`check --reference`: latest, 2025-06, 2023-11 …)
 #
 # Safe as root: DIR is created with mode 0700 and must be a real folder of root's alone, in
 # folders that no one else can write to (sticky /var/tmp is fine). A DIR that is a symlink, that
@@ -45,6 +47,7 @@ BIN="${bin:-${APIM_PROBE_BIN:-}}"
 DIR="${dir:-${APIM_PROBE_DIR:-/var/tmp/apim-probe}}"
 ARGS="${args:-${APIM_PROBE_ARGS:-}}"
 FORMAT="${format:-${APIM_PROBE_FORMAT:-compact}}"
+REFERENCE="${reference:-${APIM_PROBE_REFERENCE:-latest}}"
 
 # Everything goes to stdout: run-command appends stderr after stdout, which would push the
 # verdict out of the last 4,096 bytes.
@@ -73,7 +76,8 @@ for a in "$@"; do
     dir=*) DIR="${a#dir=}" ;;
     args=*) ARGS="${a#args=}" ;;
     format=*) FORMAT="${a#format=}" ;;
-    *) fail "unknown parameter '$a' (expected sha256=, url=, bin=, dir=, args=, format=)" ;;
+    reference=*) REFERENCE="${a#reference=}" ;;
+    *) fail "unknown parameter '$a' (expected sha256=, url=, bin=, dir=, args=, format=, reference=)" ;;
   esac
 done
 SHA256=$(printf '%s' "$SHA256" | tr 'A-F' 'a-f')
@@ -189,7 +193,7 @@ echo "apim-probe run-command: $exe sha256 ok; full report: $report"
 # ARGS is split on spaces on purpose, and never glob-expanded (set -f): `*` arrives as `*`.
 set -f
 # shellcheck disable=SC2086
-"$exe" check -o "$FORMAT" --report-file "$report" $ARGS >"$out" 2>"$err"
+"$exe" check -o "$FORMAT" --report-file "$report" --reference "$REFERENCE" $ARGS >"$out" 2>"$err"
 code=$?
 set +f
 # stderr first (its last lines only), then the report, so the verdict is the last line.

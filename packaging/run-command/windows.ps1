@@ -15,6 +15,8 @@
 #                                      (default C:\ProgramData\apim-probe)
 #   -ProbeArgs "…"  APIM_PROBE_ARGS    extra arguments for `check`, split on spaces, each passed
 #                                      quoted, e.g. -ProbeArgs "--region westeurope --set sql_server=mysql"
+#   -Reference ED   APIM_PROBE_REFERENCE  the edition of the VNet reference to check against
+#                                      (`check --reference`: latest, 2025-06, 2023-11 …)
 #   -Format FORMAT  APIM_PROBE_FORMAT  report format on stdout (default compact); json when the
 #                                      output goes to a blob (managed run-command), not cut at 4 KB
 #
@@ -39,7 +41,8 @@ param(
     [string]$Bin = $env:APIM_PROBE_BIN,
     [string]$Dir = $env:APIM_PROBE_DIR,
     [string]$ProbeArgs = $env:APIM_PROBE_ARGS,
-    [string]$Format = $env:APIM_PROBE_FORMAT
+    [string]$Format = $env:APIM_PROBE_FORMAT,
+    [string]$Reference = $env:APIM_PROBE_REFERENCE
 )
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'   # the progress bar makes Invoke-WebRequest crawl
@@ -124,6 +127,7 @@ function ConvertTo-Argument([string]$Arg) {
 
 if (-not $Dir) { $Dir = Join-Path $env:ProgramData 'apim-probe' }
 if (-not $Format) { $Format = 'compact' }
+if (-not $Reference) { $Reference = 'latest' }
 $Sha256 = "$Sha256".Trim().ToLowerInvariant()
 if (-not $Sha256) { Fail 'Sha256 is required (the exe''s line in SHA256SUMS)' }
 if ($Sha256 -notmatch '^[0-9a-f]{64}$') { Fail 'Sha256 must be 64 hex digits' }
@@ -165,7 +169,7 @@ Write-Output "apim-probe run-command: $exe sha256 ok; full report: $report"
 
 # Split on spaces (never wildcard-expanded), then each word quoted: Start-Process joins its
 # -ArgumentList with spaces and quotes nothing.
-$argList = @('check', '-o', $Format, '--report-file', $report)
+$argList = @('check', '-o', $Format, '--report-file', $report, '--reference', $Reference)
 if ($ProbeArgs) { $argList += ($ProbeArgs -split '\s+' | Where-Object { $_ }) }
 $argLine = ($argList | ForEach-Object { ConvertTo-Argument $_ }) -join ' '
 $p = Start-Process -FilePath $exe -ArgumentList $argLine -NoNewWindow -Wait -PassThru `

@@ -35,7 +35,7 @@ pub fn script(args: &ScriptArgs) -> Result<u8, UsageError> {
     }
     let settings = ScriptSettings {
         version: env!("CARGO_PKG_VERSION").into(),
-        scope: describe(&s),
+        scope: describe(&s, plan.edition.as_ref()),
         timeout,
         parallel: PARALLEL,
     };
@@ -46,9 +46,10 @@ pub fn script(args: &ScriptArgs) -> Result<u8, UsageError> {
 }
 
 /// The scope in one line, for the script's header.
-fn describe(s: &ScopeSettings) -> String {
+fn describe(s: &ScopeSettings, edition: Option<&crate::catalog::Edition>) -> String {
     let mut line = format!(
-        "platform {}, vnet {}, cloud {}, region {}, catalog {}",
+        "VNet reference {}, platform {}, vnet {}, cloud {}, region {}, catalog {}",
+        edition.map_or("-".to_owned(), |e| format!("{} (page of {})", e.id, e.date)),
         s.platform,
         s.vnet,
         s.cloud,

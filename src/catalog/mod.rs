@@ -5,6 +5,7 @@
 //! them. Nothing here touches the network or reads the command line.
 
 pub mod apim;
+pub mod compare;
 pub mod edition_rules;
 pub mod edition_view;
 pub mod editions;

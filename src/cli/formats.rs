@@ -11,6 +11,17 @@ pub enum ListFormat {
     Json,
 }
 
+/// Formats of `list`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    /// Aligned columns.
+    Table,
+    /// JSON.
+    Json,
+    /// A Markdown table (for a ticket, or docs of what changed between editions).
+    Markdown,
+}
+
 /// Formats of `merge`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum MergeFormat {

@@ -9,7 +9,7 @@ mod probe;
 
 use clap::{Parser, Subcommand};
 
-pub use formats::{ListFormat, MergeFormat, OutputFormat};
+pub use formats::{ListFormat, MergeFormat, OutputFormat, PlanFormat};
 pub use more::{CompletionsArgs, DiffArgs, EvaluateArgs, MergeArgs, WatchArgs};
 use more::{EVALUATE_AFTER_HELP, WATCH_AFTER_HELP};
 pub use network::NetworkArgs;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::formats::{ListFormat, OutputFormat};
+use super::formats::{OutputFormat, PlanFormat};
 use super::network::NetworkArgs;
 use super::pair::TokenArgs;
 use crate::catalog::model::{Cloud, Platform, VnetMode};
@@ -140,7 +140,11 @@ pub struct ListArgs {
     pub scope: ScopeArgs,
     /// Output format.
     #[arg(short, long, value_enum, default_value = "table")]
-    pub output: ListFormat,
+    pub output: PlanFormat,
+    /// Instead of the plan, what changed between this edition of the reference and the one
+    /// given (rows added, removed and changed), e.g. `--compare 2023-11`.
+    #[arg(long, value_name = "EDITION")]
+    pub compare: Option<String>,
     /// APIM's own `outboundNetworkDependenciesEndpoints` JSON: list the real hosts that
     /// `check --dependencies` would probe, before probing them.
     #[arg(long, value_name = "FILE")]

@@ -7,6 +7,7 @@ use serde::Serialize;
 use crate::catalog::plan::Plan;
 
 use super::model::{ProbeSpec, Reference, ReportSettings, Tool};
+use super::rows::md_cell;
 
 /// The schema name of `list -o json`.
 pub const SCHEMA: &str = "apim-probe/plan/v1";
@@ -105,6 +106,46 @@ pub fn write_table(p: &PlanReport, out: &mut dyn Write) -> io::Result<()> {
     writeln!(
         out,
         "\n{} entries: {} to probe, {skipped} skipped",
+        p.probes.len(),
+        p.probes.len() - skipped
+    )
+}
+
+/// Writes the plan as a Markdown table (for a ticket: what `check` would probe, and why not).
+pub fn write_markdown(p: &PlanReport, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "# apim-probe plan\n")?;
+    if let Some(r) = &p.reference {
+        writeln!(
+            out,
+            "VNet reference edition {} (page of {}, <{}>).\n",
+            md_cell(&r.edition),
+            md_cell(&r.date),
+            r.url
+        )?;
+    }
+    writeln!(out, "| Id | Required | Direction | Check | Target | Note |")?;
+    writeln!(out, "|---|---|---|---|---|---|")?;
+    for e in &p.probes {
+        let note = match (&e.skip, &e.spec.path) {
+            (Some(s), _) => format!("skipped: {s}"),
+            (None, Some(path)) => format!("GET {path}"),
+            (None, None) => String::new(),
+        };
+        writeln!(
+            out,
+            "| `{}` | {} | {} | {} | `{}` | {} |",
+            e.spec.id,
+            if e.spec.required { "yes" } else { "no" },
+            e.spec.direction.as_str(),
+            e.spec.check.as_str(),
+            e.spec.target().replace('`', "'"),
+            md_cell(&note)
+        )?;
+    }
+    let skipped = p.probes.iter().filter(|e| e.skip.is_some()).count();
+    writeln!(
+        out,
+        "\n{} entries: {} to probe, {skipped} skipped.",
         p.probes.len(),
         p.probes.len() - skipped
     )

@@ -79,6 +79,20 @@ fn per_run(out: &mut String, round: Round<'_>) {
         family(out, name, help);
         sample(out, name, &[], value);
     }
+    if let Some(x) = &r.reference {
+        let name = "apim_probe_reference_info";
+        family(
+            out,
+            name,
+            "The edition of the VNet reference the last run checked against (always 1).",
+        );
+        sample(
+            out,
+            name,
+            &[("edition", &x.edition), ("date", &x.date)],
+            1.0,
+        );
+    }
 }
 
 fn per_result(out: &mut String, r: &Report) {

@@ -3,6 +3,7 @@
 pub mod apim;
 pub mod causes;
 pub mod compact;
+pub mod compare;
 pub mod diff;
 pub mod diff_editions;
 pub mod evaluated;

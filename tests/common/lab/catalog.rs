@@ -114,21 +114,37 @@ impl CatalogLab {
     /// [`CatalogLab::start`], with every TLS server re-signed by a "Lab Interceptor CA" that this
     /// machine trusts but nobody expects (TLS inspection) when `intercepted`.
     pub fn start_with(intercepted: bool) -> Option<CatalogLab> {
+        Self::build(intercepted, &["latest"])
+    }
+
+    /// [`CatalogLab::start`] serving the plans of several editions of the reference at once (every
+    /// host and port either edition probes), for runs with `--reference`.
+    pub fn start_editions(editions: &[&str]) -> Option<CatalogLab> {
+        Self::build(false, editions)
+    }
+
+    fn build(intercepted: bool, editions: &[&str]) -> Option<CatalogLab> {
         let mut lab = Lab::start()?;
         let dns_svc = lab.service(Family::V4);
         let dns = SocketAddr::new(dns_svc.ip4(), 53);
-        let plan = lab.list_json(dns, SCOPE);
-        let probed: Vec<Value> = plan["probes"]
-            .as_array()
-            .expect("plan probes")
-            .iter()
-            .filter(|p| p["skip"].is_null())
-            .cloned()
-            .collect();
+        let mut probed: Vec<Value> = Vec::new();
+        for edition in editions {
+            let mut args = SCOPE.to_vec();
+            args.extend(["--reference", edition]);
+            let plan = lab.list_json(dns, &args);
+            for p in plan["probes"].as_array().expect("plan probes") {
+                let same = |q: &Value| {
+                    q["host"] == p["host"] && q["port"] == p["port"] && q["check"] == p["check"]
+                };
+                if p["skip"].is_null() && !probed.iter().any(same) {
+                    probed.push(p.clone());
+                }
+            }
+        }
         let mut need = needs(&probed, dns);
         eprintln!(
-            "LAB embedded catalog: {} rows, {} probed, {} hosts, ports {:?}",
-            plan["probes"].as_array().unwrap().len(),
+            "LAB embedded catalog ({}): {} probed, {} hosts, ports {:?}",
+            editions.join(", "),
             probed.len(),
             need.hosts.len(),
             need.ports
@@ -226,14 +242,29 @@ impl CatalogLab {
 
     /// `check -o json` with the scope, a 2 s timeout, the lab CA trusted and expected, and `extra`.
     pub fn check(&self, extra: &[&str]) -> Run {
-        let (ca, trust) = (
-            self.ca_pem.to_str().unwrap(),
-            self.trust_pem.to_str().unwrap(),
-        );
-        let mut args = SCOPE.to_vec();
-        args.extend(["--timeout", "2s", "--expect-ca", ca]);
-        args.extend(extra);
+        let trust = self.trust_pem.to_str().unwrap();
         self.lab
-            .check_json_env(self.dns, &args, &[("SSL_CERT_FILE", trust)])
+            .check_json_env(self.dns, &self.args(extra), &[("SSL_CERT_FILE", trust)])
+    }
+
+    /// [`CatalogLab::check`] in another format (`extra` names it with `-o`): stdout as text.
+    pub fn check_text(&self, extra: &[&str]) -> Run {
+        let trust = self.trust_pem.to_str().unwrap();
+        let mut all = vec!["check"];
+        all.extend(self.args(extra));
+        self.lab
+            .apim_probe_env(self.dns, &all, &[("SSL_CERT_FILE", trust)])
+    }
+
+    fn args<'a>(&'a self, extra: &[&'a str]) -> Vec<&'a str> {
+        let mut args = SCOPE.to_vec();
+        args.extend([
+            "--timeout",
+            "2s",
+            "--expect-ca",
+            self.ca_pem.to_str().unwrap(),
+        ]);
+        args.extend(extra);
+        args
     }
 }
