@@ -3,6 +3,8 @@
 //! server for every check the plan makes: nginx (TLS from a lab CA on the TLS ports, HTTP on the
 //! HTTP ports, plain listeners for bare TCP rows), the lab's TDS and AMQP responders, smbd,
 //! chronyd. The lab CA is the trust store (`SSL_CERT_FILE`) and the expected CA (`--expect-ca`).
+//! Once per edition of the reference: 2025-06 (the default, with its HTTP certificate-validation
+//! row) and 2023-11 (with Azure Files over SMB).
 //!
 //! Needs root, `ip netns`, nft, dnsmasq, nginx, chronyd and smbd; without them it prints
 //! `LAB SKIPPED: …` and passes, except under `CI=true`, where it fails.
@@ -30,17 +32,36 @@ fn keys(rs: &[&Value]) -> BTreeSet<(String, String, u64)> {
 }
 
 #[test]
+fn embedded_catalog_end_to_end_2025_06() {
+    // The default edition: an optional TLS row stands for the optional failure.
+    end_to_end("2025-06", "tls-chain", 443);
+}
+
+#[test]
+fn embedded_catalog_end_to_end_2023_11() {
+    // The older edition still has Azure Files on 445, probed over SMB against smbd.
+    end_to_end("2023-11", "file-share", 445);
+}
+
+/// Every probed row of `edition` ok with everything open; then the NSG drops SQL 1433
+/// (required) and `optional` on `port`: exactly those fail.
 #[allow(clippy::too_many_lines)]
-fn embedded_catalog_end_to_end() {
-    let Some(c) = CatalogLab::start() else {
+fn end_to_end(edition: &str, optional: &str, port: u16) {
+    let Some(c) = CatalogLab::start_editions(&[edition]) else {
         return;
     };
-    let (sql_host, share_host) = (c.host_of("sql"), c.host_of("file-share"));
+    let (sql_host, share_host) = (c.host_of("sql"), c.host_of(optional));
     let (lab, dns) = (&c.lab, c.dns);
     let probed = &c.probed;
+    let check = |args: &[&str]| {
+        let mut all = vec!["--reference", edition];
+        all.extend(args);
+        c.check(&all)
+    };
 
     // Everything open: every probed row ok.
-    let run = c.check(&[]);
+    let run = check(&[]);
+    assert_eq!(run.report["reference"]["edition"], edition);
     eprintln!("LAB embedded catalog, open: {:?}", run.elapsed);
     assert!(failed(&run.report).is_empty(), "{:#?}", failed(&run.report));
     let dns_rows = results(&run.report, "dns");
@@ -68,21 +89,21 @@ fn embedded_catalog_end_to_end() {
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
 
-    // The NSG drops SQL 1433 (required) and the file share 445 (optional): exactly those fail.
+    // The NSG drops SQL 1433 (required) and the optional row's port: exactly those fail.
     lab.block_service(Verdict::Drop, &c.by_host[&sql_host], Proto::Tcp, Some(1433));
     lab.block_service(
         Verdict::Drop,
         &c.by_host[&share_host],
         Proto::Tcp,
-        Some(445),
+        Some(port),
     );
     let expected: BTreeSet<(String, String, u64)> = [
         ("sql".to_owned(), sql_host.clone(), 1433),
-        ("file-share".to_owned(), share_host.clone(), 445),
+        (optional.to_owned(), share_host.clone(), u64::from(port)),
     ]
     .into();
     for (what, args) in [("default", &[][..]), ("--strict", &["--strict"][..])] {
-        let run = c.check(args);
+        let run = check(args);
         eprintln!("LAB embedded catalog, blocked, {what}: {:?}", run.elapsed);
         let bad = failed(&run.report);
         assert_eq!(
@@ -95,7 +116,7 @@ fn embedded_catalog_end_to_end() {
             assert_eq!(r["status"], "timeout", "{r:#}");
         }
         assert_eq!(result(&run.report, "sql")["required"], true);
-        assert_eq!(result(&run.report, "file-share")["required"], false);
+        assert_eq!(result(&run.report, optional)["required"], false);
         assert_eq!(run.report["summary"]["failed_required"], 1, "{what}");
         assert_eq!(run.report["summary"]["failed"], 2, "{what}");
         assert_eq!(run.code, 1, "{what}");
