@@ -163,7 +163,7 @@ impl TryFrom<&ListenArgs> for ListenSettings {
                 .map(pair::validate_ports)
                 .transpose()
                 .map_err(SettingsError)?,
-            reference: validate_reference(&a.reference)?,
+            reference: validate_reference(&a.reference.reference)?,
             platform: a.platform,
             vnet: a.vnet,
             catalog: a.catalog.clone(),

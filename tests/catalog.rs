@@ -6,23 +6,8 @@ mod common;
 use common::support;
 
 use serde_json::Value;
-use support::bin;
+use support::{SCOPE_SETS as SETS, bin};
 use test_case::test_case;
-
-const SETS: &[&str] = &[
-    "--set",
-    "sql_server=sql1",
-    "--set",
-    "storage_account=st1",
-    "--set",
-    "key_vault=kv1",
-    "--set",
-    "event_hub_namespace=eh1",
-    "--region",
-    "westeurope",
-    "--dns-server",
-    "127.0.0.1",
-];
 
 fn plan(extra: &[&str]) -> Vec<Value> {
     let out = bin()

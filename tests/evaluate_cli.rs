@@ -225,21 +225,11 @@ fn stv2_needs_an_nsg_on_the_subnet() {
 
 #[test]
 fn strict_counts_optional_flows_and_unknown_verdicts() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut nsg: Value = serde_json::from_str(
-        &std::fs::read_to_string(Path::new(DIR).join("nsg-cli.json")).unwrap(),
-    )
-    .unwrap();
-    nsg["securityRules"]
-        .as_array_mut()
-        .unwrap()
-        .push(serde_json::json!({
-            "name": "DenyEventHub", "priority": 300, "direction": "Outbound", "access": "Deny",
-            "protocol": "*", "sourceAddressPrefix": "*", "sourcePortRange": "*",
-            "destinationAddressPrefix": "EventHub", "destinationPortRange": "*"
-        }));
-    let file = dir.path().join("nsg.json");
-    std::fs::write(&file, nsg.to_string()).unwrap();
+    let (_dir, file) = nsg_with(&serde_json::json!({
+        "name": "DenyEventHub", "priority": 300, "direction": "Outbound", "access": "Deny",
+        "protocol": "*", "sourceAddressPrefix": "*", "sourcePortRange": "*",
+        "destinationAddressPrefix": "EventHub", "destinationPortRange": "*"
+    }));
     let path = file.to_str().unwrap();
     let (code, out, _) = evaluate(&["--region", "westeurope", path]);
     assert_eq!(code, 0, "event-hub is optional: {out}");
@@ -320,21 +310,11 @@ fn the_us_government_cloud_with_its_service_tags() {
 
 #[test]
 fn outbound_http_denied_is_a_denied_required_flow_under_2025_06() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut nsg: Value = serde_json::from_str(
-        &std::fs::read_to_string(Path::new(DIR).join("nsg-cli.json")).unwrap(),
-    )
-    .unwrap();
-    nsg["securityRules"]
-        .as_array_mut()
-        .unwrap()
-        .push(serde_json::json!({
-            "name": "DenyHttpOut", "priority": 150, "direction": "Outbound", "access": "Deny",
-            "protocol": "Tcp", "sourceAddressPrefix": "VirtualNetwork", "sourcePortRange": "*",
-            "destinationAddressPrefix": "Internet", "destinationPortRange": "80"
-        }));
-    let file = dir.path().join("nsg.json");
-    std::fs::write(&file, nsg.to_string()).unwrap();
+    let (_dir, file) = nsg_with(&serde_json::json!({
+        "name": "DenyHttpOut", "priority": 150, "direction": "Outbound", "access": "Deny",
+        "protocol": "Tcp", "sourceAddressPrefix": "VirtualNetwork", "sourcePortRange": "*",
+        "destinationAddressPrefix": "Internet", "destinationPortRange": "80"
+    }));
     let path = file.to_str().unwrap();
     let (code, r) = json(&["--region", "westeurope", path]);
     assert_eq!(code, 1, "{r:#}");
@@ -361,4 +341,20 @@ fn outbound_http_denied_is_a_denied_required_flow_under_2025_06() {
             .any(|f| f["id"] == "cert-validation")
     );
     assert_eq!(flow(&old, "tls-chain", "80")["required"], false);
+}
+
+/// The fixture NSG with one more rule, written to a new folder (kept alive by the caller).
+fn nsg_with(rule: &Value) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut nsg: Value = serde_json::from_str(
+        &std::fs::read_to_string(Path::new(DIR).join("nsg-cli.json")).unwrap(),
+    )
+    .unwrap();
+    nsg["securityRules"]
+        .as_array_mut()
+        .unwrap()
+        .push(rule.clone());
+    let file = dir.path().join("nsg.json");
+    std::fs::write(&file, nsg.to_string()).unwrap();
+    (dir, file)
 }

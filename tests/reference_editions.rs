@@ -9,24 +9,9 @@ mod common;
 
 use std::path::Path;
 
-use common::support::bin;
+use common::support::{SCOPE_SETS as SETS, bin};
 use serde::Deserialize;
 use serde_json::Value;
-
-const SETS: &[&str] = &[
-    "--set",
-    "sql_server=sql1",
-    "--set",
-    "storage_account=st1",
-    "--set",
-    "key_vault=kv1",
-    "--set",
-    "event_hub_namespace=eh1",
-    "--region",
-    "westeurope",
-    "--dns-server",
-    "127.0.0.1",
-];
 
 #[derive(Deserialize)]
 struct Fixture {

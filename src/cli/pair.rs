@@ -43,15 +43,9 @@ pub struct ListenArgs {
     /// [default: the ports of the catalog's `peer` rows].
     #[arg(long, value_name = "LIST")]
     pub ports: Option<String>,
-    /// The edition of Microsoft's VNet reference to check against: `latest` (the newest this
-    /// tool knows) or an edition such as `2025-06`, `2023-11` (`list --compare` shows the changes).
-    #[arg(
-        long,
-        default_value = "latest",
-        value_name = "EDITION",
-        env = "APIM_PROBE_REFERENCE"
-    )]
-    pub reference: String,
+    /// Which edition of the reference (its `peer` rows give the default ports).
+    #[command(flatten)]
+    pub reference: super::probe::ReferenceArg,
     /// APIM compute platform (which `peer` rows give the default ports).
     #[arg(long, value_enum, default_value = "stv2", env = "APIM_PROBE_PLATFORM")]
     pub platform: Platform,

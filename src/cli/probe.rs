@@ -10,9 +10,9 @@ use super::network::NetworkArgs;
 use super::pair::TokenArgs;
 use crate::catalog::model::{Cloud, Platform, VnetMode};
 
-/// Options that choose what to probe; shared by `check` and `list`.
+/// `--reference`: which edition of Microsoft's VNet reference (shared by every catalog command).
 #[derive(Debug, Args)]
-pub struct ScopeArgs {
+pub struct ReferenceArg {
     /// The edition of Microsoft's VNet reference to check against: `latest` (the newest this
     /// tool knows) or an edition such as `2025-06`, `2023-11` (`list --compare` shows the changes).
     #[arg(
@@ -22,6 +22,14 @@ pub struct ScopeArgs {
         env = "APIM_PROBE_REFERENCE"
     )]
     pub reference: String,
+}
+
+/// Options that choose what to probe; shared by `check` and `list`.
+#[derive(Debug, Args)]
+pub struct ScopeArgs {
+    /// Which edition of the reference.
+    #[command(flatten)]
+    pub reference: ReferenceArg,
     /// APIM compute platform (each has its own table in the reference).
     #[arg(long, value_enum, default_value = "stv2", env = "APIM_PROBE_PLATFORM")]
     pub platform: Platform,

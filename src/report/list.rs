@@ -90,11 +90,7 @@ pub fn write_table(p: &PlanReport, out: &mut dyn Write) -> io::Result<()> {
     for (target, e) in &rows {
         let req = if e.spec.required { "req" } else { "opt" };
         let dir = e.spec.direction.as_str();
-        let note = match (&e.skip, &e.spec.path) {
-            (Some(s), _) => format!("skipped: {s}"),
-            (None, Some(path)) => format!("GET {path}"),
-            (None, None) => String::new(),
-        };
+        let note = note(e);
         writeln!(
             out,
             "{:<w_id$} {req:<3} {dir:<8} {:<5} {target:<w_t$} {note}",
@@ -111,26 +107,25 @@ pub fn write_table(p: &PlanReport, out: &mut dyn Write) -> io::Result<()> {
     )
 }
 
+/// What a plan entry's last column says: why it is skipped, or the path an `http` row asks for.
+fn note(e: &PlanEntry) -> String {
+    match (&e.skip, &e.spec.path) {
+        (Some(s), _) => format!("skipped: {s}"),
+        (None, Some(path)) => format!("GET {path}"),
+        (None, None) => String::new(),
+    }
+}
+
 /// Writes the plan as a Markdown table (for a ticket: what `check` would probe, and why not).
 pub fn write_markdown(p: &PlanReport, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "# apim-probe plan\n")?;
     if let Some(r) = &p.reference {
-        writeln!(
-            out,
-            "VNet reference edition {} (page of {}, <{}>).\n",
-            md_cell(&r.edition),
-            md_cell(&r.date),
-            r.url
-        )?;
+        writeln!(out, "{}.\n", r.markdown())?;
     }
     writeln!(out, "| Id | Required | Direction | Check | Target | Note |")?;
     writeln!(out, "|---|---|---|---|---|---|")?;
     for e in &p.probes {
-        let note = match (&e.skip, &e.spec.path) {
-            (Some(s), _) => format!("skipped: {s}"),
-            (None, Some(path)) => format!("GET {path}"),
-            (None, None) => String::new(),
-        };
+        let note = note(e);
         writeln!(
             out,
             "| `{}` | {} | {} | {} | `{}` | {} |",

@@ -66,13 +66,7 @@ fn write_environment(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         if s.strict { "on" } else { "off" }
     )?;
     if let Some(x) = &r.reference {
-        writeln!(
-            out,
-            "- Checked against: VNet reference edition {} (page of {}, <{}>)",
-            md_inline(&x.edition),
-            md_inline(&x.date),
-            x.url
-        )?;
+        writeln!(out, "- Checked against: {}", x.markdown())?;
     }
     let servers = if r.dns.servers.is_empty() {
         "none".to_owned()

@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use super::rows::md_inline;
 use crate::catalog::Edition;
 
 /// The edition of Microsoft's VNet reference a run was checked against, as reports name it.
@@ -29,5 +30,16 @@ impl Reference {
     /// `2025-06 (page of 2025-06-17, URL)`: how human formats name it.
     pub fn line(&self) -> String {
         format!("{} (page of {}, {})", self.edition, self.date, self.url)
+    }
+
+    /// `VNet reference edition 2025-06 (page of 2025-06-17, <URL>)` for Markdown: the edition
+    /// and date escaped, the URL an autolink.
+    pub fn markdown(&self) -> String {
+        format!(
+            "VNet reference edition {} (page of {}, <{}>)",
+            md_inline(&self.edition),
+            md_inline(&self.date),
+            self.url.replace(['<', '>', ' '], "")
+        )
     }
 }

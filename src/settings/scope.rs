@@ -59,7 +59,7 @@ impl TryFrom<&ScopeArgs> for ScopeSettings {
             )
         };
         Ok(Self {
-            reference: validate_reference(&a.reference)?,
+            reference: validate_reference(&a.reference.reference)?,
             platform: a.platform,
             vnet: a.vnet,
             cloud: a.cloud.unwrap_or(Cloud::Public),

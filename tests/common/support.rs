@@ -149,6 +149,23 @@ pub fn catalog(rows: &[String]) -> (tempfile::TempDir, std::path::PathBuf) {
     (dir, path)
 }
 
+/// A scope that fills every placeholder of the embedded catalog (and asks DNS of 127.0.0.1),
+/// for `list` plans that probe every row.
+pub const SCOPE_SETS: &[&str] = &[
+    "--set",
+    "sql_server=sql1",
+    "--set",
+    "storage_account=st1",
+    "--set",
+    "key_vault=kv1",
+    "--set",
+    "event_hub_namespace=eh1",
+    "--region",
+    "westeurope",
+    "--dns-server",
+    "127.0.0.1",
+];
+
 /// The binary, ready for arguments. IMDS is off: outside a lab namespace, tests must never send
 /// anything to 169.254.169.254 (docs/testing.md, "The network lab").
 pub fn bin() -> Command {

@@ -68,13 +68,7 @@ fn write_head(r: &EvaluationReport, out: &mut dyn Write) -> io::Result<()> {
     )?;
     if let Some(x) = &r.reference {
         writeln!(out)?;
-        writeln!(
-            out,
-            "Checked against: VNet reference edition {} (page of {}, <{}>).",
-            md_inline(&x.edition),
-            md_inline(&x.date),
-            x.url
-        )?;
+        writeln!(out, "Checked against: {}.", x.markdown())?;
     }
     writeln!(out)?;
     writeln!(out, "Inputs:")?;
