@@ -58,6 +58,8 @@ pub fn evaluate(args: &EvaluateArgs) -> Result<u8, UsageError> {
         &network::eval_settings(&s),
     );
     let settings = EvalReportSettings {
+        tier: s.tier,
+        profile: s.profile,
         platform: s.platform,
         vnet: s.vnet,
         cloud: s.cloud,

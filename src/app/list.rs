@@ -51,8 +51,8 @@ fn compare_editions(s: &ListSettings, other: &str) -> Result<u8, UsageError> {
         Some(path) => load::from_path(path)?,
         None => load::embedded()?,
     };
-    let to = edition_view::find(&catalog.editions, &s.scope.reference)?;
-    let from = edition_view::find(&catalog.editions, other)
+    let to = edition_view::find(&catalog.editions, &s.scope.reference, s.scope.profile)?;
+    let from = edition_view::find(&catalog.editions, other, s.scope.profile)
         .map_err(|e| SettingsError(e.to_string().replace("--reference", "--compare")))?;
     let (Some(from), Some(to)) = (from, to) else {
         return Err(SettingsError(

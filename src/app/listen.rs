@@ -75,7 +75,13 @@ fn sockets(s: &ListenSettings) -> Result<Vec<Socket>, UsageError> {
             })
             .collect());
     }
-    let catalog = super::catalog_for(s.catalog.as_deref(), &s.reference, s.platform)?;
+    // The peer rows are the classic tiers' (the v2 pages name no machine-to-machine ports).
+    let catalog = super::catalog_for(
+        s.catalog.as_deref(),
+        &s.reference,
+        s.platform,
+        crate::catalog::profile::Profile::Classic,
+    )?;
     let mut out: Vec<Socket> = Vec::new();
     let rows = catalog.dependencies.iter().filter(|d| {
         d.direction == Direction::Peer

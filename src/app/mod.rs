@@ -76,7 +76,7 @@ pub enum UsageError {
 
 /// The catalog (`--catalog`, or the embedded one) as the `--reference` edition reads it.
 pub(crate) fn load_catalog(s: &ScopeSettings) -> Result<Catalog, UsageError> {
-    catalog_for(s.catalog.as_deref(), &s.reference, s.platform)
+    catalog_for(s.catalog.as_deref(), &s.reference, s.platform, s.profile)
 }
 
 /// The catalog at `path` (or the embedded one) as edition `reference` reads it for `platform`.
@@ -84,12 +84,15 @@ pub(crate) fn catalog_for(
     path: Option<&std::path::Path>,
     reference: &str,
     platform: crate::catalog::model::Platform,
+    profile: crate::catalog::profile::Profile,
 ) -> Result<Catalog, UsageError> {
     let catalog = match path {
         Some(path) => load::from_path(path)?,
         None => load::embedded()?,
     };
-    Ok(edition_view::select(&catalog, reference, platform)?)
+    Ok(edition_view::select(
+        &catalog, reference, platform, profile,
+    )?)
 }
 
 /// The resolver configuration (`--dns-server`, or the system's) and how the report describes it.
@@ -143,6 +146,8 @@ pub(crate) fn report_settings(
     strict: bool,
 ) -> ReportSettings {
     ReportSettings {
+        tier: s.tier,
+        profile: s.profile,
         platform: s.platform,
         vnet: s.vnet,
         cloud: s.cloud,

@@ -31,12 +31,25 @@ fn problem(span: Range<usize>, field: &'static str, message: String) -> Problem 
 /// One `[[edition]]`, against those declared before it.
 pub fn check_edition(def: &EditionDef, earlier: &[Edition]) -> Result<Edition, Problem> {
     let id = def.id.get_ref();
-    let id_ok = id.len() == 7 && is_date(&format!("{id}-01"));
-    if !id_ok {
+    // `2025-06`, or a page's own prefix before it: `v2-injection-2026-02`.
+    let k = id.len().saturating_sub(7);
+    let (prefix, month) = if id.is_char_boundary(k) {
+        id.split_at(k)
+    } else {
+        ("?", id.as_str())
+    };
+    let prefix_ok = prefix.is_empty()
+        || (prefix.ends_with('-')
+            && prefix
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'));
+    if !(prefix_ok && is_date(&format!("{month}-01"))) {
         return Err(problem(
             def.id.span(),
             "id",
-            format!("edition id `{id}` must be the page's year and month, YYYY-MM"),
+            format!(
+                "edition id `{id}` must be the page's year and month, YYYY-MM (another page's: its name, then YYYY-MM)"
+            ),
         ));
     }
     if earlier.iter().any(|e| e.id == *id) {
@@ -50,15 +63,15 @@ pub fn check_edition(def: &EditionDef, earlier: &[Edition]) -> Result<Edition, P
         return Err(problem(
             def.id.span(),
             "date",
-            format!("edition `{id}` has no `date` (the page's own date, {id}-DD)"),
+            format!("edition `{id}` has no `date` (the page's own date, {month}-DD)"),
         ));
     };
-    if !is_date(date.get_ref()) || !date.get_ref().starts_with(id.as_str()) {
+    if !is_date(date.get_ref()) || !date.get_ref().starts_with(month) {
         let date = date.get_ref();
         return Err(problem(
             def.date.as_ref().map_or(def.id.span(), toml::Spanned::span),
             "date",
-            format!("edition `{id}`: date `{date}` must be the page's date, {id}-DD"),
+            format!("edition `{id}`: date `{date}` must be the page's date, {month}-DD"),
         ));
     }
     let url = def.url.get_ref();
@@ -67,6 +80,13 @@ pub fn check_edition(def: &EditionDef, earlier: &[Edition]) -> Result<Edition, P
             def.url.span(),
             "url",
             format!("edition `{id}`: url `{url}` must be the public https:// page"),
+        ));
+    }
+    if def.profiles.is_empty() {
+        return Err(problem(
+            def.id.span(),
+            "profiles",
+            format!("edition `{id}` describes no profile"),
         ));
     }
     if def.platforms.is_empty() {

@@ -8,32 +8,71 @@ use std::fmt::Write as _;
 use super::Catalog;
 use super::editions::{Edition, EditionError, LATEST, ids, long_date};
 use super::model::{Dependency, Platform, RowChange};
+use super::profile::Profile;
 
-/// The edition `--reference` names (`latest`: the newest by date), if the catalog has editions.
-pub fn find<'a>(editions: &'a [Edition], asked: &str) -> Result<Option<&'a Edition>, EditionError> {
+/// The edition `--reference` names for a profile (`latest`: the newest by date of the editions
+/// that describe it), if the catalog has editions.
+pub fn find<'a>(
+    editions: &'a [Edition],
+    asked: &str,
+    profile: Profile,
+) -> Result<Option<&'a Edition>, EditionError> {
+    let mine: Vec<Edition> = editions
+        .iter()
+        .filter(|e| e.profiles.contains(&profile))
+        .cloned()
+        .collect();
     if asked == LATEST {
-        return Ok(editions.iter().max_by(|a, b| a.date.cmp(&b.date)));
+        return Ok(editions
+            .iter()
+            .filter(|e| e.profiles.contains(&profile))
+            .max_by(|a, b| a.date.cmp(&b.date)));
     }
     if editions.is_empty() {
         return Err(EditionError::NoEditions {
             asked: asked.to_owned(),
         });
     }
-    editions
-        .iter()
-        .find(|e| e.id == asked)
-        .map(Some)
-        .ok_or_else(|| EditionError::Unknown {
+    let Some(found) = editions.iter().find(|e| e.id == asked) else {
+        return Err(EditionError::Unknown {
             asked: asked.to_owned(),
-            known: ids(editions),
-        })
+            known: ids(&mine),
+        });
+    };
+    if !found.profiles.contains(&profile) {
+        let of: Vec<&str> = found.profiles.iter().map(|p| p.as_str()).collect();
+        return Err(EditionError::OtherProfile {
+            asked: asked.to_owned(),
+            of: of.join(", "),
+            profile: profile.as_str().to_owned(),
+            known: if mine.is_empty() {
+                "no edition of this catalog".to_owned()
+            } else {
+                ids(&mine)
+            },
+        });
+    }
+    Ok(Some(found))
 }
 
 /// The catalog as the edition `asked` reads for `platform`: only the rows of that edition, each
 /// with the changes of that edition and the ones before it applied. A catalog without editions
 /// is returned as it is.
-pub fn select(catalog: &Catalog, asked: &str, platform: Platform) -> Result<Catalog, EditionError> {
-    let Some(edition) = find(&catalog.editions, asked)? else {
+pub fn select(
+    catalog: &Catalog,
+    asked: &str,
+    platform: Platform,
+    profile: Profile,
+) -> Result<Catalog, EditionError> {
+    let Some(edition) = find(&catalog.editions, asked, profile)? else {
+        if profile != Profile::Classic && !catalog.editions.is_empty() {
+            return Err(EditionError::OtherProfile {
+                asked: asked.to_owned(),
+                of: "other tiers".to_owned(),
+                profile: profile.as_str().to_owned(),
+                known: "no edition of this catalog".to_owned(),
+            });
+        }
         return Ok(catalog.clone());
     };
     if !edition.platforms.contains(&platform) {
@@ -108,8 +147,10 @@ pub fn resolve(dep: &Dependency, editions: &[Edition], edition: &Edition) -> Opt
         .changed
         .iter()
         .filter_map(|(id, c)| {
-            let date = editions.iter().find(|e| e.id == *id)?.date.as_str();
-            (date <= edition.date.as_str()).then_some((date, c.get_ref()))
+            // A change belongs to its page: an edition of another page never applies here.
+            let e = editions.iter().find(|e| e.id == *id)?;
+            let same_page = e.profiles == edition.profiles;
+            (same_page && e.date <= edition.date).then_some((e.date.as_str(), c.get_ref()))
         })
         .collect();
     changes.sort_by_key(|(date, _)| *date);

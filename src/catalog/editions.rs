@@ -10,6 +10,7 @@
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
+use super::profile::Profile;
 use super::vocabulary::Platform;
 
 /// `--reference latest`: the newest edition the catalog knows.
@@ -33,6 +34,16 @@ pub struct EditionDef {
     pub summary: String,
     /// The platform tables the edition has.
     pub platforms: Vec<Platform>,
+    /// The profiles (tier and mode) the page describes; the classic tiers when absent.
+    #[serde(default = "classic")]
+    pub profiles: Vec<Profile>,
+    /// The page's title, when it is not the classic VNet reference.
+    #[serde(default)]
+    pub title: Option<String>,
+}
+
+fn classic() -> Vec<Profile> {
+    vec![Profile::Classic]
 }
 
 /// A platform that Azure retired, so that asking for it under a newer edition says why.
@@ -62,7 +73,14 @@ pub struct Edition {
     pub summary: String,
     /// The platform tables the edition has.
     pub platforms: Vec<Platform>,
+    /// The profiles (tier and mode) the page describes.
+    pub profiles: Vec<Profile>,
+    /// The page's title.
+    pub title: String,
 }
+
+/// The title of the classic tiers' page, the default of an edition's `title`.
+pub const CLASSIC_TITLE: &str = "Virtual network configuration reference: API Management";
 
 impl From<&EditionDef> for Edition {
     fn from(d: &EditionDef) -> Self {
@@ -77,6 +95,8 @@ impl From<&EditionDef> for Edition {
             source: d.source.clone(),
             summary: d.summary.clone(),
             platforms: d.platforms.clone(),
+            profiles: d.profiles.clone(),
+            title: d.title.clone().unwrap_or_else(|| CLASSIC_TITLE.to_owned()),
         }
     }
 }
@@ -103,6 +123,20 @@ pub enum EditionError {
     /// The edition has no table for the platform.
     #[error("{0}")]
     NoPlatform(String),
+    /// The edition is of a page that does not describe this tier and mode.
+    #[error(
+        "--reference {asked}: that edition is of the page for {of}; {profile} is described by {known} (or latest)"
+    )]
+    OtherProfile {
+        /// What was asked for.
+        asked: String,
+        /// The profiles its page describes.
+        of: String,
+        /// The profile in use.
+        profile: String,
+        /// The editions that describe it.
+        known: String,
+    },
 }
 
 /// `2023-11, 2025-06`, oldest first.

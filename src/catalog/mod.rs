@@ -15,6 +15,7 @@ pub mod load;
 pub mod model;
 pub mod plan;
 pub mod ports;
+pub mod profile;
 pub mod regions;
 pub mod vocabulary;
 

@@ -6,6 +6,7 @@ mod more;
 mod network;
 mod pair;
 mod probe;
+mod reference;
 
 use clap::{Parser, Subcommand};
 
@@ -16,6 +17,7 @@ pub use network::NetworkArgs;
 use pair::LISTEN_AFTER_HELP;
 pub use pair::{ListenArgs, TokenArgs};
 pub use probe::{CheckArgs, ListArgs, ScopeArgs, ScriptArgs};
+pub use reference::ReferenceArg;
 
 const ABOUT: &str = "Probe Azure API Management's network dependencies from inside its subnet, and say why each one fails.";
 

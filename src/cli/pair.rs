@@ -45,7 +45,7 @@ pub struct ListenArgs {
     pub ports: Option<String>,
     /// Which edition of the reference (its `peer` rows give the default ports).
     #[command(flatten)]
-    pub reference: super::probe::ReferenceArg,
+    pub reference: super::reference::ReferenceArg,
     /// APIM compute platform (which `peer` rows give the default ports).
     #[arg(long, value_enum, default_value = "stv2", env = "APIM_PROBE_PLATFORM")]
     pub platform: Platform,

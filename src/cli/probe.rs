@@ -8,21 +8,9 @@ use clap::Args;
 use super::formats::{OutputFormat, PlanFormat};
 use super::network::NetworkArgs;
 use super::pair::TokenArgs;
+use super::reference::ReferenceArg;
 use crate::catalog::model::{Cloud, Platform, VnetMode};
-
-/// `--reference`: which edition of Microsoft's VNet reference (shared by every catalog command).
-#[derive(Debug, Args)]
-pub struct ReferenceArg {
-    /// The edition of Microsoft's VNet reference to check against: `latest` (the newest this
-    /// tool knows) or an edition such as `2025-06`, `2023-11` (`list --compare` shows the changes).
-    #[arg(
-        long,
-        default_value = "latest",
-        value_name = "EDITION",
-        env = "APIM_PROBE_REFERENCE"
-    )]
-    pub reference: String,
-}
+use crate::catalog::profile::{Mode, Tier};
 
 /// Options that choose what to probe; shared by `check` and `list`.
 #[derive(Debug, Args)]
@@ -30,6 +18,15 @@ pub struct ScopeArgs {
     /// Which edition of the reference.
     #[command(flatten)]
     pub reference: ReferenceArg,
+    /// The tier the subnet is for: `classic` (Developer, Premium: the VNet reference),
+    /// `standardv2`, `premiumv2`, or `workspace` (a workspace gateway) [default: classic, or what
+    /// an exported subnet or APIM resource says].
+    #[arg(long, value_enum, env = "APIM_PROBE_TIER")]
+    pub tier: Option<Tier>,
+    /// How the instance joins the VNet: `integration` (outbound only) or `injection`; needed for
+    /// premiumv2 and workspace (standardv2 has integration only, classic injection only).
+    #[arg(long, value_enum, env = "APIM_PROBE_MODE")]
+    pub mode: Option<Mode>,
     /// APIM compute platform (each has its own table in the reference).
     #[arg(long, value_enum, default_value = "stv2", env = "APIM_PROBE_PLATFORM")]
     pub platform: Platform,

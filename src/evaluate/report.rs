@@ -7,6 +7,7 @@ use super::model::{Evaluation, Finding, FlowResult, Verdict};
 use super::routes::NextHop;
 use crate::azure::network::InputInfo;
 use crate::catalog::model::{Cloud, Platform, VnetMode};
+use crate::catalog::profile::{Profile, Tier};
 use crate::report::model::{Reference, Tool};
 
 /// The schema name and major version this build writes.
@@ -15,6 +16,10 @@ pub const SCHEMA: &str = "apim-probe/evaluation/v1";
 /// The settings the evaluation ran with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EvalReportSettings {
+    /// The tier the subnet is for.
+    pub tier: Tier,
+    /// The requirements evaluated: the tier and how it joins the VNet.
+    pub profile: Profile,
     /// APIM platform.
     pub platform: Platform,
     /// VNet mode.

@@ -41,12 +41,10 @@ pub fn render(r: &Report) -> String {
     let mut head = vec![
         cut(
             &format!(
-                "{} {} check: {}/{}/{} ref {} region {} timeout {} strict {} dns {}",
+                "{} {} check: {} ref {} region {} timeout {} strict {} dns {}",
                 r.tool.name,
                 r.tool.version,
-                s.platform.as_str(),
-                s.vnet.as_str(),
-                s.cloud.as_str(),
+                super::rows::settings_scope(s),
                 r.reference.as_ref().map_or("-", |x| x.edition.as_str()),
                 s.region.as_deref().unwrap_or("-"),
                 s.timeout_ms.map_or("-".to_owned(), |t| format!("{t}ms")),

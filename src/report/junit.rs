@@ -49,6 +49,7 @@ fn write_properties(r: &Report, out: &mut dyn Write) -> io::Result<()> {
                 .as_ref()
                 .map_or_else(String::new, |x| x.edition.clone()),
         ),
+        ("profile", s.profile.to_string()),
         ("platform", s.platform.to_string()),
         ("vnet", s.vnet.to_string()),
         ("cloud", s.cloud.to_string()),

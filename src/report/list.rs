@@ -120,7 +120,7 @@ fn note(e: &PlanEntry) -> String {
 pub fn write_markdown(p: &PlanReport, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "# apim-probe plan\n")?;
     if let Some(r) = &p.reference {
-        writeln!(out, "{}.\n", r.markdown())?;
+        writeln!(out, "{}.\n", super::rows::reference_md(r))?;
     }
     writeln!(out, "| Id | Required | Direction | Check | Target | Note |")?;
     writeln!(out, "|---|---|---|---|---|---|")?;

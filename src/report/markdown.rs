@@ -57,7 +57,12 @@ fn write_environment(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     }
     writeln!(
         out,
-        "- Settings: platform {}, VNet {}, cloud {}, region {}, timeout {}, strict {}",
+        "- Settings: {}platform {}, VNet {}, cloud {}, region {}, timeout {}, strict {}",
+        if s.profile == crate::catalog::profile::Profile::Classic {
+            String::new()
+        } else {
+            format!("tier {} ({}), ", s.tier, s.profile.words())
+        },
         s.platform.as_str(),
         s.vnet.as_str(),
         s.cloud.as_str(),
@@ -66,7 +71,7 @@ fn write_environment(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         if s.strict { "on" } else { "off" }
     )?;
     if let Some(x) = &r.reference {
-        writeln!(out, "- Checked against: {}", x.markdown())?;
+        writeln!(out, "- Checked against: {}", super::rows::reference_md(x))?;
     }
     let servers = if r.dns.servers.is_empty() {
         "none".to_owned()

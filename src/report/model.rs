@@ -6,6 +6,7 @@ use serde::Serialize;
 pub use super::reference::Reference;
 use crate::catalog::model::{CheckKind, Cloud, Direction, Platform, Transport, VnetMode};
 use crate::catalog::plan::Probe;
+use crate::catalog::profile::{Profile, Tier};
 use crate::probe::outcome::{Evidence, Facts, Outcome, Phase, Status, Timings, Warning};
 
 /// The schema name of the JSON report.
@@ -83,6 +84,12 @@ impl Default for Tool {
 /// The options of the run.
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct ReportSettings {
+    /// The tier the subnet is for (`classic` in reports written before tiers were known).
+    #[serde(default = "classic_tier")]
+    pub tier: Tier,
+    /// The requirements checked: the tier and how it joins the VNet.
+    #[serde(default)]
+    pub profile: Profile,
     /// APIM compute platform.
     pub platform: Platform,
     /// VNet mode.
@@ -99,6 +106,10 @@ pub struct ReportSettings {
     /// The command line that produced the report, shell-quoted (`check` only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub command_line: Option<String>,
+}
+
+fn classic_tier() -> Tier {
+    Tier::Classic
 }
 
 /// The machine that ran the probes.

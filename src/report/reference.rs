@@ -2,8 +2,9 @@
 
 use serde::Serialize;
 
-use super::rows::md_inline;
 use crate::catalog::Edition;
+use crate::catalog::model::{Cloud, Platform, VnetMode};
+use crate::catalog::profile::{Profile, Tier};
 
 /// The edition of Microsoft's VNet reference a run was checked against, as reports name it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -31,15 +32,20 @@ impl Reference {
     pub fn line(&self) -> String {
         format!("{} (page of {}, {})", self.edition, self.date, self.url)
     }
+}
 
-    /// `VNet reference edition 2025-06 (page of 2025-06-17, <URL>)` for Markdown: the edition
-    /// and date escaped, the URL an autolink.
-    pub fn markdown(&self) -> String {
-        format!(
-            "VNet reference edition {} (page of {}, <{}>)",
-            md_inline(&self.edition),
-            md_inline(&self.date),
-            self.url.replace(['<', '>', ' '], "")
-        )
+/// The scope in a header: `stv2/external/public` for the classic tiers (platform, VNet mode,
+/// cloud), `premiumv2/v2-injection/public` for the others (tier, profile, cloud).
+pub fn scope(
+    platform: Platform,
+    vnet: VnetMode,
+    cloud: Cloud,
+    tier: Tier,
+    profile: Profile,
+) -> String {
+    if profile == Profile::Classic {
+        format!("{platform}/{vnet}/{cloud}")
+    } else {
+        format!("{tier}/{profile}/{cloud}")
     }
 }

@@ -190,6 +190,23 @@ pub fn highlights(e: &ResultEntry) -> Vec<String> {
     }
 }
 
+/// `VNet reference edition 2025-06 (page of 2025-06-17, <URL>)` for Markdown: the edition and
+/// date escaped, the URL an autolink.
+pub fn reference_md(r: &super::model::Reference) -> String {
+    format!(
+        "VNet reference edition {} (page of {}, <{}>)",
+        md_inline(&r.edition),
+        md_inline(&r.date),
+        r.url.replace(['<', '>', ' '], "")
+    )
+}
+
+/// The scope of a report's settings in a header: `stv2/external/public`, or
+/// `premiumv2/v2-injection/public` for the tiers that are not classic.
+pub fn settings_scope(s: &super::model::ReportSettings) -> String {
+    super::reference::scope(s.platform, s.vnet, s.cloud, s.tier, s.profile)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,12 +18,10 @@ pub fn write_styled(r: &Report, out: &mut dyn Write, style: Style) -> io::Result
     let region = s.region.as_deref().unwrap_or("(none)");
     writeln!(
         out,
-        "{} {} · {}/{}/{} · region {region} · timeout {} ms · DNS {}",
+        "{} {} · {} · region {region} · timeout {} ms · DNS {}",
         r.tool.name,
         r.tool.version,
-        s.platform.as_str(),
-        s.vnet.as_str(),
-        s.cloud.as_str(),
+        rows::settings_scope(s),
         s.timeout_ms.unwrap_or_default(),
         r.dns.servers.join(", ")
     )?;

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use super::SettingsError;
 use crate::catalog::model::{Cloud, Platform, VnetMode};
 use crate::catalog::plan::Scope;
+use crate::catalog::profile::{Mode, Profile, Tier};
 use crate::cli::ScopeArgs;
 
 /// What to probe, validated.
@@ -18,6 +19,14 @@ pub struct ScopeSettings {
     pub reference: String,
     /// APIM compute platform.
     pub platform: Platform,
+    /// `--tier` (classic when not given).
+    pub tier: Tier,
+    /// Whether `--tier` was given (an export may tell it otherwise).
+    pub tier_given: bool,
+    /// `--mode`, when given.
+    pub mode: Option<Mode>,
+    /// The requirements checked: the tier and mode together.
+    pub profile: Profile,
     /// VNet mode.
     pub vnet: VnetMode,
     /// Azure cloud.
@@ -61,6 +70,10 @@ impl TryFrom<&ScopeArgs> for ScopeSettings {
         Ok(Self {
             reference: validate_reference(&a.reference.reference)?,
             platform: a.platform,
+            tier: a.tier.unwrap_or(Tier::Classic),
+            tier_given: a.tier.is_some(),
+            mode: a.mode,
+            profile: Profile::of(a.tier.unwrap_or(Tier::Classic), a.mode).map_err(SettingsError)?,
             vnet: a.vnet,
             cloud: a.cloud.unwrap_or(Cloud::Public),
             cloud_given: a.cloud.is_some(),

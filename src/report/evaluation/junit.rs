@@ -48,6 +48,7 @@ fn write_properties(r: &EvaluationReport, out: &mut dyn Write) -> io::Result<()>
                 .as_ref()
                 .map_or_else(String::new, |x| x.edition.clone()),
         ),
+        ("profile", st.profile.as_str().to_owned()),
         ("platform", st.platform.as_str().to_owned()),
         ("vnet", st.vnet.as_str().to_owned()),
         ("cloud", st.cloud.as_str().to_owned()),

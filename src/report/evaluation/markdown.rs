@@ -57,7 +57,12 @@ fn write_head(r: &EvaluationReport, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)?;
     writeln!(
         out,
-        "Platform `{}`, VNet `{}`, cloud `{}`, region `{}`{}; {} {}.",
+        "{}Platform `{}`, VNet `{}`, cloud `{}`, region `{}`{}; {} {}.",
+        if s.profile == crate::catalog::profile::Profile::Classic {
+            String::new()
+        } else {
+            format!("Tier `{}` ({}). ", s.tier, s.profile.words())
+        },
         s.platform.as_str(),
         s.vnet.as_str(),
         s.cloud.as_str(),
@@ -68,7 +73,11 @@ fn write_head(r: &EvaluationReport, out: &mut dyn Write) -> io::Result<()> {
     )?;
     if let Some(x) = &r.reference {
         writeln!(out)?;
-        writeln!(out, "Checked against: {}.", x.markdown())?;
+        writeln!(
+            out,
+            "Checked against: {}.",
+            crate::report::rows::reference_md(x)
+        )?;
     }
     writeln!(out)?;
     writeln!(out, "Inputs:")?;

@@ -41,12 +41,10 @@ pub fn by_importance(r: &EvaluationReport) -> Vec<&FlowResult> {
 pub fn header(r: &EvaluationReport) -> String {
     let s = &r.settings;
     format!(
-        "{} {} evaluate: {}/{}/{} ref {} region {}{}",
+        "{} {} evaluate: {} ref {} region {}{}",
         r.tool.name,
         r.tool.version,
-        s.platform.as_str(),
-        s.vnet.as_str(),
-        s.cloud.as_str(),
+        crate::report::reference::scope(s.platform, s.vnet, s.cloud, s.tier, s.profile),
         r.reference.as_ref().map_or("-", |x| x.edition.as_str()),
         s.region.as_deref().unwrap_or("-"),
         if s.strict { " strict" } else { "" }
