@@ -21,8 +21,9 @@ pub use super::evidence::ChainCert;
 use crate::probe::bytes::hex;
 use crate::timestamp::rfc3339;
 
-/// The roots Azure's public endpoints chain to (DigiCert Global Root G2, CA, G3; Microsoft RSA
-/// and ECC Root CA 2017), from learn.microsoft.com "Azure Certificate Authority details".
+/// The roots Azure's public endpoints chain to (DigiCert Global Root CA, G2, G3, TLS RSA4096 and
+/// ECC P384 Root G5; Microsoft RSA and ECC Root CA 2017; Microsoft TLS RSA and ECC Root G2), from
+/// learn.microsoft.com "Azure Certificate Authority details" (sources: `probes/roots/SOURCES.md`).
 pub const AZURE_ROOTS_PEM: &str = include_str!("../../probes/roots/azure.pem");
 
 /// A CA a presented chain is expected to lead to.
@@ -234,7 +235,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_embedded_azure_roots_are_the_five_documented() {
+    fn the_embedded_azure_roots_are_the_nine_documented() {
         let names: Vec<String> = azure_roots().unwrap().into_iter().map(|c| c.name).collect();
         assert_eq!(
             names,
@@ -242,8 +243,12 @@ mod tests {
                 "CN=DigiCert Global Root G2",
                 "CN=DigiCert Global Root CA",
                 "CN=DigiCert Global Root G3",
+                "CN=DigiCert TLS RSA4096 Root G5",
+                "CN=DigiCert TLS ECC P384 Root G5",
                 "CN=Microsoft RSA Root Certificate Authority 2017",
                 "CN=Microsoft ECC Root Certificate Authority 2017",
+                "CN=Microsoft TLS RSA Root G2",
+                "CN=Microsoft TLS ECC Root G2",
             ]
         );
         assert!(azure_roots().unwrap().iter().all(|c| c.key_id.is_some()));
