@@ -120,10 +120,12 @@ fn every_check_kind_is_ok_against_its_server() {
     assert_eq!(run.code, 0, "{}", run.stdout);
 }
 
-// TLS judged against what nginx presents: the lab CA (trusted and expected) is ok; a second CA
-// that this machine trusts but nobody expects is an interception, named (for AMQP over TLS too);
-// a CA trusted by no one is an interception as well (tls.rs: an unexpected issuer comes first);
-// the lab CA's certificate for another name is untrusted. HTTP 470 is a firewall deny.
+// TLS judged by signatures against what nginx presents: the lab CA (trusted and expected) is ok;
+// a second CA that this machine trusts but nobody expects is an interception, named (for AMQP
+// over TLS too); a CA trusted by no one that sends its own certificate is an interception as
+// well; the same leaf without it cannot be followed (untrusted, an incomplete chain, not an
+// accusation); the lab CA's certificate for another name is untrusted. HTTP 470 is a firewall
+// deny.
 #[test]
 fn tls_interception_and_firewall_deny_on_nginx() {
     let names = [
@@ -131,6 +133,7 @@ fn tls_interception_and_firewall_deny_on_nginx() {
         "inspected.lab.test",
         "rogue.lab.test",
         "misnamed.lab.test",
+        "lonely.lab.test",
     ];
     let Some((mut lab, dns, svcs)) = lab_for(&names) else {
         return;
@@ -148,8 +151,10 @@ fn tls_interception_and_firewall_deny_on_nginx() {
         (&svcs[1], &interceptor, "inspected", &names[..]),
         (&svcs[2], &rogue, "rogue", &names[..]),
         (&svcs[3], &lab_ca, "misnamed", &["other.lab.test"][..]),
+        (&svcs[4], &rogue, "lonely", &names[..]),
     ] {
-        let leaf = ca.leaf(lab.dir(), stem, valid_for);
+        let sends: &[&Ca] = if stem == "rogue" { &[&rogue] } else { &[] };
+        let leaf = ca.leaf_sending(lab.dir(), stem, valid_for, sends);
         overrides.extend(svc.addrs().into_iter().map(|ip| (ip, leaf.clone())));
         leaves.push(leaf);
     }
@@ -177,6 +182,7 @@ fn tls_interception_and_firewall_deny_on_nginx() {
         row("inspected", "tls", true, names[1], 443),
         row("rogue", "tls", true, names[2], 443),
         row("misnamed", "tls", true, names[3], 443),
+        row("lonely", "tls", true, names[4], 443),
         row("amqps-inspected", "amqps", true, names[1], 5671),
         row("allowed", "http", true, names[0], 80),
         row("denied", "http", true, names[2], 80),
@@ -205,6 +211,15 @@ fn tls_interception_and_firewall_deny_on_nginx() {
     assert!(
         d.contains("CN=Rogue Proxy CA") && d.contains("does not trust it either"),
         "{d}"
+    );
+    let r = result(&run.report, "rogue");
+    assert_eq!(r["facts"]["tls"]["leads_to"], "CN=Rogue Proxy CA", "{r}");
+    assert_eq!(status(&run.report, "lonely"), "tls_untrusted");
+    let r = result(&run.report, "lonely");
+    assert_eq!(r["facts"]["tls"]["problem"], "incomplete_chain", "{r}");
+    assert!(
+        detail(r).contains("CN=Rogue Proxy CA, the leaf's issuer, was not sent"),
+        "{r}"
     );
     assert_eq!(status(&run.report, "misnamed"), "tls_untrusted");
     let d = detail(result(&run.report, "misnamed"));

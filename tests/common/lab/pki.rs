@@ -54,6 +54,18 @@ impl Ca {
         store(dir, name, &[self])
     }
 
+    /// [`Ca::leaf`], with the certificates of `sent` after the leaf in its PEM (the chain nginx
+    /// sends: an issuing CA, a firewall's own root …).
+    pub fn leaf_sending(&self, dir: &Path, stem: &str, names: &[&str], sent: &[&Ca]) -> Leaf {
+        let leaf = self.leaf(dir, stem, names);
+        let mut pem = std::fs::read_to_string(&leaf.cert_pem).expect("read leaf");
+        for ca in sent {
+            pem.push_str(&ca.pem);
+        }
+        std::fs::write(&leaf.cert_pem, pem).expect("write chain");
+        leaf
+    }
+
     /// A leaf valid for every name in `names` (the first is the subject), written to `dir` as
     /// `<stem>.{crt,key,crt.der,key.der}`.
     pub fn leaf(&self, dir: &Path, stem: &str, names: &[&str]) -> Leaf {
