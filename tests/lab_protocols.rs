@@ -199,34 +199,7 @@ fn tls_interception_and_firewall_deny_on_nginx() {
         ],
         &[("SSL_CERT_FILE", trusted.to_str().unwrap())],
     );
-    assert_eq!(status(&run.report, "good"), "ok");
-    assert_eq!(status(&run.report, "inspected"), "tls_intercepted");
-    let d = detail(result(&run.report, "inspected"));
-    assert!(
-        d.contains("CN=Lab Interceptor CA") && d.contains("this machine trusts it"),
-        "{d}"
-    );
-    assert_eq!(status(&run.report, "rogue"), "tls_intercepted");
-    let d = detail(result(&run.report, "rogue"));
-    assert!(
-        d.contains("CN=Rogue Proxy CA") && d.contains("does not trust it either"),
-        "{d}"
-    );
-    let r = result(&run.report, "rogue");
-    assert_eq!(r["facts"]["tls"]["leads_to"], "CN=Rogue Proxy CA", "{r}");
-    assert_eq!(status(&run.report, "lonely"), "tls_untrusted");
-    let r = result(&run.report, "lonely");
-    assert_eq!(r["facts"]["tls"]["problem"], "incomplete_chain", "{r}");
-    assert!(
-        detail(r).contains("CN=Rogue Proxy CA, the leaf's issuer, was not sent"),
-        "{r}"
-    );
-    assert_eq!(status(&run.report, "misnamed"), "tls_untrusted");
-    let d = detail(result(&run.report, "misnamed"));
-    assert!(
-        d.contains("not valid for this name") && d.contains("CN=Lab Root CA"),
-        "{d}"
-    );
+    tls_verdicts(&run.report);
     assert_eq!(status(&run.report, "amqps-inspected"), "tls_intercepted");
     let d = detail(result(&run.report, "amqps-inspected"));
     assert!(d.contains("CN=Lab Interceptor CA"), "{d}");
@@ -238,6 +211,38 @@ fn tls_interception_and_firewall_deny_on_nginx() {
         "{d}"
     );
     assert_eq!(run.code, 1);
+}
+
+/// The TLS rows of `tls_interception_and_firewall_deny_on_nginx`.
+fn tls_verdicts(report: &Value) {
+    assert_eq!(status(report, "good"), "ok");
+    assert_eq!(status(report, "inspected"), "tls_intercepted");
+    let d = detail(result(report, "inspected"));
+    assert!(
+        d.contains("CN=Lab Interceptor CA") && d.contains("this machine trusts it"),
+        "{d}"
+    );
+    assert_eq!(status(report, "rogue"), "tls_intercepted");
+    let d = detail(result(report, "rogue"));
+    assert!(
+        d.contains("CN=Rogue Proxy CA") && d.contains("does not trust it either"),
+        "{d}"
+    );
+    let r = result(report, "rogue");
+    assert_eq!(r["facts"]["tls"]["leads_to"], "CN=Rogue Proxy CA", "{r}");
+    assert_eq!(status(report, "lonely"), "tls_untrusted");
+    let r = result(report, "lonely");
+    assert_eq!(r["facts"]["tls"]["problem"], "incomplete_chain", "{r}");
+    assert!(
+        detail(r).contains("CN=Rogue Proxy CA, the leaf's issuer, was not sent"),
+        "{r}"
+    );
+    assert_eq!(status(report, "misnamed"), "tls_untrusted");
+    let d = detail(result(report, "misnamed"));
+    assert!(
+        d.contains("not valid for this name") && d.contains("CN=Lab Root CA"),
+        "{d}"
+    );
 }
 
 // Proxies and NVAs answering HTTP in the service's place (real nginx playing them): a 407 wants

@@ -29,6 +29,11 @@ pub struct Facts {
     /// The ICMP error that ended the probe, and who sent it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub icmp: Option<Icmp>,
+    /// The error this machine's own stack returned before any packet left (`ENETUNREACH`,
+    /// `EHOSTUNREACH`, `EACCES`, `EPERM`, `EINVAL`): no route, a prohibit or blackhole route, or
+    /// its own firewall. Set only when no ICMP error says a router or firewall answered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub local_error: Option<String>,
     /// What the DNS said: a `dns` row's server, or why a name did not resolve.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dns: Option<DnsFacts>,
