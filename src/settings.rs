@@ -126,6 +126,8 @@ pub struct ListSettings {
     pub output: ListFormat,
     /// `--dependencies` file.
     pub dependencies: Option<PathBuf>,
+    /// `--roots`: list the embedded CA certificates instead of the plan.
+    pub roots: bool,
 }
 
 impl TryFrom<&CheckArgs> for CheckSettings {
@@ -201,6 +203,7 @@ impl TryFrom<&ListArgs> for ListSettings {
             scope: ScopeSettings::try_from(&a.scope)?,
             output: a.output,
             dependencies: a.dependencies.clone(),
+            roots: a.roots,
         })
     }
 }

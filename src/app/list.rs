@@ -9,11 +9,15 @@ use crate::azure::dependencies;
 use crate::cli::{ListArgs, ListFormat};
 use crate::exit;
 use crate::report::list::{self as list_fmt, PlanReport};
+use crate::report::roots as roots_fmt;
 use crate::settings::ListSettings;
 
 /// `apim-probe list`.
 pub fn list(args: &ListArgs) -> Result<u8, UsageError> {
     let s = ListSettings::try_from(args)?;
+    if s.roots {
+        return roots(s.output);
+    }
     let catalog = load_catalog(&s.scope)?;
     let endpoints = s
         .dependencies
@@ -32,6 +36,19 @@ pub fn list(args: &ListArgs) -> Result<u8, UsageError> {
     let written = match s.output {
         ListFormat::Json => list_fmt::write_json(&report, &mut out),
         ListFormat::Table => list_fmt::write_table(&report, &mut out),
+    };
+    ignore_broken_pipe(written.and_then(|()| out.flush()));
+    Ok(exit::OK)
+}
+
+/// `apim-probe list --roots`: the embedded CA certificates.
+fn roots(output: ListFormat) -> Result<u8, UsageError> {
+    let all = crate::probe::trust::embedded::all().map_err(UsageError::Trust)?;
+    let report = roots_fmt::RootsReport::new(&all);
+    let mut out = io::stdout().lock();
+    let written = match output {
+        ListFormat::Json => roots_fmt::write_json(&report, &mut out),
+        ListFormat::Table => roots_fmt::write_table(&report, &mut out),
     };
     ignore_broken_pipe(written.and_then(|()| out.flush()));
     Ok(exit::OK)

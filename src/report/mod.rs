@@ -16,6 +16,7 @@ pub mod markdown;
 pub mod metrics;
 pub mod model;
 pub mod redact;
+pub mod roots;
 pub mod rows;
 pub mod table;
 pub mod transitions;
