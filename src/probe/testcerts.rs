@@ -142,8 +142,8 @@ pub fn known(der: &[u8]) -> CaCert {
     CaCert::from_der(der).unwrap()
 }
 
-/// The same distinguished name as `name`, attribute by attribute (printable strings, as Azure's
-/// CAs spell theirs), so that its DER is byte for byte the same.
+/// The same distinguished name as `name`, attribute by attribute and string type by string type,
+/// so that its DER is byte for byte the same.
 fn copy_name(name: &x509_parser::x509::X509Name<'_>) -> rcgen::DistinguishedName {
     use x509_parser::oid_registry as oids;
     let mut dn = rcgen::DistinguishedName::new();
@@ -162,11 +162,14 @@ fn copy_name(name: &x509_parser::x509::X509Name<'_>) -> rcgen::DistinguishedName
         } else {
             DnType::CommonName
         };
-        let value = attr.as_str().unwrap().to_owned();
-        dn.push(
-            kind,
-            rcgen::DnValue::PrintableString(value.try_into().unwrap()),
-        );
+        let value = attr.as_str().expect("a text attribute").to_owned();
+        // The same string type as the original, or the DER differs.
+        let value = if attr.attr_value().tag() == x509_parser::asn1_rs::Tag::PrintableString {
+            rcgen::DnValue::PrintableString(value.try_into().expect("printable"))
+        } else {
+            rcgen::DnValue::Utf8String(value)
+        };
+        dn.push(kind, value);
     }
     dn
 }

@@ -98,7 +98,7 @@ pub fn ended(e: &io::Error) -> String {
         .get_ref()
         .and_then(|inner| inner.downcast_ref::<rustls::Error>())
     {
-        Some(rustls::Error::AlertReceived(alert)) => format!("sent the alert {alert:?}"),
+        Some(rustls::Error::AlertReceived(alert)) => format!("answered with the alert {alert:?}"),
         _ => format!("ended the session ({e})"),
     }
 }
@@ -112,11 +112,55 @@ pub fn words(client: ClientCertificate, cas: &[String], how: Option<&str>) -> St
     };
     match client {
         ClientCertificate::Required => format!(
-            "the service requires a client certificate{from} (mutual TLS): it {} when none was sent — it was reached and proved its identity; only APIM's own machines hold such a certificate",
+            "the service requires a client certificate{from} (mutual TLS): it {} when offered none — it was reached and proved its identity; only APIM's own machines hold such a certificate",
             how.unwrap_or("ended the session")
         ),
         ClientCertificate::Requested => format!(
             "the service asks for a client certificate{from} (mutual TLS) and went on without one"
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_close_or_an_alert_after_the_handshake_means_required_silence_requested() {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let (mut ours, theirs) = tokio::io::duplex(64);
+        drop(theirs);
+        let (c, how) = without_one(&mut ours, Duration::from_millis(1), deadline).await;
+        assert_eq!(c, ClientCertificate::Required);
+        assert_eq!(how.as_deref(), Some("closed the session"));
+        let (mut ours, _theirs) = tokio::io::duplex(64);
+        let started = Instant::now();
+        let (c, how) = without_one(&mut ours, Duration::from_millis(1), deadline).await;
+        assert_eq!((c, how), (ClientCertificate::Requested, None));
+        assert!(started.elapsed() < MOST + Duration::from_secs(1));
+        let alert = io::Error::new(
+            io::ErrorKind::InvalidData,
+            rustls::Error::AlertReceived(rustls::AlertDescription::CertificateRequired),
+        );
+        assert_eq!(ended(&alert), "answered with the alert CertificateRequired");
+        let reset = io::Error::from(io::ErrorKind::ConnectionReset);
+        assert!(ended(&reset).starts_with("ended the session"));
+    }
+
+    #[test]
+    fn the_fact_in_words_names_the_cas_the_server_accepts() {
+        let w = words(
+            ClientCertificate::Required,
+            &["CN=APIM Client CA".into()],
+            Some("answered with the alert CertificateRequired"),
+        );
+        assert!(
+            w.starts_with(
+                "the service requires a client certificate from CN=APIM Client CA (mutual TLS)"
+            ),
+            "{w}"
+        );
+        let w = words(ClientCertificate::Requested, &[], None);
+        assert!(w.contains("went on without one"), "{w}");
     }
 }
