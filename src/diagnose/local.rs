@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
 use super::finding::{Context, Finding};
-use super::view::{dns_server, failed, failed_locally, host, is_dns_row, no_dns_answer, some};
+use super::view::{dns_server, failed_locally, host, is_dns_row, no_dns_answer, some};
+use crate::probe::facts::DnsFailureKind;
 use crate::probe::outcome::Status;
 use crate::report::model::ResultEntry;
 
@@ -40,16 +41,20 @@ pub fn routing(results: &[ResultEntry], ctx: &Context) -> Vec<Finding> {
     if !dns_rows.is_empty() && dns_rows.iter().all(|r| failed_locally(r)) {
         idx.extend((0..results.len()).filter(|&i| no_dns_answer(&results[i])));
     }
-    let mut errnos: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut errnos: BTreeMap<String, usize> = BTreeMap::new();
     for &i in &idx {
-        if let Some(e) = results[i].facts.local_error.as_deref() {
-            *errnos.entry(e).or_default() += 1;
+        let r = &results[i];
+        if let Some(e) = r.facts.local_error.as_deref() {
+            // An ICMP error this machine sent itself is its own firewall's reject.
+            let what = if r.facts.icmp.is_some() {
+                format!("{e} (an ICMP reject from this machine): its own firewall")
+            } else {
+                format!("{e}: {}", meaning(e))
+            };
+            *errnos.entry(what).or_default() += 1;
         }
     }
-    let how: Vec<String> = errnos
-        .iter()
-        .map(|(e, n)| format!("{n} × {e}: {}", meaning(e)))
-        .collect();
+    let how: Vec<String> = errnos.iter().map(|(e, n)| format!("{n} × {e}")).collect();
     let hosts: Vec<String> = idx.iter().map(|&i| host(&results[i])).collect();
     let kernel = ctx
         .local_route
@@ -64,7 +69,7 @@ pub fn routing(results: &[ResultEntry], ctx: &Context) -> Vec<Finding> {
         ),
         explains: idx,
         evidence: format!(
-            "the kernel refused before sending, with no ICMP error from any router ({}){kernel}",
+            "the kernel refused before sending, with no ICMP error from any other device ({}){kernel}",
             how.join(", ")
         ),
         fix: "fix this VM's own routing (a default route via the subnet's gateway, its first address: `ip route`, the NIC's DHCP configuration) or its own firewall (`nft list ruleset`, `iptables -S`); the NSG and the subnet's route table are not involved".into(),
@@ -74,7 +79,7 @@ pub fn routing(results: &[ResultEntry], ctx: &Context) -> Vec<Finding> {
 }
 
 /// DNS servers on this machine (loopback) that refuse: the local resolver is not running. The
-/// names that got no answer from them are its doing.
+/// `dns` rows to them, and the names that could not reach them when they are all the run asked.
 pub fn resolver(results: &[ResultEntry], ctx: &Context) -> Vec<Finding> {
     let refused = |r: &ResultEntry| {
         is_dns_row(r)
@@ -84,38 +89,51 @@ pub fn resolver(results: &[ResultEntry], ctx: &Context) -> Vec<Finding> {
     let rows: Vec<usize> = (0..results.len())
         .filter(|&i| refused(&results[i]))
         .collect();
-    if rows.is_empty() {
+    let all_local = !ctx.dns_servers.is_empty()
+        && ctx
+            .dns_servers
+            .iter()
+            .all(|s| s.parse::<SocketAddr>().is_ok_and(|a| a.ip().is_loopback()));
+    let unreachable = |r: &ResultEntry| {
+        r.facts
+            .dns
+            .as_ref()
+            .is_some_and(|d| d.failure == Some(DnsFailureKind::Unreachable))
+    };
+    let names: Vec<usize> = (0..results.len())
+        .filter(|&i| {
+            let r = &results[i];
+            all_local && !is_dns_row(r) && no_dns_answer(r) && (unreachable(r) || !rows.is_empty())
+        })
+        .collect();
+    if rows.is_empty() && names.is_empty() {
         return Vec::new();
     }
     let mut servers: Vec<String> = rows
         .iter()
         .filter_map(|&i| dns_server(&results[i]).map(|s| s.to_string()))
         .collect();
+    if servers.is_empty() {
+        servers.clone_from(&ctx.dns_servers);
+    }
     servers.dedup();
-    let all_local = !ctx.dns_servers.is_empty()
-        && ctx
-            .dns_servers
-            .iter()
-            .all(|s| s.parse::<SocketAddr>().is_ok_and(|a| a.ip().is_loopback()));
-    let names: Vec<usize> = (0..results.len())
-        .filter(|&i| all_local && no_dns_answer(&results[i]) && !is_dns_row(&results[i]))
-        .collect();
-    let failures = rows
-        .iter()
-        .chain(&names)
-        .filter(|&&i| failed(&results[i]))
-        .count();
+    let servers = servers.join(", ");
+    let evidence = if rows.is_empty() {
+        format!(
+            "every DNS server the run asked is on this machine ({servers}), and the names got no answer: refused, nothing listens there"
+        )
+    } else {
+        format!(
+            "the dns rows to {servers} were refused on this machine itself: nothing listens there"
+        )
+    };
     vec![Finding {
         cause: "local_resolver",
         summary: format!(
-            "The local DNS resolver ({}) is not running: it refuses queries, so {} name(s) could not be resolved",
-            servers.join(", "),
+            "The local DNS resolver ({servers}) is not running: it refuses queries, so {} name(s) could not be resolved",
             names.len()
         ),
-        evidence: format!(
-            "{failures} failure(s): the dns rows to {} were refused on this machine itself (nothing listens there)",
-            servers.join(", ")
-        ),
+        evidence,
         fix: "start the resolver this machine is configured with (systemd-resolved, dnsmasq, unbound …), or point /etc/resolv.conf at the VNet's DNS servers (Azure DNS 168.63.129.16, or your custom ones); the NSG is not involved".into(),
         explains: rows.into_iter().chain(names).collect(),
         decisive: true,

@@ -118,3 +118,35 @@ fn a_local_resolver_that_refuses_is_not_running_not_an_nsg_rule() {
     assert!(!causes[0].fix.contains("allow outbound"));
     assert!(unexplained(&rs, &causes).is_empty());
 }
+
+#[test]
+fn without_dns_rows_names_refused_by_a_loopback_only_resolver_are_its_doing() {
+    let rs: Vec<_> = (0..2)
+        .map(|i| {
+            r(&format!("n{i}"), "Storage", ("x.blob", 443), "tls", "dns_failed", "resolve",
+                &json!({"addresses": [], "facts": {"dns": {"servers": ["127.0.0.53:53"], "failure": "unreachable"}}}))
+        })
+        .collect();
+    let c = Context {
+        dns_servers: vec!["127.0.0.53:53".into()],
+        ..Context::default()
+    };
+    let causes = diagnose(&rs, &c);
+    assert_eq!(causes.len(), 1, "{causes:#?}");
+    assert_eq!(causes[0].cause, "local_resolver");
+    assert!(
+        causes[0]
+            .evidence
+            .contains("every DNS server the run asked is on this machine")
+    );
+    // A resolver elsewhere that cannot be reached is not this rule's.
+    let far = Context {
+        dns_servers: vec!["10.0.0.4:53".into()],
+        ..Context::default()
+    };
+    assert!(
+        diagnose(&rs, &far)
+            .iter()
+            .all(|c| c.cause != "local_resolver")
+    );
+}
