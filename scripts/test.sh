@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 # prometheus: tests/lab_watch.rs scrapes `watch` with it, tests/watch.rs runs its promtool;
 # systemd: `systemd-analyze verify` of apim-probe-watch.service.
 LAB_PACKAGES=(iproute2 procps nftables dnsmasq nginx chrony samba jq prometheus systemd)
+# openssl: tests/lab_tls.rs runs `openssl s_server` asking for client certificates (mutual TLS).
+LAB_PACKAGES+=(openssl)
 # tests/html_page.rs: the HTML page in a real headless browser.
 LAB_PACKAGES+=(chromium)
 # tests/packaging*.rs (only with APIM_PROBE_PACKAGING=1): cross linkers, qemu, Wine, archivers.

@@ -103,6 +103,8 @@ pub struct ListSettings {
     pub dependencies: Option<PathBuf>,
     /// `--compare`: the edition to compare `--reference` with, instead of listing the plan.
     pub compare: Option<String>,
+    /// `--roots`: list the embedded CA certificates instead of the plan.
+    pub roots: bool,
 }
 
 impl TryFrom<&CheckArgs> for CheckSettings {
@@ -185,6 +187,7 @@ impl TryFrom<&ListArgs> for ListSettings {
                 .map(validate_reference)
                 .transpose()
                 .map_err(|e| SettingsError(e.0.replace("--reference", "--compare")))?,
+            roots: a.roots,
         })
     }
 }

@@ -158,3 +158,38 @@ fn a_catalog_folder_loads_every_file() {
         "probes/ on disk and the embedded catalog agree"
     );
 }
+
+/// `list --roots`: the embedded CA certificates, each with its SHA-256 and source, as JSON and
+/// as a table — what `check` expects a TLS chain to lead to.
+#[test]
+fn list_roots_shows_every_embedded_ca_with_its_sha256_and_source() {
+    let out = bin()
+        .args(["list", "--roots", "-o", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["schema"], "apim-probe/roots/v1");
+    let certs = v["certificates"].as_array().unwrap();
+    let anchors: Vec<&str> = certs
+        .iter()
+        .filter(|c| c["role"] == "anchor")
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    for name in [
+        "DigiCert TLS RSA4096 Root G5",
+        "DigiCert TLS ECC P384 Root G5",
+        "Microsoft TLS RSA Root G2",
+        "Microsoft TLS ECC Root G2",
+    ] {
+        assert!(anchors.contains(&name), "{anchors:?}");
+    }
+    assert!(certs.iter().all(|c| {
+        c["sha256"].as_str().is_some_and(|s| s.len() == 64)
+            && c["source"].as_str().is_some_and(|s| !s.is_empty())
+    }));
+    let out = bin().args(["list", "--roots"]).output().unwrap();
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.contains("Microsoft TLS ECC Root G2"), "{table}");
+    assert!(table.contains("source: "), "{table}");
+}

@@ -120,10 +120,12 @@ fn every_check_kind_is_ok_against_its_server() {
     assert_eq!(run.code, 0, "{}", run.stdout);
 }
 
-// TLS judged against what nginx presents: the lab CA (trusted and expected) is ok; a second CA
-// that this machine trusts but nobody expects is an interception, named (for AMQP over TLS too);
-// a CA trusted by no one is an interception as well (tls.rs: an unexpected issuer comes first);
-// the lab CA's certificate for another name is untrusted. HTTP 470 is a firewall deny.
+// TLS judged by signatures against what nginx presents: the lab CA (trusted and expected) is ok;
+// a second CA that this machine trusts but nobody expects is an interception, named (for AMQP
+// over TLS too); a CA trusted by no one that sends its own certificate is an interception as
+// well; the same leaf without it cannot be followed (untrusted, an incomplete chain, not an
+// accusation); the lab CA's certificate for another name is untrusted. HTTP 470 is a firewall
+// deny.
 #[test]
 fn tls_interception_and_firewall_deny_on_nginx() {
     let names = [
@@ -131,6 +133,7 @@ fn tls_interception_and_firewall_deny_on_nginx() {
         "inspected.lab.test",
         "rogue.lab.test",
         "misnamed.lab.test",
+        "lonely.lab.test",
     ];
     let Some((mut lab, dns, svcs)) = lab_for(&names) else {
         return;
@@ -148,8 +151,10 @@ fn tls_interception_and_firewall_deny_on_nginx() {
         (&svcs[1], &interceptor, "inspected", &names[..]),
         (&svcs[2], &rogue, "rogue", &names[..]),
         (&svcs[3], &lab_ca, "misnamed", &["other.lab.test"][..]),
+        (&svcs[4], &rogue, "lonely", &names[..]),
     ] {
-        let leaf = ca.leaf(lab.dir(), stem, valid_for);
+        let sends: &[&Ca] = if stem == "rogue" { &[&rogue] } else { &[] };
+        let leaf = ca.leaf_sending(lab.dir(), stem, valid_for, sends);
         overrides.extend(svc.addrs().into_iter().map(|ip| (ip, leaf.clone())));
         leaves.push(leaf);
     }
@@ -177,6 +182,7 @@ fn tls_interception_and_firewall_deny_on_nginx() {
         row("inspected", "tls", true, names[1], 443),
         row("rogue", "tls", true, names[2], 443),
         row("misnamed", "tls", true, names[3], 443),
+        row("lonely", "tls", true, names[4], 443),
         row("amqps-inspected", "amqps", true, names[1], 5671),
         row("allowed", "http", true, names[0], 80),
         row("denied", "http", true, names[2], 80),
@@ -193,25 +199,7 @@ fn tls_interception_and_firewall_deny_on_nginx() {
         ],
         &[("SSL_CERT_FILE", trusted.to_str().unwrap())],
     );
-    assert_eq!(status(&run.report, "good"), "ok");
-    assert_eq!(status(&run.report, "inspected"), "tls_intercepted");
-    let d = detail(result(&run.report, "inspected"));
-    assert!(
-        d.contains("CN=Lab Interceptor CA") && d.contains("this machine trusts it"),
-        "{d}"
-    );
-    assert_eq!(status(&run.report, "rogue"), "tls_intercepted");
-    let d = detail(result(&run.report, "rogue"));
-    assert!(
-        d.contains("CN=Rogue Proxy CA") && d.contains("does not trust it either"),
-        "{d}"
-    );
-    assert_eq!(status(&run.report, "misnamed"), "tls_untrusted");
-    let d = detail(result(&run.report, "misnamed"));
-    assert!(
-        d.contains("not valid for this name") && d.contains("CN=Lab Root CA"),
-        "{d}"
-    );
+    tls_verdicts(&run.report);
     assert_eq!(status(&run.report, "amqps-inspected"), "tls_intercepted");
     let d = detail(result(&run.report, "amqps-inspected"));
     assert!(d.contains("CN=Lab Interceptor CA"), "{d}");
@@ -223,6 +211,38 @@ fn tls_interception_and_firewall_deny_on_nginx() {
         "{d}"
     );
     assert_eq!(run.code, 1);
+}
+
+/// The TLS rows of `tls_interception_and_firewall_deny_on_nginx`.
+fn tls_verdicts(report: &Value) {
+    assert_eq!(status(report, "good"), "ok");
+    assert_eq!(status(report, "inspected"), "tls_intercepted");
+    let d = detail(result(report, "inspected"));
+    assert!(
+        d.contains("CN=Lab Interceptor CA") && d.contains("this machine trusts it"),
+        "{d}"
+    );
+    assert_eq!(status(report, "rogue"), "tls_intercepted");
+    let d = detail(result(report, "rogue"));
+    assert!(
+        d.contains("CN=Rogue Proxy CA") && d.contains("does not trust it either"),
+        "{d}"
+    );
+    let r = result(report, "rogue");
+    assert_eq!(r["facts"]["tls"]["leads_to"], "CN=Rogue Proxy CA", "{r}");
+    assert_eq!(status(report, "lonely"), "tls_untrusted");
+    let r = result(report, "lonely");
+    assert_eq!(r["facts"]["tls"]["problem"], "incomplete_chain", "{r}");
+    assert!(
+        detail(r).contains("CN=Rogue Proxy CA, the leaf's issuer, was not sent"),
+        "{r}"
+    );
+    assert_eq!(status(report, "misnamed"), "tls_untrusted");
+    let d = detail(result(report, "misnamed"));
+    assert!(
+        d.contains("not valid for this name") && d.contains("CN=Lab Root CA"),
+        "{d}"
+    );
 }
 
 // Proxies and NVAs answering HTTP in the service's place (real nginx playing them): a 407 wants

@@ -8,6 +8,9 @@ use common::support;
 
 use std::time::Duration;
 
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
+
 use peers::*;
 use support::bin;
 
@@ -67,15 +70,16 @@ fn tls_trusted_but_unexpected_ca_is_intercepted() {
     );
 }
 
-/// Not expected and not trusted: the rule says interception first (the chain is not Azure's,
-/// whoever trusts it), and the detail adds that this machine does not trust it either.
+/// Not expected and not trusted, and its CA sent along: the signatures lead to a CA that is not
+/// expected — interception — and the detail adds that this machine does not trust it either.
 #[test]
 fn tls_untrusted_unexpected_ca_is_intercepted() {
     let dir = tempfile::tempdir().unwrap();
     let lab = ca("Lab Root CA");
     let rogue = ca("Rogue Proxy CA");
     let store = pem_file(dir.path(), "lab.pem", &[&lab]);
-    let (chain, key) = leaf(&rogue, HOST, Validity::Good);
+    let (mut chain, key) = leaf(&rogue, HOST, Validity::Good);
+    chain.push(CertificateDer::from_pem_slice(rogue.pem.as_bytes()).unwrap());
     let port = tls_server(chain, key);
     let (code, r, _) = run(
         "tls",
@@ -88,6 +92,32 @@ fn tls_untrusted_unexpected_ca_is_intercepted() {
     assert!(detail(&r).contains("CN=Rogue Proxy CA"), "{r}");
     assert!(detail(&r).contains("does not trust it either"), "{r}");
     assert!(detail(&r).contains("unknown issuer"), "{r}");
+    assert_eq!(r["facts"]["tls"]["leads_to"], "CN=Rogue Proxy CA", "{r}");
+}
+
+/// Only the leaf, from a CA nobody sent or knows: no signature can be checked, so nothing shows
+/// who signed it — an incomplete chain (`tls_untrusted`), never an accusation of inspection.
+#[test]
+fn tls_leaf_from_a_ca_nobody_has_is_untrusted_not_intercepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let lab = ca("Lab Root CA");
+    let rogue = ca("Rogue Proxy CA");
+    let store = pem_file(dir.path(), "lab.pem", &[&lab]);
+    let (chain, key) = leaf(&rogue, HOST, Validity::Good);
+    let port = tls_server(chain, key);
+    let (code, r, _) = run(
+        "tls",
+        port,
+        Some(&store),
+        &["--expect-ca", store.to_str().unwrap()],
+    );
+    assert_eq!(r["status"], "tls_untrusted", "{r}");
+    assert_eq!(code, 1);
+    assert_eq!(r["facts"]["tls"]["problem"], "incomplete_chain", "{r}");
+    assert!(
+        detail(&r).contains("CN=Rogue Proxy CA, the leaf's issuer, was not sent"),
+        "{r}"
+    );
 }
 
 #[test]

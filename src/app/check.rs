@@ -158,6 +158,7 @@ pub async fn run_until(
         );
     }
     hints::apply(&mut report, &hints_ctx);
+    ctx.local_route = local_route(&report.results).await;
     report.diagnosis = diagnose::diagnose(&report.results, &ctx);
     if capped {
         report.warnings.push(Warning::new(
@@ -168,6 +169,18 @@ pub async fn run_until(
         ));
     }
     Ok(report)
+}
+
+/// What the kernel says of the route to the first address this machine's own stack refused,
+/// when one was (`ip route get`, off the async threads).
+async fn local_route(results: &[ResultEntry]) -> Option<String> {
+    let addr = results
+        .iter()
+        .filter(|r| diagnose::view::failed_locally(r))
+        .find_map(|r| r.addresses.first()?.parse().ok())?;
+    tokio::task::spawn_blocking(move || crate::probe::route::route_get(addr))
+        .await
+        .ok()
 }
 
 /// Adds what the run's inputs say (trust store problems, APIM's view), then redacts if asked.

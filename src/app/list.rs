@@ -12,11 +12,15 @@ use crate::cli::{ListArgs, PlanFormat};
 use crate::exit;
 use crate::report::compare as compare_fmt;
 use crate::report::list::{self as list_fmt, PlanReport};
+use crate::report::roots as roots_fmt;
 use crate::settings::{ListSettings, SettingsError};
 
 /// `apim-probe list`.
 pub fn list(args: &ListArgs) -> Result<u8, UsageError> {
     let s = ListSettings::try_from(args)?;
+    if s.roots {
+        return roots(s.output);
+    }
     if let Some(other) = &s.compare {
         return compare_editions(&s, other);
     }
@@ -66,6 +70,20 @@ fn compare_editions(s: &ListSettings, other: &str) -> Result<u8, UsageError> {
         PlanFormat::Json => compare_fmt::write_json(&cmp, &mut out),
         PlanFormat::Table => compare_fmt::write_table(&cmp, &mut out),
         PlanFormat::Markdown => compare_fmt::write_markdown(&cmp, &mut out),
+    };
+    ignore_broken_pipe(written.and_then(|()| out.flush()));
+    Ok(exit::OK)
+}
+
+/// `apim-probe list --roots`: the embedded CA certificates.
+fn roots(output: PlanFormat) -> Result<u8, UsageError> {
+    let all = crate::probe::trust::embedded::all().map_err(UsageError::Trust)?;
+    let report = roots_fmt::RootsReport::new(&all);
+    let mut out = io::stdout().lock();
+    let written = match output {
+        PlanFormat::Json => roots_fmt::write_json(&report, &mut out),
+        PlanFormat::Table => roots_fmt::write_table(&report, &mut out),
+        PlanFormat::Markdown => roots_fmt::write_markdown(&report, &mut out),
     };
     ignore_broken_pipe(written.and_then(|()| out.flush()));
     Ok(exit::OK)

@@ -121,7 +121,8 @@ pub struct CheckArgs {
     #[arg(long)]
     pub redact: bool,
     /// A PEM file of CA certificates this network legitimately chains to (private PKI, or a TLS
-    /// inspection you accept): trusted, and not reported as interception (repeatable).
+    /// inspection you accept): expected, so a chain that leads to it is not reported as
+    /// interception (repeatable). This machine's own store is judged as it is.
     #[arg(long, value_name = "PEM")]
     pub expect_ca: Vec<PathBuf>,
     /// Pair mode: also probe the VNet-internal (`peer`) rows on these machines, where
@@ -154,6 +155,11 @@ pub struct ListArgs {
     /// `check --dependencies` would probe, before probing them.
     #[arg(long, value_name = "FILE")]
     pub dependencies: Option<PathBuf>,
+    /// List the CA certificates apim-probe ships instead of the plan: the anchors a TLS chain
+    /// must lead to, the cross-certificates offered for path building and the issuing CAs it
+    /// recognises, each with its SHA-256 and the public source it comes from.
+    #[arg(long)]
+    pub roots: bool,
 }
 
 /// Options of `script`.

@@ -14,6 +14,9 @@ pub struct Context {
     /// Where the default route sends traffic, from `--routes` exports ("route default-to-fw
     /// sends 0.0.0.0/0 to VirtualAppliance 10.0.0.4").
     pub default_route: Option<String>,
+    /// What this machine's kernel says of one address its own stack refused (`ip route get`),
+    /// when one was.
+    pub local_route: Option<String>,
 }
 
 /// A cause a rule proposes.

@@ -12,7 +12,7 @@ use crate::report::model::ResultEntry;
 
 /// One issuer re-signing the TLS of several hosts: TLS inspection.
 pub fn tls_inspection(results: &[ResultEntry], _ctx: &Context) -> Vec<Finding> {
-    let mut by_issuer: BTreeMap<String, (Vec<usize>, bool)> = BTreeMap::new();
+    let mut by_issuer: BTreeMap<String, (Vec<usize>, bool, Option<String>)> = BTreeMap::new();
     for (i, r) in results.iter().enumerate() {
         let Some(t) = r
             .facts
@@ -25,27 +25,35 @@ pub fn tls_inspection(results: &[ResultEntry], _ctx: &Context) -> Vec<Finding> {
         if r.status != Status::TlsIntercepted {
             continue;
         }
-        let e = by_issuer
-            .entry(t.root.clone().unwrap_or_else(|| t.issuer.clone()))
-            .or_default();
+        // The CA the signatures lead to names the inspector (older reports: the chain's top).
+        let who = t
+            .leads_to
+            .clone()
+            .or_else(|| t.root.clone())
+            .unwrap_or_else(|| t.issuer.clone());
+        let e = by_issuer.entry(who).or_default();
         e.0.push(i);
         e.1 |= t.trusted;
+        e.2 = e.2.take().or_else(|| t.copies.clone());
     }
     by_issuer
         .into_iter()
-        .filter(|(_, (idx, _))| idx.len() >= 2)
-        .map(|(issuer, (idx, trusted))| {
+        .filter(|(_, (idx, _, _))| idx.len() >= 2)
+        .map(|(issuer, (idx, trusted, copies))| {
             let hosts: Vec<String> = idx.iter().map(|&i| host(&results[i])).collect();
+            let posing = copies.map_or_else(String::new, |c| {
+                format!(" (its chain copies the name or key id of {c}, with keys of its own)")
+            });
             Finding {
                 cause: "tls_inspection",
                 summary: format!(
-                    "{issuer} re-signs the TLS of {} host(s) ({}): TLS inspection, {} by this machine",
+                    "{issuer} re-signs the TLS of {} host(s) ({}): TLS inspection, {} by this machine{posing}",
                     hosts.len(),
                     some(&hosts, 3),
                     if trusted { "trusted" } else { "not trusted" }
                 ),
                 evidence: format!(
-                    "the chains of {} host(s) lead to {issuer}, not to Azure's roots (facts.tls: verdict intercepted)",
+                    "the chains of {} host(s) lead, by verified signatures, to {issuer}, not to Azure's roots (facts.tls: verdict intercepted)",
                     hosts.len()
                 ),
                 fix: format!(

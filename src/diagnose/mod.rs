@@ -1,5 +1,5 @@
 //! One cause for many failures: rules over the typed facts of all results that name what went
-//! wrong — an unreachable DNS server, a service tag the NSG blocks, egress closed, a TLS
+//! wrong — this machine's own routes or resolver, an unreachable DNS server, a service tag the NSG blocks, egress closed, a TLS
 //! inspector, a proxy, a wrong clock — instead of leaving the user 56 rows with the same hint.
 //!
 //! Pure: a report's results in, causes out. Each rule proposes findings; they are taken in the
@@ -11,6 +11,7 @@
 mod clock;
 mod dns;
 mod finding;
+mod local;
 mod membership;
 mod middlebox;
 mod network;
@@ -20,12 +21,18 @@ pub use finding::{Context, Finding};
 
 use crate::report::model::{Cause, ResultEntry};
 
+/// The causes on this machine itself, always named first.
+const LOCAL: &[&str] = &["local_routing", "local_resolver"];
+
 /// A rule: the results (and context) in, findings out.
 type Rule = fn(&[ResultEntry], &Context) -> Vec<Finding>;
 
-/// The rules, most specific first: a DNS failure explains the names that could not resolve
-/// before any network rule looks at them.
+/// The rules, most specific first: what this machine refuses itself is named before anything on
+/// the network; a DNS failure explains the names that could not resolve before any network rule
+/// looks at them.
 const RULES: &[Rule] = &[
+    local::routing,
+    local::resolver,
     dns::unreachable,
     dns::one_transport,
     dns::not_forwarding,
@@ -77,7 +84,14 @@ pub fn diagnose(results: &[ResultEntry], ctx: &Context) -> Vec<Cause> {
             ));
         }
     }
-    causes.sort_by_key(|(failures, _)| std::cmp::Reverse(*failures));
+    // This machine's own causes first (nothing on the network can be judged past them), then
+    // the most failures explained.
+    causes.sort_by_key(|(failures, c)| {
+        (
+            !LOCAL.contains(&c.cause.as_str()),
+            std::cmp::Reverse(*failures),
+        )
+    });
     causes.into_iter().map(|(_, c)| c).collect()
 }
 

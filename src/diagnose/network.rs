@@ -8,7 +8,8 @@ use std::net::IpAddr;
 
 use super::finding::{Context, Finding};
 use super::view::{
-    addresses, failed, failed_to_connect, host, is_private, some, to_a_public_service,
+    addresses, failed, failed_locally, failed_to_connect, host, is_private, some,
+    to_a_public_service,
 };
 use crate::probe::outcome::Status;
 use crate::report::fix::Fix;
@@ -53,6 +54,8 @@ pub fn egress_closed(results: &[ResultEntry], ctx: &Context) -> Vec<Finding> {
     let public: Vec<usize> = (0..results.len())
         .filter(|&i| to_a_public_service(&results[i]) && results[i].status != Status::Skipped)
         .filter(|&i| results[i].status != Status::DnsFailed)
+        // What this machine refused itself is its own cause (`local_routing`), not egress.
+        .filter(|&i| !failed_locally(&results[i]))
         .collect();
     let mut tags: Vec<String> = public
         .iter()
@@ -126,7 +129,11 @@ pub fn egress_closed(results: &[ResultEntry], ctx: &Context) -> Vec<Finding> {
 pub fn tag_blocked(results: &[ResultEntry], ctx: &Context) -> Vec<Finding> {
     let mut by_tag: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, r) in results.iter().enumerate() {
-        if to_a_public_service(r) && r.status != Status::Skipped && r.status != Status::DnsFailed {
+        if to_a_public_service(r)
+            && r.status != Status::Skipped
+            && r.status != Status::DnsFailed
+            && !failed_locally(r)
+        {
             by_tag
                 .entry(r.spec.service_tag.as_str())
                 .or_default()

@@ -18,13 +18,27 @@ pub fn is_dns_row(r: &ResultEntry) -> bool {
     r.spec.check == CheckKind::Dns
 }
 
-/// Whether it failed on the way in: dropped, reset or rejected before any protocol answered.
+/// Whether it failed on the way in: dropped, reset or rejected by the network before any
+/// protocol answered. A refusal of this machine's own stack is not the network's
+/// ([`failed_locally`]).
 pub fn failed_to_connect(r: &ResultEntry) -> bool {
     r.phase == Phase::Connect
         && matches!(
             r.status,
             Status::Timeout | Status::Refused | Status::Unreachable
         )
+        && !failed_locally(r)
+}
+
+/// Whether this machine's own stack refused it before any packet left (no route, a prohibit
+/// route, its own firewall): `facts.local_error`.
+pub fn failed_locally(r: &ResultEntry) -> bool {
+    failed(r) && r.facts.local_error.is_some()
+}
+
+/// The server of a `dns` row (`ip:port`), when its facts name it.
+pub fn dns_server(r: &ResultEntry) -> Option<std::net::SocketAddr> {
+    r.facts.dns.as_ref()?.servers.first()?.parse().ok()
 }
 
 /// Whether the name of a result did not resolve for lack of any DNS answer (not an answer that

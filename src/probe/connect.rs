@@ -17,7 +17,7 @@ use tokio::task::JoinSet;
 use tokio::time::{Instant, sleep, timeout_at};
 
 use super::context::{Context, Target};
-use super::facts::Icmp;
+pub use super::failure::{ConnectFailure, classify};
 use super::outcome::{Outcome, Phase, Status, millis};
 use super::words::within;
 use super::{fds, icmp, resolve};
@@ -36,55 +36,6 @@ pub struct Connection {
     pub elapsed: Duration,
     /// What happened to addresses tried before this one.
     pub notes: Vec<String>,
-}
-
-/// A failed connection attempt: the error, and the ICMP error behind it when the kernel kept one.
-#[derive(Debug)]
-pub struct ConnectFailure {
-    /// What `connect` returned.
-    pub err: io::Error,
-    /// The ICMP error that caused it, and who sent it.
-    pub icmp: Option<Icmp>,
-}
-
-impl ConnectFailure {
-    /// The status and the sentence for this failure, naming the ICMP sender when known.
-    pub fn explain(&self) -> (Status, String) {
-        let (status, why) = classify(&self.err);
-        match &self.icmp {
-            Some(icmp) => (status, format!("{icmp}: {} [{}]", icmp.meaning(), self.err)),
-            None => (status, why),
-        }
-    }
-
-    /// The status and the sentence for this failure on a connected UDP socket: a refusal there is
-    /// an ICMP port unreachable (said so, with its sender when known).
-    pub fn explain_udp(&self) -> (Status, String) {
-        let (status, why) = self.explain();
-        if status != Status::Refused {
-            return (status, why);
-        }
-        let from = self
-            .icmp
-            .as_ref()
-            .and_then(|i| i.from.as_deref())
-            .map_or(String::new(), |f| format!(" from {f}"));
-        (
-            status,
-            format!(
-                "ICMP port unreachable{from}: nothing listens on this port [{}]",
-                self.err
-            ),
-        )
-    }
-
-    /// The finished outcome for this failure of `addr`, with the ICMP error as a fact.
-    pub fn outcome(&self, addr: SocketAddr) -> Outcome {
-        let (status, why) = self.explain();
-        let mut o = Outcome::new(status, Phase::Connect, format!("{addr}: {why}"));
-        o.facts.icmp.clone_from(&self.icmp);
-        o
-    }
 }
 
 /// Resolves and connects, lets `speak` judge the connection, and fills in what every TCP-based
@@ -351,86 +302,4 @@ fn in_progress(e: &io::Error) -> bool {
     return e.raw_os_error() == Some(libc::EINPROGRESS);
     #[cfg(not(unix))]
     return e.kind() == io::ErrorKind::WouldBlock;
-}
-
-/// Maps a socket error to a status and a sentence that explains it.
-pub fn classify(e: &io::Error) -> (Status, String) {
-    use io::ErrorKind as K;
-    let (status, why) = match e.kind() {
-        K::ConnectionRefused => (
-            Status::Refused,
-            "refused with a TCP reset (port closed, or a firewall rejecting with reset)",
-        ),
-        K::HostUnreachable => (
-            Status::Unreachable,
-            "host unreachable (ICMP host-unreachable or admin-prohibited from a router or firewall, or no neighbour answered)",
-        ),
-        K::NetworkUnreachable => (
-            Status::Unreachable,
-            "network unreachable (no route, or ICMP net-unreachable)",
-        ),
-        K::PermissionDenied => (
-            Status::Unreachable,
-            "administratively prohibited (ICMPv6 admin-prohibited, a prohibit route, or a local firewall)",
-        ),
-        K::TimedOut => (
-            Status::Timeout,
-            "the system gave up waiting (silently dropped?)",
-        ),
-        K::ConnectionReset | K::ConnectionAborted => {
-            (Status::Refused, "reset during the handshake")
-        }
-        _ if e.raw_os_error() == Some(libc::EINVAL) => {
-            (Status::Unreachable, "no usable route (blackhole route?)")
-        }
-        _ if fds::is_shortage(e) => (
-            Status::Error,
-            "local: this machine ran out of file descriptors (raise `ulimit -n`, or lower --concurrency)",
-        ),
-        _ if e.raw_os_error() == Some(libc::EPERM) => {
-            (Status::Unreachable, "blocked by a local firewall (EPERM)")
-        }
-        _ => (Status::Error, "local error"),
-    };
-    (status, format!("{why} [{e}]"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn classification() {
-        let refused = io::Error::from(io::ErrorKind::ConnectionRefused);
-        assert_eq!(classify(&refused).0, Status::Refused);
-        for (errno, status) in [
-            (libc::EHOSTUNREACH, Status::Unreachable),
-            (libc::ENETUNREACH, Status::Unreachable),
-            (libc::EACCES, Status::Unreachable),
-            (libc::EPERM, Status::Unreachable),
-            (libc::EMFILE, Status::Error),
-        ] {
-            assert_eq!(classify(&io::Error::from_raw_os_error(errno)).0, status);
-        }
-    }
-
-    #[test]
-    fn a_failure_with_an_icmp_error_names_it_and_keeps_it_as_a_fact() {
-        let f = ConnectFailure {
-            err: io::Error::from_raw_os_error(libc::EHOSTUNREACH),
-            icmp: Some(Icmp::new(4, 3, 13, Some("198.18.0.1".into()))),
-        };
-        let o = f.outcome("198.18.1.1:443".parse().unwrap());
-        assert_eq!(o.status, Status::Unreachable);
-        assert!(
-            o.detail.starts_with(
-                "198.18.1.1:443: ICMP admin-prohibited (type 3 code 13) from 198.18.0.1"
-            ),
-            "{}",
-            o.detail
-        );
-        let icmp = o.facts.icmp.expect("icmp fact");
-        assert_eq!(icmp.from.as_deref(), Some("198.18.0.1"));
-        assert_eq!((icmp.kind, icmp.code), (3, 13));
-    }
 }

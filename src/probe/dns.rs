@@ -145,7 +145,7 @@ fn failure(server: SocketAddr, transport: Transport, f: &ConnectFailure) -> Outc
         transport,
         Some(DnsFailureKind::Unreachable),
     ));
-    o.facts.icmp.clone_from(&f.icmp);
+    f.record(&mut o.facts);
     o
 }
 

@@ -75,3 +75,12 @@ mod imp {
 }
 
 pub use imp::{enable, take};
+
+/// Whether an ICMP error's sender is this machine itself (loopback, or one of its addresses):
+/// its own firewall rejecting in its output path, not a device on the route.
+pub fn from_this_machine(from: &str) -> bool {
+    let Ok(ip) = from.parse::<std::net::IpAddr>() else {
+        return false;
+    };
+    ip.is_loopback() || if_addrs::get_if_addrs().is_ok_and(|all| all.iter().any(|i| i.ip() == ip))
+}

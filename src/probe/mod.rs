@@ -4,9 +4,10 @@
 //! Imports run one way, from the check kinds down:
 //! - check kinds: [`tcp`], [`dns`], [`ntp`], [`tls`], [`http`], and the exchange-based [`tds`],
 //!   [`smb`], [`amqp`] over [`exchange`]; [`peer`] (pair mode, over `crate::pair`);
-//! - the ways to reach a peer: [`connect`] (TCP, racing addresses, explaining failures),
-//!   [`resolve`] (the run's DNS), [`icmp`] (who sent an ICMP error), [`fds`], and [`trust`] (what a
-//!   TLS chain should lead to);
+//! - the ways to reach a peer: [`connect`] (TCP, racing addresses) and [`failure`] (explaining
+//!   a failed attempt: ICMP sender, or this machine's own refusal),
+//!   [`resolve`] (the run's DNS), [`icmp`] (who sent an ICMP error), [`route`] (what the kernel
+//!   says of a route), [`fds`], and [`trust`] (what a TLS chain should lead to);
 //! - the vocabulary, which imports nothing above it: [`outcome`] with [`status`], [`facts`],
 //!   [`evidence`] and [`warning`]; [`bytes`] and [`words`] for details; [`context`].
 //!
@@ -21,6 +22,7 @@ pub mod dns;
 pub mod evidence;
 pub mod exchange;
 pub mod facts;
+pub mod failure;
 pub mod fds;
 pub mod http;
 pub mod icmp;
@@ -28,6 +30,7 @@ pub mod ntp;
 pub mod outcome;
 pub mod peer;
 pub mod resolve;
+pub mod route;
 pub mod smb;
 pub mod status;
 pub mod tcp;

@@ -173,7 +173,7 @@ pub fn failure(server: SocketAddr, limit: Duration, budget: Duration, f: NtpFail
         NtpFailure::Io(f) => {
             let (status, why) = f.explain_udp();
             let mut o = Outcome::new(status, Phase::Connect, format!("{server} over udp: {why}"));
-            o.facts.icmp = f.icmp;
+            f.record(&mut o.facts);
             o
         }
         NtpFailure::Timeout => Outcome::timed_out(

@@ -286,7 +286,7 @@ async fn over_udp(target: &Target, ask: &Ask, ctx: &Context, deadline: Instant) 
         Err(f) => {
             let (status, why) = f.explain_udp();
             let mut o = Outcome::new(status, Phase::Connect, format!("{peer} over UDP: {why}"));
-            o.facts.icmp = f.icmp;
+            f.record(&mut o.facts);
             o
         }
     };

@@ -74,6 +74,14 @@ pub enum WarningKind {
         /// The `Server` header, when sent.
         server: Option<String>,
     },
+    /// A chain verified, by signatures, to an expected CA that this machine's own store does not
+    /// trust: the service is right, apps on this VM may still fail (an outdated CA store).
+    StoreDistrusts {
+        /// The host (SNI) whose chain it is.
+        host: String,
+        /// The expected CA the chain leads to.
+        anchor: String,
+    },
     /// Anything else (and every warning of reports written before warnings had kinds).
     #[serde(other)]
     Other,
@@ -105,6 +113,7 @@ impl Warning {
             WarningKind::AaaaNoAnswer { .. } => "aaaa_no_answer",
             WarningKind::HttpStatus { .. } => "http_status",
             WarningKind::DnsStub { .. } => "dns_stub",
+            WarningKind::StoreDistrusts { .. } => "store_distrusts",
             WarningKind::Other => "other",
         }
     }

@@ -19,6 +19,7 @@ pub mod metrics;
 pub mod model;
 pub mod redact;
 pub mod reference;
+pub mod roots;
 pub mod rows;
 pub mod table;
 pub mod transitions;

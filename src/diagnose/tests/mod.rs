@@ -2,5 +2,6 @@
 //! should, and nothing else is claimed.
 
 mod helpers;
+mod local;
 mod network;
 mod others;

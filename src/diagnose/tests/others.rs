@@ -36,6 +36,32 @@ fn one_issuer_re_signing_many_hosts_is_tls_inspection() {
 }
 
 #[test]
+fn an_inspector_posing_as_microsoft_is_grouped_by_where_signatures_lead_and_unmasked() {
+    let posing = |h: &str| {
+        r(
+            h,
+            "AzureCloud",
+            (h, 443),
+            "tls",
+            "tls_intercepted",
+            "tls",
+            &json!({"facts": {"tls": {"verdict": "intercepted", "issuer": "CN=Microsoft TLS G2 RSA CA OCSP 02",
+                "leads_to": "CN=Microsoft TLS G2 RSA CA OCSP 02", "copies": "CN=Microsoft TLS G2 RSA CA OCSP 02",
+                "root": "CN=Microsoft TLS RSA Root G2", "trusted": false, "chain_len": 2}}}),
+        )
+    };
+    let rs = vec![posing("a.example"), posing("b.example")];
+    let causes = diagnose(&rs, &ctx());
+    assert_eq!(kinds(&rs), ["tls_inspection"]);
+    let s = &causes[0].summary;
+    assert!(
+        s.starts_with("CN=Microsoft TLS G2 RSA CA OCSP 02 re-signs")
+            && s.contains("copies the name or key id of CN=Microsoft TLS G2 RSA CA OCSP 02"),
+        "{s}"
+    );
+}
+
+#[test]
 fn a_proxy_asking_for_credentials_is_decisive() {
     let rs = vec![
         r(

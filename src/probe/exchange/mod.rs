@@ -65,7 +65,7 @@ async fn probe_over(
                 let mut o = run(&mut secured.stream, peer, ctx.timeout, deadline, ex).await;
                 let version = secured.evidence.version.as_deref().unwrap_or("TLS");
                 o.detail = format!("over {version}: {}", o.detail);
-                o.warnings.extend(tls::warnings(&secured.evidence));
+                o.warnings.extend(secured.warnings);
                 o.facts.tls = Some(secured.facts);
                 o
             }

@@ -1,51 +1,201 @@
-//! The judgement of a TLS handshake, as pure functions of what was recorded: the statuses'
-//! rule, the words for webpki's refusals, and what the peer's first bytes look like.
+//! The judgement of a presented chain, as pure functions of what was found about it: the rule
+//! behind `ok`, `tls_intercepted` and `tls_untrusted`, and the words for each.
+//!
+//! The rule, by signatures, never by name:
+//! - it verifies against the expected CAs (Azure's anchors, `--expect-ca`) and is valid for the
+//!   name → verified (`ok`), with a warning when this machine's own store does not trust it;
+//! - it leads by verified signatures to a CA that is not expected (self-signed, or not signed by
+//!   the CA it names) → `tls_intercepted`, naming that CA and any Azure CA it imitates;
+//! - it leads to an expected CA but does not hold (expired, another name), or it cannot be
+//!   followed (an issuer nobody sent or knows; a leaf its named issuer did not sign) →
+//!   `tls_untrusted`, with the reason (`facts.tls.problem`).
 
-use std::io;
-use std::time::Duration;
+use std::fmt::Write as _;
 
 use rustls::CertificateError;
 
-use crate::probe::evidence::{ChainCert, TlsEvidence};
-use crate::probe::facts::{TlsFacts, TlsRefusal, TlsVerdict};
+use super::signs::reason;
+use crate::probe::evidence::ChainCert;
+use crate::probe::facts::{TlsFacts, TlsProblem, TlsRefusal, TlsVerdict};
 use crate::probe::status::Status;
-use crate::probe::trust::{self, ExpectedCa, expected_anchor};
+use crate::probe::trust::{Copied, Lineage, path};
 use crate::probe::warning::{Warning, WarningKind};
-use crate::timestamp::rfc3339;
 
-/// A leaf expiring sooner than this gets a warning.
-pub const EXPIRY_WARNING: Duration = Duration::from_secs(14 * 24 * 3600);
+/// What was found about a presented chain.
+#[derive(Debug, Clone, Copy)]
+pub struct Findings<'a> {
+    /// The presented chain, read, leaf first.
+    pub chain: &'a [ChainCert],
+    /// Against the expected CAs and the name: `None` when it verifies.
+    pub expected: Option<&'a rustls::Error>,
+    /// Where the chain leads by verified signatures.
+    pub lineage: &'a Lineage,
+    /// This machine's own store: `None` when it trusts the chain.
+    pub machine: Option<&'a rustls::Error>,
+    /// The name asked for (SNI).
+    pub host: &'a str,
+}
 
-/// The verdict as facts: verified, intercepted or untrusted; who signed; whether this machine
-/// trusts it and why not. `None` for an empty chain.
-pub fn facts(
-    chain: &[ChainCert],
-    failure: Option<&rustls::Error>,
-    expected: &[ExpectedCa],
-) -> Option<TlsFacts> {
-    let leaf = chain.first()?;
-    let top = trust::path(chain)
+/// The verdict on a chain: its facts, the status and detail when it is not `ok`, and a warning.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Judgement {
+    /// The verdict as facts.
+    pub facts: TlsFacts,
+    /// `Ok` for a verified chain; else the status and the detail.
+    pub verdict: Result<(), (Status, String)>,
+    /// A verified chain this machine's store does not trust.
+    pub warning: Option<Warning>,
+}
+
+/// Judges a chain; `None` for an empty one.
+pub fn judge(f: &Findings<'_>) -> Option<Judgement> {
+    let leaf = f.chain.first()?;
+    let signer = leaf.issuer_short.clone();
+    let named_top = path(f.chain)
         .last()
-        .map_or(leaf.issuer_short.as_str(), |c| c.issuer_short.as_str());
-    let anchor = expected_anchor(chain, expected);
-    let verdict = match (anchor, failure) {
-        (Some(_), None) => TlsVerdict::Verified,
-        (None, _) => TlsVerdict::Intercepted,
-        (Some(_), Some(_)) => TlsVerdict::Untrusted,
+        .map_or_else(|| signer.clone(), |c| c.issuer_short.clone());
+    let mut facts = TlsFacts::new(
+        TlsVerdict::Untrusted,
+        signer.clone(),
+        f.machine.is_none(),
+        f.chain.len(),
+    );
+    facts.refusal = f.machine.map(refusal);
+    facts.root = (named_top != signer).then_some(named_top);
+    if let Lineage::Expected { anchor, .. } = f.lineage {
+        facts.expected_ca = Some(anchor.clone());
+    }
+    let mut warning = None;
+    let verdict = match (f.expected, f.lineage) {
+        (None, _) => {
+            facts.verdict = TlsVerdict::Verified;
+            warning = f
+                .machine
+                .map(|e| distrust(f.host, facts.expected_ca.as_deref(), e));
+            Ok(())
+        }
+        (Some(e), Lineage::Expected { anchor, .. }) => {
+            facts.problem = Some(problem(e));
+            Err(untrusted(
+                f,
+                &format!("{}: {}", lineage(&signer, anchor), why(e, f.chain)),
+            ))
+        }
+        (
+            Some(_),
+            Lineage::Elsewhere {
+                top,
+                claims,
+                copies,
+                ..
+            },
+        ) => {
+            facts.verdict = TlsVerdict::Intercepted;
+            facts.leads_to = Some(top.clone());
+            facts.copies = copies.as_ref().map(|c| c.of.clone());
+            Err(intercepted(f, top, claims.as_deref(), copies.as_ref()))
+        }
+        (Some(_), Lineage::MissingIssuer { of, issuer }) => {
+            facts.problem = Some(TlsProblem::IncompleteChain);
+            let which = if *of == leaf.subject_short {
+                "the leaf's issuer".to_owned()
+            } else {
+                format!("the issuer of {of}")
+            };
+            Err(untrusted(
+                f,
+                &format!(
+                    "{signer}: the chain cannot be followed — {issuer}, {which}, was not sent and is not known here (neither one of Azure's CAs nor in this machine's store), so no signature leads to an expected CA: a server that leaves out its intermediate, or an inspecting device whose CA this machine lacks"
+                ),
+            ))
+        }
+        (Some(_), Lineage::BadSignature { issuer }) => {
+            facts.problem = Some(TlsProblem::BadSignature);
+            Err(untrusted(
+                f,
+                &format!(
+                    "{issuer}, which it names as its issuer, but its signature does not verify under that CA's key (a damaged or mis-issued certificate, or one re-signed under a copied issuer name)"
+                ),
+            ))
+        }
     };
-    Some(TlsFacts {
+    Some(Judgement {
+        facts,
         verdict,
-        refusal: failure.map(refusal),
-        issuer: leaf.issuer_short.clone(),
-        root: (top != leaf.issuer_short).then(|| top.to_owned()),
-        trusted: failure.is_none(),
-        expected_ca: anchor.map(|ca| ca.name.clone()),
-        chain_len: chain.len(),
+        warning,
     })
 }
 
-/// Which kind of refusal webpki's error is.
-fn refusal(e: &rustls::Error) -> TlsRefusal {
+/// `tls_untrusted`: the certificate for the host, issued by `what`.
+fn untrusted(f: &Findings<'_>, what: &str) -> (Status, String) {
+    (
+        Status::TlsUntrusted,
+        format!("certificate for {} issued by {what}", f.host),
+    )
+}
+
+/// `tls_intercepted`: who re-signed, where the signatures lead, what it imitates, and whether
+/// this machine trusts it.
+fn intercepted(
+    f: &Findings<'_>,
+    top: &str,
+    claims: Option<&str>,
+    copies: Option<&Copied>,
+) -> (Status, String) {
+    let signer = f.chain.first().map_or("?", |l| l.issuer_short.as_str());
+    let mut why = format!(
+        "certificate for {} re-signed by {} — TLS inspection? Its signatures lead to {top}, not to an expected CA (Azure's roots or --expect-ca)",
+        f.host,
+        lineage(signer, top)
+    );
+    if let Some(claimed) = claims {
+        let _ = write!(
+            why,
+            "; {top} names {claimed} as its issuer, but that CA's key did not sign it"
+        );
+    }
+    if let Some(c) = copies {
+        let what = match (c.name, c.key_id) {
+            (true, true) => "name and key id",
+            (true, false) => "name",
+            _ => "key id",
+        };
+        let _ = write!(
+            why,
+            "; {} copies the {what} of {} with a key of its own",
+            c.by, c.of
+        );
+    }
+    match f.machine {
+        None => why.push_str("; this machine trusts it"),
+        Some(e) => {
+            let _ = write!(
+                why,
+                "; this machine does not trust it either: {}",
+                reason(e)
+            );
+        }
+    }
+    (Status::TlsIntercepted, why)
+}
+
+/// The warning for a verified chain this machine's store refuses.
+fn distrust(host: &str, anchor: Option<&str>, e: &rustls::Error) -> Warning {
+    let anchor = anchor.unwrap_or("an expected CA").to_owned();
+    Warning::new(
+        WarningKind::StoreDistrusts {
+            host: host.to_owned(),
+            anchor: anchor.clone(),
+        },
+        format!(
+            "the chain of {host} verifies to {anchor}; this machine's store does not trust it ({}) — apps on this VM may fail: update its CA store (ca-certificates) or add {anchor}",
+            reason(e)
+        ),
+    )
+}
+
+/// Which kind of refusal this machine's store made.
+pub fn refusal(e: &rustls::Error) -> TlsRefusal {
     use CertificateError as C;
     match e {
         rustls::Error::InvalidCertificate(c) => match c {
@@ -59,59 +209,33 @@ fn refusal(e: &rustls::Error) -> TlsRefusal {
     }
 }
 
-/// The rule, on parsed facts: not expected → intercepted; expected but failing → untrusted.
-pub fn verdict(
-    chain: &[ChainCert],
-    failure: Option<&rustls::Error>,
-    expected: &[ExpectedCa],
-    host: &str,
-) -> Result<(), (Status, String)> {
-    let Some(leaf) = chain.first() else {
-        return Err((Status::ProtocolError, "the peer sent no certificate".into()));
-    };
-    let signer = &leaf.issuer_short;
-    let top = trust::path(chain)
-        .last()
-        .map_or(signer.as_str(), |c| c.issuer_short.as_str());
-    match (expected_anchor(chain, expected), failure) {
-        (Some(_), None) => Ok(()),
-        (None, failure) => {
-            let mut trusted = match failure {
-                None => "this machine trusts it".to_owned(),
-                Some(e) => format!("this machine does not trust it either: {}", reason(e, leaf)),
-            };
-            // A lone leaf from an unknown signer is also what a server that forgets its
-            // intermediate sends: say so rather than accuse a firewall outright.
-            if chain.len() == 1 && failure.is_some_and(is_unknown_issuer) {
-                trusted.push_str(
-                    "; only the leaf was sent, so a server with an incomplete chain would look the same",
-                );
-            }
-            Err((
-                Status::TlsIntercepted,
-                format!(
-                    "certificate for {host} re-signed by {} — TLS inspection? It does not lead to an expected CA (Azure's roots or --expect-ca); {trusted}",
-                    lineage(signer, top)
-                ),
-            ))
-        }
-        (Some(ca), Some(e)) => Err((
-            Status::TlsUntrusted,
-            format!(
-                "certificate for {host} issued by {}: {}",
-                lineage(signer, &ca.name),
-                reason(e, leaf)
-            ),
-        )),
+/// Which problem a refusal against the expected CAs is.
+fn problem(e: &rustls::Error) -> TlsProblem {
+    use CertificateError as C;
+    match e {
+        rustls::Error::InvalidCertificate(c) => match c {
+            C::Expired | C::ExpiredContext { .. } => TlsProblem::Expired,
+            C::NotValidYet | C::NotValidYetContext { .. } => TlsProblem::NotValidYet,
+            C::NotValidForName | C::NotValidForNameContext { .. } => TlsProblem::WrongName,
+            C::BadSignature => TlsProblem::BadSignature,
+            _ => TlsProblem::Other,
+        },
+        _ => TlsProblem::Other,
     }
 }
 
-/// Whether webpki found no path to a trusted root.
-fn is_unknown_issuer(e: &rustls::Error) -> bool {
-    matches!(
-        e,
-        rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer)
-    )
+/// Why a chain that leads to an expected CA fails, naming the CA when a CA (not the leaf) expired.
+fn why(e: &rustls::Error, chain: &[ChainCert]) -> String {
+    if let rustls::Error::InvalidCertificate(CertificateError::ExpiredContext {
+        not_after, ..
+    }) = e
+    {
+        let at = i64::try_from(not_after.as_secs()).unwrap_or(i64::MAX);
+        if let Some(ca) = chain.iter().skip(1).find(|c| c.not_after_unix == at) {
+            return format!("its CA {} expired on {}", ca.subject_short, ca.not_after);
+        }
+    }
+    reason(e)
 }
 
 /// `CN=A`, or `CN=A under CN=B` when the chain goes higher than the signer.
@@ -123,266 +247,5 @@ pub fn lineage(signer: &str, top: &str) -> String {
     }
 }
 
-/// Why webpki refused, in words: which of unknown issuer / expired / other name.
-pub fn reason(e: &rustls::Error, leaf: &ChainCert) -> String {
-    use CertificateError as C;
-    match e {
-        rustls::Error::InvalidCertificate(c) => match c {
-            C::UnknownIssuer => {
-                "unknown issuer — its root is not in this machine's trust store".into()
-            }
-            C::ExpiredContext { not_after, .. } => {
-                let when = i64::try_from(not_after.as_secs()).unwrap_or(i64::MAX);
-                format!("expired on {}", rfc3339(when))
-            }
-            C::Expired => format!("expired (the leaf is valid until {})", leaf.not_after),
-            C::NotValidYet | C::NotValidYetContext { .. } => {
-                "not valid yet — is this machine's clock right?".into()
-            }
-            C::NotValidForName | C::NotValidForNameContext { .. } => {
-                format!("not valid for this name ({c})")
-            }
-            other => format!("rejected: {other}"),
-        },
-        other => format!("rejected: {other}"),
-    }
-}
-
-/// A warning when the leaf expires within [`EXPIRY_WARNING`] of `now` (seconds since the epoch).
-pub fn expiry_warning(ev: &TlsEvidence, now: i64) -> Option<Warning> {
-    let leaf = ev.chain.first()?;
-    let left = leaf.not_after_unix - now;
-    let limit = i64::try_from(EXPIRY_WARNING.as_secs()).unwrap_or(i64::MAX);
-    (left > 0 && left <= limit).then(|| {
-        let days = left / 86_400;
-        Warning::new(
-            WarningKind::CertExpiry {
-                days_left: days,
-                not_after: leaf.not_after.clone(),
-            },
-            format!(
-                "the certificate of {} expires in {days} day(s), on {}",
-                ev.sni, leaf.not_after
-            ),
-        )
-    })
-}
-
-/// `TLS 1.3` rather than `TLSv1_3`.
-pub fn version_name(v: rustls::ProtocolVersion) -> String {
-    match v {
-        rustls::ProtocolVersion::TLSv1_3 => "TLS 1.3".into(),
-        rustls::ProtocolVersion::TLSv1_2 => "TLS 1.2".into(),
-        other => format!("{other:?}"),
-    }
-}
-
-/// Whether the peer's first bytes open a TLS record (handshake/alert/… type, version major 3).
-pub fn looks_like_tls(first: &[u8]) -> bool {
-    match first {
-        [] => false,
-        [t] => (0x14..=0x18).contains(t),
-        [t, major, ..] => (0x14..=0x18).contains(t) && *major == 0x03,
-    }
-}
-
-/// Whether an I/O error is the peer closing or resetting the connection.
-pub fn is_close(e: &io::Error) -> bool {
-    use io::ErrorKind as K;
-    matches!(
-        e.kind(),
-        K::UnexpectedEof | K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe
-    )
-}
-
-/// `EOF` or `reset`, for a detail.
-pub fn close_word(e: &io::Error) -> &'static str {
-    if e.kind() == io::ErrorKind::UnexpectedEof {
-        "EOF"
-    } else {
-        "reset"
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use rustls::pki_types::UnixTime;
-
-    use super::*;
-    use crate::probe::testcerts::TestCa;
-
-    fn bad(c: CertificateError) -> rustls::Error {
-        rustls::Error::InvalidCertificate(c)
-    }
-
-    #[test]
-    fn verified_and_expected_is_ok() {
-        let ca = TestCa::root("Lab CA");
-        assert_eq!(
-            verdict(&[ca.leaf("svc.test")], None, &[ca.expected()], "svc.test"),
-            Ok(())
-        );
-    }
-
-    #[test]
-    fn an_unexpected_issuer_is_interception_whether_trusted_or_not() {
-        let azure = TestCa::root("DigiCert Global Root G2");
-        let fw = TestCa::root("Contoso Firewall CA");
-        let chain = [fw.leaf("svc.test")];
-        let (status, why) = verdict(&chain, None, &[azure.expected()], "svc.test").unwrap_err();
-        assert_eq!(status, Status::TlsIntercepted);
-        assert!(
-            why.contains("re-signed by CN=Contoso Firewall CA — TLS inspection?"),
-            "{why}"
-        );
-        assert!(why.contains("this machine trusts it"), "{why}");
-        let unknown = bad(CertificateError::UnknownIssuer);
-        let (status, why) =
-            verdict(&chain, Some(&unknown), &[azure.expected()], "svc.test").unwrap_err();
-        assert_eq!(status, Status::TlsIntercepted);
-        assert!(
-            why.contains("does not trust it either: unknown issuer"),
-            "{why}"
-        );
-        assert!(
-            why.contains("only the leaf was sent, so a server with an incomplete chain"),
-            "{why}"
-        );
-        // With the signer's certificate sent along, nothing is missing: no such caveat.
-        let mid = fw.intermediate("Contoso Firewall Issuing CA");
-        let chain = [mid.leaf("svc.test"), mid.cert()];
-        let (status, why) =
-            verdict(&chain, Some(&unknown), &[azure.expected()], "svc.test").unwrap_err();
-        assert_eq!(status, Status::TlsIntercepted);
-        assert!(!why.contains("only the leaf"), "{why}");
-    }
-
-    #[test]
-    fn the_verdict_as_facts() {
-        let azure = TestCa::root("DigiCert Global Root G2");
-        let fw = TestCa::root("Contoso Firewall CA");
-        let unknown = bad(CertificateError::UnknownIssuer);
-        let ok = facts(&[azure.leaf("svc.test")], None, &[azure.expected()]).unwrap();
-        assert_eq!(ok.verdict, TlsVerdict::Verified);
-        assert!(ok.trusted && ok.refusal.is_none());
-        assert_eq!(
-            ok.expected_ca.as_deref(),
-            Some("CN=DigiCert Global Root G2")
-        );
-        let intercepted =
-            facts(&[fw.leaf("svc.test")], Some(&unknown), &[azure.expected()]).unwrap();
-        assert_eq!(intercepted.verdict, TlsVerdict::Intercepted);
-        assert_eq!(intercepted.issuer, "CN=Contoso Firewall CA");
-        assert!(!intercepted.trusted);
-        assert_eq!(intercepted.refusal, Some(TlsRefusal::UnknownIssuer));
-        assert_eq!(intercepted.chain_len, 1);
-        let expired = bad(CertificateError::Expired);
-        let untrusted = facts(
-            &[azure.leaf("svc.test")],
-            Some(&expired),
-            &[azure.expected()],
-        )
-        .unwrap();
-        assert_eq!(untrusted.verdict, TlsVerdict::Untrusted);
-        assert_eq!(untrusted.refusal, Some(TlsRefusal::Expired));
-        assert_eq!(facts(&[], None, &[]), None);
-    }
-
-    #[test]
-    fn interception_names_the_signer_and_the_top() {
-        let root = TestCa::root("Contoso Root");
-        let mid = root.intermediate("Contoso Firewall Intermediate");
-        let chain = [mid.leaf("svc.test"), mid.cert()];
-        let (_, why) = verdict(&chain, None, &[], "svc.test").unwrap_err();
-        assert!(
-            why.contains("re-signed by CN=Contoso Firewall Intermediate under CN=Contoso Root"),
-            "{why}"
-        );
-    }
-
-    #[test]
-    fn expected_but_failing_is_untrusted_and_says_why() {
-        let ca = TestCa::root("Lab CA");
-        let chain = [ca.leaf("svc.test")];
-        let expected = [ca.expected()];
-        let cases = [
-            (bad(CertificateError::UnknownIssuer), "unknown issuer"),
-            (
-                bad(CertificateError::Expired),
-                "expired (the leaf is valid until",
-            ),
-            (
-                bad(CertificateError::ExpiredContext {
-                    time: UnixTime::since_unix_epoch(Duration::from_secs(1_700_000_000)),
-                    not_after: UnixTime::since_unix_epoch(Duration::from_secs(1_609_459_200)),
-                }),
-                "expired on 2021-01-01T00:00:00Z",
-            ),
-            (
-                bad(CertificateError::NotValidForName),
-                "not valid for this name",
-            ),
-            (bad(CertificateError::NotValidYet), "not valid yet"),
-            (bad(CertificateError::BadSignature), "rejected"),
-        ];
-        for (e, words) in cases {
-            let (status, why) = verdict(&chain, Some(&e), &expected, "svc.test").unwrap_err();
-            assert_eq!(status, Status::TlsUntrusted, "{why}");
-            assert!(
-                why.contains(words) && why.contains("issued by CN=Lab CA"),
-                "{why}"
-            );
-        }
-    }
-
-    #[test]
-    fn an_empty_chain_is_a_protocol_error() {
-        assert_eq!(
-            verdict(&[], None, &[], "x").unwrap_err().0,
-            Status::ProtocolError
-        );
-    }
-
-    #[test]
-    fn a_leaf_expiring_within_14_days_warns() {
-        let mut ev = TlsEvidence {
-            sni: "svc.test".into(),
-            version: None,
-            cipher_suite: None,
-            handshake_ms: 1.0,
-            chain: vec![TestCa::root("Lab CA").leaf("svc.test")],
-        };
-        let at = ev.chain[0].not_after_unix;
-        let day = 86_400;
-        let w = expiry_warning(&ev, at - 3 * day).unwrap();
-        assert!(w.message.contains("expires in 3 day(s)"), "{w:?}");
-        assert!(matches!(
-            w.kind,
-            WarningKind::CertExpiry { days_left: 3, .. }
-        ));
-        assert!(expiry_warning(&ev, at - 14 * day).is_some());
-        assert!(expiry_warning(&ev, at - 15 * day).is_none());
-        assert!(
-            expiry_warning(&ev, at + 1).is_none(),
-            "expired is a status, not a warning"
-        );
-        ev.chain.clear();
-        assert!(expiry_warning(&ev, 0).is_none());
-    }
-
-    #[test]
-    fn tls_records_are_told_from_other_bytes() {
-        assert!(looks_like_tls(&[0x16, 0x03, 0x03, 0x00, 0x7a])); // handshake, TLS 1.2 record
-        assert!(looks_like_tls(&[0x15, 0x03, 0x01])); // alert
-        assert!(looks_like_tls(&[0x16])); // one byte so far
-        assert!(!looks_like_tls(b"HTTP/1.1 400 Bad Request"));
-        assert!(!looks_like_tls(&[0x16, 0x02])); // SSL 2-ish version
-        assert!(!looks_like_tls(&[]));
-    }
-
-    #[test]
-    fn lineage_skips_a_repeated_name() {
-        assert_eq!(lineage("CN=A", "CN=A"), "CN=A");
-        assert_eq!(lineage("CN=A", "CN=B"), "CN=A under CN=B");
-    }
-}
+mod tests;

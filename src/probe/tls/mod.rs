@@ -1,16 +1,23 @@
 //! The `tls` check: resolve, TCP, then a TLS handshake with SNI; the presented chain is recorded
-//! and judged.
+//! and judged by signatures ([`judge`] has the rule).
 //!
 //! A TCP connect to 443 proves little: a firewall may terminate it, re-sign the certificate
-//! (TLS inspection) or drop the ClientHello for a name it filters. The verdict, in order:
-//! - the chain does not lead to an expected CA (Azure's roots, `--expect-ca`) → `tls_intercepted`,
-//!   whether or not this machine trusts it, naming who signed it;
-//! - it leads there but does not verify (unknown issuer, expired, other name) → `tls_untrusted`;
+//! (TLS inspection) or drop the ClientHello for a name it filters. The verdict:
+//! - the chain leads, by verified signatures, to a CA that is not expected (Azure's anchors,
+//!   `--expect-ca`) → `tls_intercepted`, naming that CA, whether or not this machine trusts it;
+//! - it leads to an expected CA but does not hold (expired, other name), or cannot be followed
+//!   (an issuer nobody has, a leaf its issuer did not sign) → `tls_untrusted`;
+//! - verified → `ok`, with a warning when this machine's own store does not trust it, and a fact
+//!   when the service asks for a client certificate (mutual TLS: [`client_auth`]);
 //! - closed or reset before any answer → `protocol_error` (SNI filtering?); non-TLS bytes →
 //!   `protocol_error` with them in hex; silence or a trickle → `timeout`.
 
+mod assess;
+mod client_auth;
+mod early;
 mod judge;
 mod recorded;
+mod signs;
 mod verify;
 
 use std::io;
@@ -25,55 +32,64 @@ use tokio::time::{Instant, timeout_at};
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
-use super::bytes::{hex_prefix, printable};
 use super::connect::with_connection;
 use super::context::{Context, Target};
-use super::evidence::{ChainCert, Evidence, TlsEvidence};
-use super::facts::TlsFacts;
+use super::evidence::{Evidence, TlsEvidence};
+use super::facts::{ClientCertificate, TlsFacts};
 use super::outcome::{Outcome, Phase, Status, Warning, millis};
-use super::trust::{ExpectedCa, expected_anchor};
 use super::words::within;
-pub use judge::{EXPIRY_WARNING, expiry_warning, facts, looks_like_tls, verdict};
-use judge::{close_word, is_close, lineage, version_name};
+pub use assess::{Assessed, assess};
+use client_auth::{Asked, ended, without_one, words};
+use early::{evidence_of, no_certificate};
+pub use judge::{Findings, Judgement, judge, lineage};
 pub use recorded::Recorded;
-use verify::{Recorder, Seen};
+pub use signs::{EXPIRY_WARNING, expiry_warning, looks_like_tls, reason};
+use verify::Recorder;
+pub use verify::Seen;
 
-/// A TLS session whose chain verified and leads to an expected CA: the stream, what was
-/// presented, and the verdict's facts.
+/// A TLS session whose chain verified: the stream, what was presented, the verdict's facts and
+/// its warnings.
 pub struct Secured {
     /// The encrypted stream, for checks that speak a protocol inside TLS.
     pub stream: TlsStream<Recorded<TcpStream>>,
     /// The handshake and chain.
     pub evidence: TlsEvidence,
-    /// The verdict (`verified`), issuer and expected CA.
+    /// The verdict (`verified`), issuer, expected CA, mutual TLS.
     pub facts: TlsFacts,
+    /// A leaf expiring soon; a chain this machine's store does not trust.
+    pub warnings: Vec<Warning>,
 }
 
 /// The `tls` check.
 pub async fn probe(target: &Target, ctx: &Context, deadline: Instant) -> Outcome {
     with_connection(target, ctx, deadline, async |conn| {
         match wrap(conn.stream, &target.host, ctx, deadline).await {
-            Ok(secured) => verified(&secured, conn.peer, ctx),
+            Ok(secured) => verified(&secured, conn.peer),
             Err(o) => o,
         }
     })
     .await
 }
 
-/// The `ok` outcome for a chain that verified and leads to an expected CA.
-fn verified(s: &Secured, peer: SocketAddr, ctx: &Context) -> Outcome {
+/// The `ok` outcome for a chain that verified.
+fn verified(s: &Secured, peer: SocketAddr) -> Outcome {
     let ev = &s.evidence;
-    let anchor = expected_anchor(&ev.chain, &ctx.trust.expected).map_or("?", |ca| ca.name.as_str());
-    let detail = format!(
+    let mut detail = format!(
         "{} with {peer} in {} ms ({}); certificate for {} verified, issued by {}",
         ev.version.as_deref().unwrap_or("TLS"),
         ev.handshake_ms,
         ev.cipher_suite.as_deref().unwrap_or("?"),
         ev.sni,
-        lineage(&s.facts.issuer, anchor),
+        lineage(
+            &s.facts.issuer,
+            s.facts.expected_ca.as_deref().unwrap_or("?")
+        ),
     );
+    if let Some(c) = s.facts.client_certificate {
+        detail = format!("{detail}; {}", words(c, &[], None));
+    }
     let mut o = Outcome::new(Status::Ok, Phase::Tls, detail);
-    o.warnings = warnings(ev);
+    o.warnings.clone_from(&s.warnings);
     o.facts.tls = Some(s.facts.clone());
     o.evidence = Some(Evidence::Tls(ev.clone()));
     o
@@ -85,8 +101,10 @@ struct Attempt {
     result: Option<io::Result<TlsStream<Recorded<TcpStream>>>>,
     /// The first bytes the peer sent.
     first: Vec<u8>,
-    /// The chain the peer presented and webpki's verdict, when a certificate arrived.
+    /// The chain the peer presented, when a certificate arrived.
     seen: Option<Seen>,
+    /// Whether the server asked for a client certificate, and whose CAs it named.
+    asked: Option<Vec<String>>,
     /// The handshake and chain as far as they went.
     evidence: TlsEvidence,
     /// How long the TLS phase had.
@@ -94,8 +112,9 @@ struct Attempt {
 }
 
 /// Runs a TLS handshake over `stream` with SNI `host` and judges the chain. `Ok` only when the
-/// chain verifies *and* leads to an expected CA; any other result is the finished outcome (its
-/// `peer`, `addresses` and timings other than the detail are left to the caller).
+/// chain verifies and the session is usable; any other result is the finished outcome (its
+/// `peer`, `addresses` and timings are left to the caller) — `ok` itself when the service
+/// requires a client certificate.
 pub async fn wrap(
     stream: TcpStream,
     host: &str,
@@ -105,13 +124,14 @@ pub async fn wrap(
     let peer = stream
         .peer_addr()
         .map_or_else(|_| host.to_owned(), |a| a.to_string());
-    let attempt = handshake(stream, host, ctx, deadline).await?;
+    let mut attempt = handshake(stream, host, ctx, deadline).await?;
     let tls_ms = attempt.evidence.handshake_ms;
     let Some(seen) = &attempt.seen else {
         let result = attempt.result.map(|r| r.map(|_| ()));
+        let first = &attempt.first;
         return Err(no_certificate(
             result,
-            &attempt.first,
+            first,
             &peer,
             host,
             ctx,
@@ -120,49 +140,102 @@ pub async fn wrap(
         ));
     };
     let mut ev = attempt.evidence;
-    let judged = judge(seen, &mut ev, &ctx.trust.expected);
-    let mut o = match (judged, attempt.result) {
-        (Ok(facts), Some(Ok(stream))) => {
+    let assessed = match assess(&ctx.trust, seen) {
+        Ok(a) => a,
+        Err(why) => {
+            let o = Outcome::new(Status::ProtocolError, Phase::Tls, why);
+            return Err(finish(o, ev, tls_ms, Vec::new()));
+        }
+    };
+    ev.chain = assessed.chain;
+    let Judgement {
+        mut facts,
+        verdict,
+        warning,
+    } = assessed.judgement;
+    let mut warnings = warnings(&ev);
+    warnings.extend(warning);
+    let took = Duration::from_secs_f64(tls_ms / 1000.0);
+    let how = match &attempt.asked {
+        Some(_) => after(&mut attempt.result, took, deadline).await,
+        None => None,
+    };
+    facts.client_certificate = how.as_ref().map(|(c, _)| *c);
+    let o = match (verdict, attempt.result, how) {
+        (Err((status, why)), _, _) => Outcome::new(status, Phase::Tls, why),
+        (Ok(()), _, Some((ClientCertificate::Required, how))) => {
+            let cas = attempt.asked.unwrap_or_default();
+            required(&peer, host, &facts, &cas, how.as_deref())
+        }
+        (Ok(()), Some(Ok(stream)), _) => {
             return Ok(Secured {
                 stream,
                 evidence: ev,
                 facts,
+                warnings,
             });
         }
-        (Err(o), _) => *o,
-        (Ok(facts), Some(Err(e))) => {
-            let detail = format!(
+        (Ok(()), Some(Err(e)), _) => Outcome::new(
+            Status::ProtocolError,
+            Phase::Tls,
+            format!(
                 "{peer} presented a good certificate for {host}, then the handshake failed: {e}"
-            );
-            with_facts(
-                Outcome::new(Status::ProtocolError, Phase::Tls, detail),
-                facts,
-            )
-        }
-        (Ok(facts), None) => {
-            let detail = format!(
+            ),
+        ),
+        (Ok(()), None, _) => Outcome::timed_out(
+            Phase::Tls,
+            attempt.budget,
+            format!(
                 "{peer} presented a good certificate for {host}, then stalled: handshake not finished within {}",
                 within(ctx.timeout, attempt.budget)
-            );
-            with_facts(
-                Outcome::timed_out(Phase::Tls, attempt.budget, detail),
-                facts,
-            )
-        }
+            ),
+        ),
     };
-    o.detail = format!("{} (TLS phase {tls_ms} ms)", o.detail);
-    o.warnings = warnings(&ev);
-    o.evidence = Some(Evidence::Tls(ev));
+    let mut o = finish(o, ev, tls_ms, warnings);
+    o.facts.tls = Some(facts);
     Err(o)
 }
 
-/// `o` with the TLS verdict as its fact.
-fn with_facts(mut o: Outcome, facts: TlsFacts) -> Outcome {
-    o.facts.tls = Some(facts);
+/// What a server that asked for a client certificate did without one: its alert ended the
+/// handshake (TLS 1.2), or comes on the first read (TLS 1.3); `None` when the deadline came first.
+async fn after(
+    result: &mut Option<io::Result<TlsStream<Recorded<TcpStream>>>>,
+    took: Duration,
+    deadline: Instant,
+) -> Option<(ClientCertificate, Option<String>)> {
+    match result {
+        Some(Ok(s)) => Some(without_one(s, took, deadline).await),
+        Some(Err(e)) => Some((ClientCertificate::Required, Some(ended(e)))),
+        None => None,
+    }
+}
+
+/// The `ok` of a service that proved its identity and then wants a client certificate.
+fn required(
+    peer: &str,
+    host: &str,
+    facts: &TlsFacts,
+    cas: &[String],
+    how: Option<&str>,
+) -> Outcome {
+    let detail = format!(
+        "{peer} presented a good certificate for {host}, issued by {}; {}",
+        lineage(&facts.issuer, facts.expected_ca.as_deref().unwrap_or("?")),
+        words(ClientCertificate::Required, cas, how)
+    );
+    Outcome::new(Status::Ok, Phase::Tls, detail)
+}
+
+/// An outcome of the TLS phase with its evidence, warnings and the phase's duration.
+fn finish(mut o: Outcome, ev: TlsEvidence, tls_ms: f64, warnings: Vec<Warning>) -> Outcome {
+    o.detail = format!("{} (TLS phase {tls_ms} ms)", o.detail);
+    o.warnings = warnings;
+    o.evidence = Some(Evidence::Tls(ev));
     o
 }
 
-/// The handshake itself, with the recording verifier; a setup failure is the finished outcome.
+/// The handshake itself, with the recording verifier and a client-certificate resolver that
+/// offers none; a setup failure is the finished outcome.
 async fn handshake(
     stream: TcpStream,
     host: &str,
@@ -177,15 +250,15 @@ async fn handshake(
         )
     })?;
     let recorder = Arc::new(Recorder::new(
-        ctx.trust.verifier.clone(),
         ctx.trust.provider.signature_verification_algorithms,
     ));
+    let asked = Arc::new(Asked::default());
     let config = ClientConfig::builder_with_provider(Arc::clone(&ctx.trust.provider))
         .with_safe_default_protocol_versions()
         .map_err(|e| Outcome::new(Status::Error, Phase::Tls, format!("TLS setup: {e}")))?
         .dangerous()
         .with_custom_certificate_verifier(Arc::clone(&recorder) as _)
-        .with_no_client_auth();
+        .with_client_cert_resolver(Arc::clone(&asked) as _);
     let start = Instant::now();
     let budget = deadline.saturating_duration_since(start);
     let (stream, first) = Recorded::new(stream);
@@ -199,131 +272,10 @@ async fn handshake(
         result,
         first,
         seen: recorder.seen(),
+        asked: asked.asked(),
         evidence,
         budget,
     })
-}
-
-/// The evidence of a handshake so far: version and suite when it completed (the chain is added
-/// by the judgement).
-fn evidence_of(
-    host: &str,
-    result: Option<&io::Result<TlsStream<Recorded<TcpStream>>>>,
-    handshake_ms: f64,
-) -> TlsEvidence {
-    let mut ev = TlsEvidence {
-        sni: host.to_owned(),
-        version: None,
-        cipher_suite: None,
-        handshake_ms,
-        chain: Vec::new(),
-    };
-    if let Some(Ok(tls)) = result {
-        let conn = tls.get_ref().1;
-        ev.version = conn.protocol_version().map(version_name);
-        ev.cipher_suite = conn.negotiated_cipher_suite().map(|s| {
-            let s = s.suite();
-            s.as_str().map_or_else(|| format!("{s:?}"), str::to_owned)
-        });
-    }
-    ev
-}
-
-/// The outcome when no certificate arrived: silence, a close, an alert, or not TLS at all.
-fn no_certificate(
-    result: Option<io::Result<()>>,
-    first: &[u8],
-    peer: &str,
-    host: &str,
-    ctx: &Context,
-    tls_ms: f64,
-    budget: Duration,
-) -> Outcome {
-    let limit = within(ctx.timeout, budget);
-    let (status, detail, understood) = match result {
-        None if first.is_empty() => (
-            Status::Timeout,
-            format!(
-                "TCP to {peer} is open, but no TLS answer to the ClientHello for {host} within {limit} (dropped by a firewall after the connect?)"
-            ),
-            None,
-        ),
-        None => (
-            Status::Timeout,
-            format!(
-                "{peer} started answering ({}) but the handshake did not finish within {limit}",
-                hex_prefix(first)
-            ),
-            None,
-        ),
-        Some(Ok(())) => (
-            Status::Error,
-            format!("TLS with {peer} finished without a certificate"),
-            None,
-        ),
-        Some(Err(e)) if first.is_empty() && is_close(&e) => (
-            Status::ProtocolError,
-            format!(
-                "{peer} closed during TLS handshake — SNI filtering? (right after the ClientHello for {host}: {})",
-                close_word(&e)
-            ),
-            None,
-        ),
-        Some(Err(e)) if !looks_like_tls(first) => (
-            Status::ProtocolError,
-            format!(
-                "{peer} does not speak TLS: it answered the ClientHello with {} [{e}]",
-                hex_prefix(first)
-            ),
-            printable(first),
-        ),
-        Some(Err(e)) => (
-            Status::ProtocolError,
-            format!("TLS handshake with {peer} for {host} failed before any certificate: {e}"),
-            Some("TLS record".to_owned()),
-        ),
-    };
-    let detail = format!("{detail} (TLS phase {tls_ms} ms)");
-    let o = if status == Status::Timeout {
-        Outcome::timed_out(Phase::Tls, budget, detail)
-    } else {
-        Outcome::new(status, Phase::Tls, detail)
-    };
-    o.with_reply("tls", first, understood)
-}
-
-/// Judges a recorded chain, filling the evidence's chain: the verdict's facts for verified and
-/// expected, else the finished outcome (with the facts when there was a chain to judge).
-fn judge(
-    seen: &Seen,
-    ev: &mut TlsEvidence,
-    expected: &[ExpectedCa],
-) -> Result<TlsFacts, Box<Outcome>> {
-    let unreadable = |why: String| Box::new(Outcome::new(Status::ProtocolError, Phase::Tls, why));
-    let parsed: Result<Vec<ChainCert>, String> =
-        seen.chain.iter().map(|c| ChainCert::from_der(c)).collect();
-    ev.chain = match parsed {
-        Ok(c) if !c.is_empty() => c,
-        Ok(_) => {
-            return Err(unreadable(
-                "the peer sent an empty certificate chain".into(),
-            ));
-        }
-        Err(e) => {
-            return Err(unreadable(format!(
-                "the peer sent a certificate that cannot be read: {e}"
-            )));
-        }
-    };
-    let refusal = seen.verdict.as_ref().err();
-    let facts = facts(&ev.chain, refusal, expected).expect("a non-empty chain has facts");
-    match verdict(&ev.chain, refusal, expected, &ev.sni) {
-        Ok(()) => Ok(facts),
-        Err((status, why)) => Err(Box::new(with_facts(
-            Outcome::new(status, Phase::Tls, why),
-            facts,
-        ))),
-    }
 }
 
 /// Warnings for a handshake that reached the certificate: a leaf expiring soon (for TLS-wrapped

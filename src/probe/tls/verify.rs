@@ -2,43 +2,40 @@
 //!
 //! rustls aborts a handshake as soon as its verifier says no, and the chain that was presented is
 //! lost with it. The whole point of the `tls` check is to say *what* was presented (whose CA
-//! re-signed it, what expired), so this verifier asks webpki, keeps the chain and webpki's
-//! verdict, and lets the handshake go on; [`super::wrap`] judges afterwards and never hands out a
-//! stream whose chain failed. Handshake signatures are still checked for real.
+//! re-signed it, what expired), so this verifier keeps the chain, the name and the time, and lets
+//! the handshake go on; [`super::assess`] judges afterwards (against Azure's CAs and this
+//! machine's store) and [`super::wrap`] never hands out a stream whose chain failed. Handshake
+//! signatures are still checked for real.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Mutex, PoisonError};
 
 use rustls::DigitallySignedStruct;
-use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{WebPkiSupportedAlgorithms, verify_tls12_signature, verify_tls13_signature};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 
-/// What the peer presented, and what webpki made of it.
+/// What the peer presented, for which name, and when.
 #[derive(Debug, Clone)]
 pub struct Seen {
     /// Leaf first, then the other certificates in the order sent.
     pub chain: Vec<CertificateDer<'static>>,
-    /// webpki's verdict against this machine's store and the server name.
-    pub verdict: Result<(), rustls::Error>,
+    /// The name the chain must be valid for (SNI).
+    pub name: ServerName<'static>,
+    /// The time of the handshake, for validity.
+    pub now: UnixTime,
 }
 
-/// Records the chain and webpki's verdict; always lets the handshake continue.
+/// Records the chain; always lets the handshake continue.
 #[derive(Debug)]
 pub struct Recorder {
-    inner: Result<Arc<WebPkiServerVerifier>, String>,
     algs: WebPkiSupportedAlgorithms,
     seen: Mutex<Option<Seen>>,
 }
 
 impl Recorder {
-    /// A recorder over `inner` (or, when there is no verifier, the reason there is none).
-    pub fn new(
-        inner: Result<Arc<WebPkiServerVerifier>, String>,
-        algs: WebPkiSupportedAlgorithms,
-    ) -> Self {
+    /// A recorder checking handshake signatures with `algs`.
+    pub fn new(algs: WebPkiSupportedAlgorithms) -> Self {
         Self {
-            inner,
             algs,
             seen: Mutex::new(None),
         }
@@ -59,20 +56,18 @@ impl ServerCertVerifier for Recorder {
         end_entity: &CertificateDer<'_>,
         intermediates: &[CertificateDer<'_>],
         server_name: &ServerName<'_>,
-        ocsp_response: &[u8],
+        _ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        let verdict = match &self.inner {
-            Ok(v) => v
-                .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
-                .map(|_| ()),
-            Err(why) => Err(rustls::Error::General(why.clone())),
-        };
         let chain = std::iter::once(end_entity)
             .chain(intermediates)
             .map(|c| c.clone().into_owned())
             .collect();
-        *self.seen.lock().unwrap_or_else(PoisonError::into_inner) = Some(Seen { chain, verdict });
+        *self.seen.lock().unwrap_or_else(PoisonError::into_inner) = Some(Seen {
+            chain,
+            name: server_name.to_owned(),
+            now,
+        });
         Ok(ServerCertVerified::assertion())
     }
 

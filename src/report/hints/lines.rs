@@ -1,15 +1,14 @@
 //! The table: (status, phase, facts) → the hint and the fix. Read top to bottom, first match.
 
-use super::context::{HintContext, Line};
-use crate::catalog::model::{CheckKind, Direction};
-use crate::catalog::regions;
-use crate::probe::facts::{DnsFailureKind, PairAnswer, TlsRefusal};
-use crate::probe::outcome::{Phase, Status, WarningKind};
+use super::context::Line;
+use super::read::{
+    FORWARD, app_protocol, dns, dns_failure, host, icmp_from, icmp_name, issuer, local_dns, nsg,
+    proxy, rcode, servers, skewed, store_distrusts, tls_problem, tls_refusal, what,
+};
+use crate::catalog::model::Direction;
+use crate::probe::facts::{DnsFailureKind, PairAnswer, TlsProblem, TlsRefusal};
+use crate::probe::outcome::{Phase, Status};
 use crate::report::fix::Fix;
-use crate::report::model::ResultEntry;
-
-/// Where APIM's custom DNS servers must send Azure's names.
-const FORWARD: &str = "custom DNS servers must forward Azure names to Azure DNS (168.63.129.16)";
 
 /// The table.
 pub const TABLE: &[Line] = &[
@@ -24,10 +23,37 @@ pub const TABLE: &[Line] = &[
         },
     },
     Line {
+        name: "this machine's store distrusts a verified chain",
+        applies: |r| r.status == Status::Ok && store_distrusts(r).is_some(),
+        says: |r, _| {
+            let anchor = store_distrusts(r).unwrap_or_default();
+            (
+                format!(
+                    "{} is fine (its chain verifies to {anchor}), but this machine's CA store does not trust {anchor}: update it (Debian/Ubuntu: `apt-get install --only-upgrade ca-certificates`) or add that root, or apps on this VM that use the system store fail",
+                    host(r)
+                ),
+                None,
+            )
+        },
+    },
+    Line {
         name: "nothing to change",
         applies: |r| !r.status.is_failure() || r.spec.direction == Direction::Inbound,
         // An empty hint is none (`hint` drops it).
         says: |_, _| (String::new(), None),
+    },
+    Line {
+        name: "local resolver not running",
+        applies: |r| local_dns(r).is_some(),
+        says: |r, _| {
+            (
+                format!(
+                    "the local DNS resolver ({}) is not running — nothing answers there on this machine: start it (systemd-resolved, dnsmasq, unbound …) or point /etc/resolv.conf at the VNet's DNS servers; the NSG is not involved",
+                    local_dns(r).unwrap_or_default()
+                ),
+                None,
+            )
+        },
     },
     Line {
         name: "name does not exist",
@@ -94,7 +120,9 @@ pub const TABLE: &[Line] = &[
     },
     Line {
         name: "rejected with ICMP by a device",
-        applies: |r| r.phase == Phase::Connect && icmp_from(r).is_some(),
+        applies: |r| {
+            r.phase == Phase::Connect && icmp_from(r).is_some() && r.facts.local_error.is_none()
+        },
         says: |r, ctx| {
             let from = icmp_from(r).unwrap_or_default();
             let (rule, fix) = nsg(r, ctx);
@@ -110,7 +138,10 @@ pub const TABLE: &[Line] = &[
     },
     Line {
         name: "no route on this machine",
-        applies: |r| r.status == Status::Unreachable && r.phase == Phase::Connect,
+        applies: |r| {
+            r.phase == Phase::Connect
+                && (r.status == Status::Unreachable || r.facts.local_error.is_some())
+        },
         // No ICMP sender: the kernel refused before a packet left (no route, a local firewall's
         // reject). Neither the NSG nor the subnet's route table is involved, so no NSG rule.
         says: |r, _| {
@@ -198,10 +229,29 @@ pub const TABLE: &[Line] = &[
     Line {
         name: "certificate not valid yet",
         applies: |r| {
-            r.status == Status::TlsUntrusted && tls_refusal(r) == Some(TlsRefusal::NotValidYet)
+            r.status == Status::TlsUntrusted
+                && (tls_problem(r) == Some(TlsProblem::NotValidYet)
+                    || tls_refusal(r) == Some(TlsRefusal::NotValidYet))
         },
         says: |_, _| {
             ("the certificate is not valid yet by this machine's clock: check the clock (NTP) before anything else".into(), Some(Fix::Clock))
+        },
+    },
+    Line {
+        name: "incomplete chain",
+        applies: |r| {
+            r.status == Status::TlsUntrusted && tls_problem(r) == Some(TlsProblem::IncompleteChain)
+        },
+        says: |r, _| {
+            (
+                format!(
+                    "the chain {} presents cannot be followed to any CA{}: if a firewall/proxy re-signs TLS with a CA of its own, exempt {} from TLS inspection; if the server leaves out its intermediate, it must send it (or give that CA with --expect-ca)",
+                    host(r),
+                    issuer(r),
+                    host(r)
+                ),
+                Some(Fix::TlsBypass { fqdn: host(r) }),
+            )
         },
     },
     Line {
@@ -249,138 +299,3 @@ pub const TABLE: &[Line] = &[
         },
     },
 ];
-
-fn skewed(r: &ResultEntry) -> bool {
-    r.warnings
-        .iter()
-        .any(|w| matches!(w.kind, WarningKind::ClockSkew { .. }))
-}
-
-fn dns_failure(r: &ResultEntry) -> Option<DnsFailureKind> {
-    (r.status == Status::DnsFailed).then_some(())?;
-    r.facts.dns.as_ref().and_then(|d| d.failure)
-}
-
-fn dns(r: &ResultEntry, text: String) -> (String, Option<Fix>) {
-    let servers = r
-        .facts
-        .dns
-        .as_ref()
-        .map(|d| d.servers.clone())
-        .unwrap_or_default();
-    (text, Some(Fix::Dns { servers }))
-}
-
-fn servers(r: &ResultEntry) -> String {
-    r.facts
-        .dns
-        .as_ref()
-        .map(|d| d.servers.join(", "))
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "the configured servers".into())
-}
-
-fn rcode(r: &ResultEntry) -> String {
-    r.facts
-        .dns
-        .as_ref()
-        .and_then(|d| d.rcode.clone())
-        .unwrap_or_else(|| "no records".into())
-}
-
-fn host(r: &ResultEntry) -> String {
-    r.spec.host.clone().unwrap_or_else(|| "the host".into())
-}
-
-fn icmp_from(r: &ResultEntry) -> Option<String> {
-    r.facts.icmp.as_ref()?.from.clone()
-}
-
-fn icmp_name(r: &ResultEntry) -> String {
-    r.facts
-        .icmp
-        .as_ref()
-        .map_or_else(String::new, |i| i.name.clone())
-}
-
-fn tls_refusal(r: &ResultEntry) -> Option<TlsRefusal> {
-    r.facts.tls.as_ref()?.refusal
-}
-
-fn issuer(r: &ResultEntry) -> String {
-    r.facts
-        .tls
-        .as_ref()
-        .map_or_else(String::new, |t| format!(", signed by {}", t.issuer))
-}
-
-fn proxy(r: &ResultEntry) -> String {
-    r.facts.http.as_ref().map_or_else(
-        || "it denies".into(),
-        |h| {
-            h.proxy
-                .clone()
-                .unwrap_or_else(|| format!("HTTP {}", h.status))
-        },
-    )
-}
-
-/// `TCP 443`, `UDP 123`.
-fn what(r: &ResultEntry) -> String {
-    format!(
-        "{} {}",
-        r.spec.transport.as_str().to_uppercase(),
-        r.spec.port.map_or("*".to_owned(), |p| p.to_string())
-    )
-}
-
-fn app_protocol(r: &ResultEntry) -> String {
-    match (r.spec.check, r.spec.port) {
-        (CheckKind::Http, Some(p)) => format!("Http:{p}"),
-        (_, Some(p)) => format!("Https:{p}"),
-        _ => "Https:443".into(),
-    }
-}
-
-/// The NSG rule that lets a row through: its words and its fix (the export's own, when `--nsg`
-/// computed one with the NSG, resource group and a free priority).
-fn nsg(r: &ResultEntry, ctx: &HintContext) -> (String, Option<Fix>) {
-    let tag = r.spec.service_tag.as_str();
-    let peer = r.spec.direction == Direction::Peer;
-    let ports = r.spec.port.map_or("*".to_owned(), |p| p.to_string());
-    let protocol = match r.spec.transport.as_str() {
-        "udp" => "Udp",
-        _ => "Tcp",
-    };
-    let fix = ctx
-        .nsg_fixes
-        .get(&HintContext::key(r))
-        .cloned()
-        .unwrap_or_else(|| {
-            let tag = if peer { "VirtualNetwork" } else { tag };
-            Fix::allow_out(tag, r.spec.port, protocol, ctx.cloud, ctx.region.as_deref())
-        });
-    let named = match regional(tag, ctx) {
-        Some(regional) if !peer => format!("service tag {regional} (or the global {tag})"),
-        _ if peer => "VirtualNetwork (both directions)".to_owned(),
-        _ => format!("service tag {tag}"),
-    };
-    let command = fix.az().map_or_else(String::new, |c| format!(": {c}"));
-    (
-        format!(
-            "allow outbound {} {ports} to {named} in the subnet's NSG{command}",
-            protocol.to_uppercase()
-        ),
-        Some(fix),
-    )
-}
-
-/// The regional tag of `tag` for the context's region, as Azure spells it, for the tags the
-/// reference names as regional.
-fn regional(tag: &str, ctx: &HintContext) -> Option<String> {
-    let region = ctx.region.as_deref()?;
-    regions::REGIONAL_TAGS
-        .contains(&tag)
-        .then(|| regions::regional_tag(ctx.cloud, tag, region))
-        .flatten()
-}

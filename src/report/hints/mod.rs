@@ -3,7 +3,8 @@
 //!
 //! - the name did not resolve → the DNS (which servers; forwarding to 168.63.129.16);
 //! - the connection was dropped, reset or rejected → the NSG and the route; with an ICMP sender
-//!   named, that device (NSGs never send ICMP);
+//!   named, that device (NSGs never send ICMP); refused by this machine's own stack, or a local
+//!   resolver that is not running → this machine, never the NSG;
 //! - TCP connected and then the protocol never answered, a deny page, a proxy, a re-signed
 //!   certificate → the firewall/NVA or proxy on the route, never "allow in the NSG" (the NSG let
 //!   the handshake through).
@@ -13,6 +14,7 @@
 
 mod context;
 mod lines;
+mod read;
 #[cfg(test)]
 mod tests;
 

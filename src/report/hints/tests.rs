@@ -46,7 +46,7 @@ type Case = (ResultEntry, &'static str, &'static [&'static str]);
 
 /// Every case.
 fn cases() -> Vec<Case> {
-    [cases_1(), cases_2(), cases_3()].concat()
+    [cases_1(), cases_2(), cases_3(), cases_4(), cases_5()].concat()
 }
 
 fn cases_1() -> Vec<Case> {
@@ -231,6 +231,97 @@ fn cases_3() -> Vec<Case> {
     ]
 }
 
+fn cases_4() -> Vec<Case> {
+    vec![
+        (
+            r(
+                "AzureMonitor",
+                443,
+                "tls",
+                "ok",
+                "tls",
+                &json!({"warnings": [{"kind": "store_distrusts", "host": "h", "anchor": "CN=Microsoft TLS RSA Root G2", "message": "m"}]}),
+            ),
+            "this machine's store distrusts a verified chain",
+            &[
+                "CN=Microsoft TLS RSA Root G2",
+                "ca-certificates",
+                "apps on this VM",
+            ],
+        ),
+        (
+            r(
+                "DnsServers",
+                53,
+                "dns",
+                "refused",
+                "connect",
+                &json!({"facts": {"dns": {"servers": ["127.0.0.1:53"], "transport": "udp", "failure": "unreachable"}, "icmp": {"version": 4, "type": 3, "code": 3, "name": "port-unreachable", "from": "127.0.0.1"}}}),
+            ),
+            "local resolver not running",
+            &["127.0.0.1:53", "not running", "resolv.conf", "not involved"],
+        ),
+        (
+            r(
+                "Storage",
+                443,
+                "tls",
+                "dns_failed",
+                "resolve",
+                &json!({"facts": {"dns": {"servers": ["127.0.0.1:53"], "failure": "unreachable"}}}),
+            ),
+            "local resolver not running",
+            &["127.0.0.1:53"],
+        ),
+    ]
+}
+
+fn cases_5() -> Vec<Case> {
+    vec![
+        (
+            r(
+                "Storage",
+                443,
+                "tls",
+                "unreachable",
+                "connect",
+                &json!({"facts": {"local_error": "EHOSTUNREACH", "icmp": {"version": 4, "type": 3, "code": 13, "name": "admin-prohibited", "from": "198.18.0.2"}}}),
+            ),
+            "no route on this machine",
+            &["never left this machine"],
+        ),
+        (
+            r(
+                "AzureMonitor",
+                443,
+                "tls",
+                "tls_untrusted",
+                "tls",
+                &json!({"facts": {"tls": {"verdict": "untrusted", "problem": "incomplete_chain", "issuer": "CN=Rogue", "trusted": false, "chain_len": 1}}}),
+            ),
+            "incomplete chain",
+            &[
+                "cannot be followed",
+                "CN=Rogue",
+                "TLS inspection",
+                "--expect-ca",
+            ],
+        ),
+        (
+            r(
+                "AzureMonitor",
+                443,
+                "tls",
+                "tls_untrusted",
+                "tls",
+                &json!({"facts": {"tls": {"verdict": "untrusted", "problem": "not_valid_yet", "issuer": "CN=x", "trusted": true, "chain_len": 2}}}),
+            ),
+            "certificate not valid yet",
+            &["clock"],
+        ),
+    ]
+}
+
 #[test]
 fn each_line_gives_the_hint_its_evidence_supports() {
     for (x, line, words) in cases() {
@@ -256,6 +347,9 @@ fn failures_the_nsg_cannot_cause_never_blame_it() {
         let (_, text, fix) = judged(&x);
         if line == "connected, then nothing answered"
             || line == "no route on this machine"
+            || line == "local resolver not running"
+            || line == "this machine's store distrusts a verified chain"
+            || line == "incomplete chain"
             || line == "firewall deny page"
             || line == "re-signed certificate"
         {

@@ -57,4 +57,4 @@ pub use pki::{Ca, Leaf, store};
 pub use prereq::under_ci;
 pub use responder::{AMQP_REPLY, Kind, TDS_REPLY, wildcard};
 pub use run::{Run, detail, dns_checks, dns_row, errno_of, failed, result, results, row, tcp_row};
-pub use servers::{FIREWALL_DENY_BODY, Page, Web};
+pub use servers::{ClientAuth, FIREWALL_DENY_BODY, Page, Web};

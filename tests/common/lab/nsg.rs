@@ -107,6 +107,17 @@ impl Lab {
         super::netns::run(&mut cmd).unwrap_or_else(|e| e)
     }
 
+    /// Loads an nft script inside `subnet`: this VM's *own* firewall (its output path), for the
+    /// scenarios where the machine itself refuses — never to play the NSG (see the module doc).
+    /// The table goes with the namespace.
+    pub fn own_firewall(&self, script: &str) {
+        let file = self.dir().join("own-firewall.nft");
+        std::fs::write(&file, script).expect("write nft script");
+        let mut cmd = self.in_ns(&self.subnet, &self.tools.nft);
+        cmd.arg("-f").arg(&file);
+        super::netns::run(&mut cmd).unwrap_or_else(|e| panic!("lab nft (subnet): {e}\n{script}"));
+    }
+
     /// Adds a `blackhole`/`unreachable`/`prohibit` route for one address in `subnet`.
     pub fn route_in_subnet(&self, kind: RouteKind, addr: IpAddr) {
         let prefix = if addr.is_ipv6() { 128 } else { 32 };

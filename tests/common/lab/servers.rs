@@ -27,6 +27,18 @@ pub struct Web {
     /// Host names whose HTTP requests get another answer: what a proxy or firewall (or a plain
     /// error) would send.
     pub pages: Vec<Page>,
+    /// Override addresses whose TLS ports ask for a client certificate: `ssl_verify_client`
+    /// `on` or `optional` (mutual TLS).
+    pub verify_client: Vec<(IpAddr, &'static str)>,
+}
+
+/// How an `openssl s_server` of the lab asks for a client certificate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClientAuth {
+    /// `-verify 1`: asks, and goes on without one.
+    Request,
+    /// `-Verify 1`: asks, and ends the handshake without one.
+    Require,
 }
 
 /// A fixed HTTP answer for one host name: status, extra headers, body.
@@ -68,10 +80,18 @@ fn listen_addr(ip: IpAddr, port: u16) -> String {
     }
 }
 
-fn tls_block(listens: &[String], leaf: &Leaf) -> String {
+fn tls_block(listens: &[String], leaf: &Leaf, verify_client: Option<&str>) -> String {
     let mut s = String::from("  server {\n");
     for l in listens {
         let _ = writeln!(s, "    listen {l} ssl;");
+    }
+    if let Some(mode) = verify_client {
+        // nginx needs a CA file to name in its CertificateRequest; the leaf's own will do.
+        let _ = write!(
+            s,
+            "    ssl_verify_client {mode};\n    ssl_client_certificate {};\n",
+            leaf.cert_pem.display()
+        );
     }
     let _ = write!(
         s,
@@ -98,11 +118,16 @@ impl Lab {
                 .iter()
                 .flat_map(|p| [format!("{p}"), format!("[::]:{p}")])
                 .collect();
-            servers.push_str(&tls_block(&listens, leaf));
+            servers.push_str(&tls_block(&listens, leaf, None));
             for (ip, leaf) in &web.overrides {
                 let listens: Vec<String> =
                     web.tls_ports.iter().map(|p| listen_addr(*ip, *p)).collect();
-                servers.push_str(&tls_block(&listens, leaf));
+                let verify = web
+                    .verify_client
+                    .iter()
+                    .find(|(a, _)| a == ip)
+                    .map(|(_, m)| *m);
+                servers.push_str(&tls_block(&listens, leaf, verify));
             }
         }
         if !web.http_ports.is_empty() {
@@ -166,6 +191,43 @@ http {{
             .map(|p| Listen::TcpPort(*p))
             .collect();
         self.wait_ready(&ready);
+    }
+
+    /// Starts `openssl s_server` on `at` presenting `leaf` (and what its PEM holds after it),
+    /// TLS `version` only (`"1.2"` or `"1.3"`), asking for a client certificate as `auth` says.
+    pub fn start_openssl(&mut self, at: SocketAddr, leaf: &Leaf, version: &str, auth: ClientAuth) {
+        let n = self.daemons.len();
+        let program = self.tools.openssl.clone();
+        let only = if version == "1.3" {
+            "-tls1_3"
+        } else {
+            "-tls1_2"
+        };
+        let verify = match auth {
+            ClientAuth::Request => "-verify",
+            ClientAuth::Require => "-Verify",
+        };
+        let args: Vec<String> = [
+            "s_server",
+            "-quiet",
+            // Answers HTTP and otherwise waits: without it, s_server relays its stdin (empty) and
+            // closes each session at once.
+            "-www",
+            "-accept",
+            &listen_addr(at.ip(), at.port()),
+            "-cert",
+            &leaf.cert_pem.display().to_string(),
+            "-key",
+            &leaf.key_pem.display().to_string(),
+            only,
+            verify,
+            "1",
+        ]
+        .iter()
+        .map(|a| (*a).to_owned())
+        .collect();
+        self.spawn_in_azure(&format!("openssl-{n}"), &program, &args);
+        self.wait_ready(&[Listen::Tcp(at)]);
     }
 
     /// Starts samba's smbd (no shares, no NetBIOS) on TCP 445 of the service's addresses;

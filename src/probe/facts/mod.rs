@@ -11,6 +11,10 @@ use serde::{Deserialize, Serialize};
 use super::status::Phase;
 use crate::catalog::model::Transport;
 
+mod tls;
+
+pub use tls::{ClientCertificate, TlsFacts, TlsProblem, TlsRefusal, TlsVerdict};
+
 /// What one probe established, field by field.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -25,6 +29,11 @@ pub struct Facts {
     /// The ICMP error that ended the probe, and who sent it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub icmp: Option<Icmp>,
+    /// The error this machine's own stack returned before any packet left (`ENETUNREACH`,
+    /// `EHOSTUNREACH`, `EACCES`, `EPERM`, `EINVAL`): no route, a prohibit or blackhole route, or
+    /// its own firewall. Set only when no ICMP error says a router or firewall answered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub local_error: Option<String>,
     /// What the DNS said: a `dns` row's server, or why a name did not resolve.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dns: Option<DnsFacts>,
@@ -225,70 +234,6 @@ names!(DnsFailureKind {
     NotDns => "not_dns",
 });
 
-/// The TLS verdict on a presented chain.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TlsFacts {
-    /// Verified, intercepted or untrusted.
-    pub verdict: TlsVerdict,
-    /// Why this machine's trust store refuses the chain, when it does.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub refusal: Option<TlsRefusal>,
-    /// Who signed the leaf (`CN=…`).
-    pub issuer: String,
-    /// The top of the presented chain (the last issuer named), when it differs from `issuer`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub root: Option<String>,
-    /// Whether this machine's trust store verifies the chain.
-    pub trusted: bool,
-    /// The expected CA (Azure's roots, `--expect-ca`) the chain leads to, when it does.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub expected_ca: Option<String>,
-    /// How many certificates the peer sent (1: the leaf alone, maybe an incomplete chain).
-    pub chain_len: usize,
-}
-
-/// What the chain of a TLS peer is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TlsVerdict {
-    /// It verifies and leads to an expected CA.
-    Verified,
-    /// It does not lead to an expected CA: re-signed (TLS inspection), trusted or not.
-    Intercepted,
-    /// It leads to an expected CA but does not verify (expired, other name, unknown issuer).
-    Untrusted,
-}
-
-names!(TlsVerdict {
-    Verified => "verified",
-    Intercepted => "intercepted",
-    Untrusted => "untrusted",
-});
-
-/// Why a chain does not verify on this machine.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TlsRefusal {
-    /// No path to a root in this machine's store.
-    UnknownIssuer,
-    /// The leaf (or a CA) has expired.
-    Expired,
-    /// Not valid yet: often this machine's clock.
-    NotValidYet,
-    /// The certificate is for another name.
-    WrongName,
-    /// Any other refusal (bad signature, revoked …): the detail says which.
-    Other,
-}
-
-names!(TlsRefusal {
-    UnknownIssuer => "unknown_issuer",
-    Expired => "expired",
-    NotValidYet => "not_valid_yet",
-    WrongName => "wrong_name",
-    Other => "other",
-});
-
 /// The numbers of an NTP answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NtpFacts {
@@ -396,6 +341,8 @@ mod tests {
         assert_serde_agrees(DnsFailureKind::ALL, |v| v.as_str());
         assert_serde_agrees(TlsVerdict::ALL, |v| v.as_str());
         assert_serde_agrees(TlsRefusal::ALL, |v| v.as_str());
+        assert_serde_agrees(TlsProblem::ALL, |v| v.as_str());
+        assert_serde_agrees(ClientCertificate::ALL, |v| v.as_str());
         assert_serde_agrees(PairAnswer::ALL, |v| v.as_str());
     }
 
