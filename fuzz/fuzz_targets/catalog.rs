@@ -6,6 +6,7 @@
 
 use apim_probe::catalog::load::from_sources;
 use apim_probe::catalog::model::Platform;
+use apim_probe::catalog::profile::Profile;
 use apim_probe::catalog::{compare, edition_view};
 use libfuzzer_sys::fuzz_target;
 
@@ -25,7 +26,10 @@ fuzz_target!(|data: &[u8]| {
         Ok(c) => {
             for e in &c.editions {
                 for p in Platform::ALL {
-                    let _ = edition_view::select(&c, &e.id, *p).map_err(|e| e.to_string());
+                    for profile in Profile::ALL {
+                        let _ = edition_view::select(&c, &e.id, *p, *profile)
+                            .map_err(|e| e.to_string());
+                    }
                 }
             }
             if let [a, .., b] = c.editions.as_slice() {
