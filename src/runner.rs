@@ -160,5 +160,6 @@ fn target_of(p: &Probe) -> Option<Target> {
         port: p.port?,
         transport: p.transport,
         path: p.path.clone(),
+        private_address: p.private_address,
     })
 }

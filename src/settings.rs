@@ -67,6 +67,8 @@ pub struct CheckSettings {
     pub redact: bool,
     /// Pair mode (`--peer` with its token), when asked for.
     pub pair: Option<PairSettings>,
+    /// `--vnet-range`: address ranges of the VNet beyond the private ones.
+    pub vnet_ranges: Vec<ipnet::IpNet>,
 }
 
 /// Validated settings of `listen`.
@@ -135,6 +137,11 @@ impl TryFrom<&CheckArgs> for CheckSettings {
             quiet: a.quiet,
             redact: a.redact,
             pair,
+            vnet_ranges: a
+                .vnet_range
+                .iter()
+                .map(|r| validate_vnet_range(r))
+                .collect::<Result<_, _>>()?,
         })
     }
 }
@@ -190,6 +197,18 @@ impl TryFrom<&ListArgs> for ListSettings {
             roots: a.roots,
         })
     }
+}
+
+/// `--vnet-range`: a CIDR prefix (`20.50.0.0/16`, `2001:db8::/48`).
+fn validate_vnet_range(text: &str) -> Result<ipnet::IpNet, SettingsError> {
+    text.trim()
+        .parse::<ipnet::IpNet>()
+        .map(|n| n.trunc())
+        .map_err(|_| {
+            SettingsError(format!(
+                "--vnet-range {text}: expected an address prefix such as 10.1.0.0/16"
+            ))
+        })
 }
 
 /// `3s`, `500ms`, `1.5s`, `2m`; a bare number is seconds. Between 1 ms and 10 minutes.

@@ -224,6 +224,7 @@ fn probes_for(
             skip: None,
             stands_for: None,
             path: None,
+            private_address: false,
         });
     }
     (new, synthetic)

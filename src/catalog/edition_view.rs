@@ -83,6 +83,7 @@ pub fn select(
     let dependencies: Vec<Dependency> = catalog
         .dependencies
         .iter()
+        .filter(|d| d.profiles.as_ref().is_none_or(|p| p.contains(&profile)))
         .filter_map(|d| resolve(d, &catalog.editions, edition))
         .collect();
     let mut elsewhere: BTreeMap<String, Vec<String>> = BTreeMap::new();

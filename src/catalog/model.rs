@@ -14,6 +14,7 @@ use toml::Spanned;
 pub use super::editions::{EditionDef, Retirement};
 pub use super::hosts::{HostEntry, HostSet};
 pub use super::ports::PortSpec;
+pub use super::profile::Profile;
 pub use super::vocabulary::{CheckKind, Cloud, Direction, Platform, Transport, VnetMode};
 
 /// The id prefix of rows made for `--dependencies` categories the catalog lacks
@@ -95,6 +96,13 @@ pub struct Dependency {
     /// What an edition changed in the row, from that edition on (keyed by edition id).
     #[serde(default)]
     pub changed: BTreeMap<String, Spanned<RowChange>>,
+    /// Only for these profiles of its editions' pages (all of them when absent), e.g. a
+    /// workspace page's inbound rows that apply to injection, not integration.
+    #[serde(default)]
+    pub profiles: Option<Vec<Profile>>,
+    /// The host must resolve to an address of the VNet (a private DNS zone), not a public one.
+    #[serde(default)]
+    pub private_address: bool,
 }
 
 /// What an edition changed in a row: each field given replaces the row's own.

@@ -52,6 +52,8 @@ pub struct Probe {
     pub stands_for: Option<String>,
     /// For `http` probes: the path to ask for, `/` when `None`.
     pub path: Option<String>,
+    /// Whether the host must resolve to an address of the VNet.
+    pub private_address: bool,
 }
 
 /// The plan: entries in catalog order.
@@ -342,6 +344,7 @@ fn push_all(
                 skip: skip.map(str::to_owned),
                 stands_for: None,
                 path: None,
+                private_address: dep.private_address,
             });
         }
     }

@@ -125,6 +125,11 @@ pub struct CheckArgs {
     /// interception (repeatable). This machine's own store is judged as it is.
     #[arg(long, value_name = "PEM")]
     pub expect_ca: Vec<PathBuf>,
+    /// The VNet's address space when it is not private (RFC 1918, 100.64.0.0/10, fc00::/7 and this
+    /// machine's own networks always count): where a gateway's hostname must resolve
+    /// (repeatable), e.g. `--vnet-range 20.50.0.0/16`.
+    #[arg(long, value_name = "CIDR")]
+    pub vnet_range: Vec<String>,
     /// Pair mode: also probe the VNet-internal (`peer`) rows on these machines, where
     /// `apim-probe listen` runs with the same token (comma-separated or repeated).
     #[arg(long, value_delimiter = ',', value_name = "HOST")]

@@ -19,6 +19,8 @@ pub struct Target {
     pub transport: Transport,
     /// For `http`: the path to ask for (`/` when `None`).
     pub path: Option<String>,
+    /// Whether the host must resolve to an address of the VNet (see `probe::private`).
+    pub private_address: bool,
 }
 
 /// What every probe may use: the run's resolver and its limits.
@@ -34,4 +36,7 @@ pub struct Context {
     pub max_clock_skew: Duration,
     /// The pair's token, for `peer` checks (`check --peer`); `None` otherwise.
     pub pair_token: Option<Arc<Token>>,
+    /// The address ranges that count as the VNet's, for rows whose host must resolve to a
+    /// private address (`probe::private`).
+    pub vnet_ranges: Arc<Vec<ipnet::IpNet>>,
 }

@@ -29,6 +29,7 @@ pub mod icmp;
 pub mod ntp;
 pub mod outcome;
 pub mod peer;
+pub mod private;
 pub mod resolve;
 pub mod route;
 pub mod smb;
@@ -54,6 +55,14 @@ pub use words::human;
 /// Each kind's future is boxed: a spawned probe then holds only the size of the kind it runs
 /// (a TLS handshake's state is large), which keeps 10,000 probes in flight within a few dozen MB.
 pub async fn run(check: CheckKind, target: &Target, ctx: &Context, deadline: Instant) -> Outcome {
+    let mut outcome = run_kind(check, target, ctx, deadline).await;
+    if target.private_address {
+        private::judge(&mut outcome, &target.host, &ctx.vnet_ranges);
+    }
+    outcome
+}
+
+async fn run_kind(check: CheckKind, target: &Target, ctx: &Context, deadline: Instant) -> Outcome {
     match check {
         CheckKind::Tcp => Box::pin(tcp::probe(target, ctx, deadline)).await,
         CheckKind::Dns => Box::pin(dns::probe(target, ctx, deadline)).await,

@@ -222,6 +222,9 @@ pub enum DnsFailureKind {
     NoServer,
     /// Something answered that was not a DNS response to our question.
     NotDns,
+    /// The name resolved, but to an address outside the VNet where a private one was expected
+    /// (no private DNS zone for it, or one not linked to this VNet).
+    PublicAnswer,
 }
 
 names!(DnsFailureKind {
@@ -232,6 +235,7 @@ names!(DnsFailureKind {
     Unreachable => "unreachable",
     NoServer => "no_server",
     NotDns => "not_dns",
+    PublicAnswer => "public_answer",
 });
 
 /// The numbers of an NTP answer.
