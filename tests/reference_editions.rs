@@ -19,14 +19,34 @@ struct Fixture {
     date: String,
     url: String,
     platforms: Vec<String>,
+    profiles: Vec<String>,
     row: Vec<Row>,
     #[serde(default)]
     gone: Vec<Gone>,
     fqdn: Vec<Fqdn>,
+    subnet: Vec<Subnet>,
+}
+
+/// What the page asks of the subnet itself, for one profile.
+#[derive(Deserialize)]
+struct Subnet {
+    profile: String,
+    delegation: String,
+    #[serde(default)]
+    smallest: Option<u8>,
+    #[serde(default)]
+    largest: Option<u8>,
+    #[serde(default)]
+    recommended: Option<u8>,
+    dedicated: bool,
+    nsg: bool,
 }
 
 #[derive(Deserialize)]
 struct Row {
+    /// The profiles (tabs of the page) the row is on; every profile of the fixture when absent.
+    #[serde(default)]
+    profiles: Option<Vec<String>>,
     platforms: Vec<String>,
     direction: String,
     ports: Vec<u16>,
@@ -79,6 +99,26 @@ fn fixtures() -> Vec<Fixture> {
         .collect()
 }
 
+/// The options that choose a profile.
+fn tier_args(profile: &str) -> &'static [&'static str] {
+    match profile {
+        "classic" => &[],
+        "v2-integration" => &["--tier", "standardv2"],
+        "v2-injection" => &["--tier", "premiumv2", "--mode", "injection"],
+        "workspace-integration" => &["--tier", "workspace", "--mode", "integration"],
+        "workspace-injection" => &["--tier", "workspace", "--mode", "injection"],
+        other => panic!("a fixture names an unknown profile {other}"),
+    }
+}
+
+impl Row {
+    fn on(&self, profile: &str) -> bool {
+        self.profiles
+            .as_ref()
+            .is_none_or(|p| p.iter().any(|x| x == profile))
+    }
+}
+
 /// `list -o json` for an edition: the whole document.
 fn list(edition: &str, extra: &[&str]) -> Value {
     let out = bin()
@@ -112,18 +152,31 @@ fn every_edition_of_the_catalog_has_a_fixture_and_names_itself() {
     let fixtures = fixtures();
     assert!(fixtures.len() >= 2, "2023-11 and 2025-06 at least");
     for f in &fixtures {
-        let doc = list(&f.edition, &[]);
+        let doc = list(&f.edition, tier_args(&f.profiles[0]));
         let r = &doc["reference"];
         assert_eq!(r["edition"], f.edition.as_str());
         assert_eq!(r["date"], f.date.as_str(), "{}", f.edition);
         assert_eq!(r["url"], f.url.as_str(), "{}", f.edition);
     }
-    // `latest` is the newest fixture.
-    let newest = fixtures.iter().max_by(|a, b| a.date.cmp(&b.date)).unwrap();
-    assert_eq!(
-        list("latest", &[])["reference"]["edition"],
-        newest.edition.as_str()
-    );
+    // `latest` is the newest fixture of each profile.
+    for profile in [
+        "classic",
+        "v2-integration",
+        "v2-injection",
+        "workspace-integration",
+        "workspace-injection",
+    ] {
+        let newest = fixtures
+            .iter()
+            .filter(|f| f.profiles.iter().any(|p| p == profile))
+            .max_by(|a, b| a.date.cmp(&b.date))
+            .unwrap_or_else(|| panic!("no fixture for {profile}"));
+        assert_eq!(
+            list("latest", tier_args(profile))["reference"]["edition"],
+            newest.edition.as_str(),
+            "{profile}"
+        );
+    }
     // An edition the catalog has but no fixture lists is refused by name below; one more
     // edition in the catalog would make `--reference` accept an id without a fixture here.
     let err = bin()
@@ -131,7 +184,11 @@ fn every_edition_of_the_catalog_has_a_fixture_and_names_itself() {
         .output()
         .unwrap();
     let known = String::from_utf8_lossy(&err.stderr);
-    let ids: Vec<&str> = fixtures.iter().map(|f| f.edition.as_str()).collect();
+    let ids: Vec<&str> = fixtures
+        .iter()
+        .filter(|f| f.profiles.iter().any(|p| p == "classic"))
+        .map(|f| f.edition.as_str())
+        .collect();
     assert!(
         known.contains(&format!("known: {}", ids.join(", "))),
         "{known}"
@@ -141,10 +198,16 @@ fn every_edition_of_the_catalog_has_a_fixture_and_names_itself() {
 #[test]
 fn every_table_row_is_in_the_plan_of_its_edition() {
     for f in fixtures() {
-        for r in &f.row {
+        for (r, profile) in f
+            .row
+            .iter()
+            .flat_map(|r| f.profiles.iter().filter(|p| r.on(p)).map(move |p| (r, p)))
+        {
             for platform in &r.platforms {
                 for vnet in ["external", "internal"] {
-                    let probes = probes(&f.edition, &["--platform", platform, "--vnet", vnet]);
+                    let mut args = vec!["--platform", platform, "--vnet", vnet];
+                    args.extend(tier_args(profile));
+                    let probes = probes(&f.edition, &args);
                     for port in ports_of(&r.ports) {
                         let found = probes.iter().any(|p| {
                             p["direction"] == r.direction.as_str()
@@ -156,7 +219,7 @@ fn every_table_row_is_in_the_plan_of_its_edition() {
                         let expected = !(r.external_only && vnet == "internal");
                         assert_eq!(
                             found, expected,
-                            "{} {platform}/{vnet}: {} {:?}/{} to {} (required {})",
+                            "{} {profile} {platform}/{vnet}: {} {:?}/{} to {} (required {})",
                             f.edition, r.direction, port, r.transport, r.tag, r.required
                         );
                     }
@@ -169,40 +232,76 @@ fn every_table_row_is_in_the_plan_of_its_edition() {
 #[test]
 fn the_plan_has_no_table_row_the_edition_does_not_list() {
     for f in fixtures() {
-        for platform in &f.platforms {
-            for p in probes(&f.edition, &["--platform", platform]) {
-                let from_table = p["reference"]
-                    .as_str()
-                    .is_some_and(|r| r.starts_with("Required ports"));
-                if !from_table {
-                    continue;
+        // The classic page's table rows say so in their reference; every row of the other pages
+        // is theirs (the DNS rows are an FQDN section of every page).
+        let classic = f.profiles == ["classic"];
+        for profile in &f.profiles {
+            for platform in &f.platforms {
+                let mut args = vec!["--platform", platform.as_str()];
+                args.extend(tier_args(profile));
+                let plan = probes(&f.edition, &args);
+                for p in &plan {
+                    let from_table = p["check"] != "dns"
+                        && (!classic
+                            || p["reference"]
+                                .as_str()
+                                .is_some_and(|r| r.starts_with("Required ports")));
+                    if !from_table {
+                        continue;
+                    }
+                    let listed = f.row.iter().any(|r| {
+                        r.on(profile)
+                            && r.platforms.contains(platform)
+                            && p["direction"] == r.direction.as_str()
+                            && p["transport"] == r.transport.as_str()
+                            && p["service_tag"] == r.tag.as_str()
+                            && p["required"] == r.required
+                            && ports_of(&r.ports)
+                                .contains(&p["port"].as_u64().and_then(|x| u16::try_from(x).ok()))
+                    });
+                    assert!(
+                        listed,
+                        "{} {profile} {platform}: {p} is not in its table",
+                        f.edition
+                    );
                 }
-                let listed = f.row.iter().any(|r| {
-                    r.platforms.contains(platform)
-                        && p["direction"] == r.direction.as_str()
-                        && p["transport"] == r.transport.as_str()
-                        && p["service_tag"] == r.tag.as_str()
-                        && p["required"] == r.required
-                        && ports_of(&r.ports)
-                            .contains(&p["port"].as_u64().and_then(|x| u16::try_from(x).ok()))
-                });
-                assert!(listed, "{} {platform}: {p} is not in its table", f.edition);
-            }
-            for g in &f.gone {
-                let still = probes(&f.edition, &["--platform", platform])
-                    .into_iter()
-                    .any(|p| {
+                for g in &f.gone {
+                    let still = plan.iter().any(|p| {
                         p["direction"] == g.direction.as_str()
                             && p["transport"] == g.transport.as_str()
                             && p["service_tag"] == g.tag.as_str()
                             && g.ports.iter().any(|&x| p["port"] == x)
                     });
-                assert!(
-                    !still,
-                    "{}: {} {:?} to {} was dropped by this edition",
-                    f.edition, g.direction, g.ports, g.tag
-                );
+                    assert!(
+                        !still,
+                        "{}: {} {:?} to {} was dropped by this edition",
+                        f.edition, g.direction, g.ports, g.tag
+                    );
+                }
             }
+        }
+    }
+}
+
+#[test]
+fn the_subnet_requirements_are_the_pages() {
+    for f in fixtures() {
+        assert_eq!(
+            f.subnet.len(),
+            f.profiles.len(),
+            "{}: one [[subnet]] per profile",
+            f.edition
+        );
+        for want in &f.subnet {
+            let doc = list(&f.edition, tier_args(&want.profile));
+            let got = &doc["subnet"];
+            let n = |v: Option<u8>| v.map_or(Value::Null, Value::from);
+            assert_eq!(got["delegation"], want.delegation.as_str(), "{}", f.edition);
+            assert_eq!(got["smallest"], n(want.smallest), "{}", f.edition);
+            assert_eq!(got["largest"], n(want.largest), "{}", f.edition);
+            assert_eq!(got["recommended"], n(want.recommended), "{}", f.edition);
+            assert_eq!(got["dedicated"], want.dedicated, "{}", f.edition);
+            assert_eq!(got["nsg"], want.nsg, "{}", f.edition);
         }
     }
 }
@@ -213,8 +312,12 @@ fn every_fqdn_is_in_the_plan_of_its_cloud() {
         for section in &f.fqdn {
             for cloud in &section.clouds {
                 for platform in &f.platforms {
-                    let probes = probes(&f.edition, &["--cloud", cloud, "--platform", platform]);
-                    check_section(&f.edition, section, cloud, platform, &probes);
+                    for profile in &f.profiles {
+                        let mut args = vec!["--cloud", cloud, "--platform", platform];
+                        args.extend(tier_args(profile));
+                        let probes = probes(&f.edition, &args);
+                        check_section(&f.edition, section, cloud, platform, &probes);
+                    }
                 }
             }
         }

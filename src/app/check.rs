@@ -127,7 +127,7 @@ pub async fn run_until(
         trust: Arc::clone(&inputs.trust),
         max_clock_skew: s.max_clock_skew,
         pair_token: s.pair.as_ref().map(|p| Arc::clone(&p.token)),
-        vnet_ranges: Arc::new(vnet_ranges(s)),
+        vnet_ranges: Arc::new(crate::probe::private::vnet_ranges(&s.vnet_ranges)),
     };
     let run = runner::run(&plan, &ctx, concurrency, stop, &|done| {
         progress.show(done);
@@ -379,26 +379,4 @@ fn host_info() -> HostInfo {
         addresses,
         azure: None,
     }
-}
-
-/// The ranges that count as the VNet's: the private ones, this machine's own networks (it is in
-/// the VNet) and `--vnet-range`.
-fn vnet_ranges(s: &CheckSettings) -> Vec<ipnet::IpNet> {
-    let mut out = crate::probe::private::default_ranges();
-    for i in if_addrs::get_if_addrs().unwrap_or_default() {
-        if i.is_loopback() {
-            continue;
-        }
-        let net = match &i.addr {
-            if_addrs::IfAddr::V4(a) => ipnet::Ipv4Net::with_netmask(a.ip, a.netmask)
-                .ok()
-                .map(ipnet::IpNet::from),
-            if_addrs::IfAddr::V6(a) => ipnet::Ipv6Net::with_netmask(a.ip, a.netmask)
-                .ok()
-                .map(ipnet::IpNet::from),
-        };
-        out.extend(net.map(|n| n.trunc()));
-    }
-    out.extend(s.vnet_ranges.iter().copied());
-    out
 }

@@ -89,6 +89,7 @@ pub fn check_edition(def: &EditionDef, earlier: &[Edition]) -> Result<Edition, P
             format!("edition `{id}` describes no profile"),
         ));
     }
+    check_subnets(def)?;
     if def.platforms.is_empty() {
         return Err(problem(
             def.id.span(),
@@ -97,6 +98,31 @@ pub fn check_edition(def: &EditionDef, earlier: &[Edition]) -> Result<Edition, P
         ));
     }
     Ok(Edition::from(def))
+}
+
+/// An edition's subnet requirements: for its own profiles, with sizes that are prefix lengths.
+fn check_subnets(def: &EditionDef) -> Result<(), Problem> {
+    let id = def.id.get_ref();
+    for spec in &def.subnet {
+        if let Some(p) = spec.profiles.iter().find(|p| !def.profiles.contains(p)) {
+            return Err(problem(
+                def.id.span(),
+                "subnet",
+                format!(
+                    "edition `{id}`: a subnet requirement for {p}, which the edition does not describe"
+                ),
+            ));
+        }
+        let sizes_ok = |n: Option<u8>| n.is_none_or(|n| (8..=29).contains(&n));
+        if !(sizes_ok(spec.smallest) && sizes_ok(spec.largest) && sizes_ok(spec.recommended)) {
+            return Err(problem(
+                def.id.span(),
+                "subnet",
+                format!("edition `{id}`: subnet sizes are prefix lengths between 8 and 29"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// A row's `editions` and `changed`, against the catalog's editions.

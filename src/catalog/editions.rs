@@ -40,7 +40,41 @@ pub struct EditionDef {
     /// The page's title, when it is not the classic VNet reference.
     #[serde(default)]
     pub title: Option<String>,
+    /// What the page requires of the subnet itself, per profile.
+    #[serde(default)]
+    pub subnet: Vec<SubnetSpec>,
 }
+
+/// What a page requires of the subnet itself (not of traffic): checked by `evaluate` on the
+/// exported subnet.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubnetSpec {
+    /// The profiles this applies to (of the edition's).
+    pub profiles: Vec<Profile>,
+    /// The service the subnet must be delegated to, or `none` (no delegation at all).
+    pub delegation: String,
+    /// The longest prefix allowed (the smallest subnet), e.g. 27 for /27.
+    #[serde(default)]
+    pub smallest: Option<u8>,
+    /// The shortest prefix allowed (the largest subnet), e.g. 24 for a /24 maximum.
+    #[serde(default)]
+    pub largest: Option<u8>,
+    /// The recommended prefix, e.g. 24.
+    #[serde(default)]
+    pub recommended: Option<u8>,
+    /// Whether nothing else may be in the subnet.
+    #[serde(default)]
+    pub dedicated: bool,
+    /// The platforms on which an NSG must be associated with the subnet.
+    #[serde(default)]
+    pub nsg_platforms: Vec<Platform>,
+    /// Where on the page this is said.
+    pub reference: String,
+}
+
+/// The delegation value that means "not delegated".
+pub const NO_DELEGATION: &str = "none";
 
 fn classic() -> Vec<Profile> {
     vec![Profile::Classic]
@@ -77,6 +111,15 @@ pub struct Edition {
     pub profiles: Vec<Profile>,
     /// The page's title.
     pub title: String,
+    /// What the page requires of the subnet itself, per profile.
+    pub subnet: Vec<SubnetSpec>,
+}
+
+impl Edition {
+    /// What the page requires of the subnet for `profile`, if it says.
+    pub fn subnet_for(&self, profile: Profile) -> Option<&SubnetSpec> {
+        self.subnet.iter().find(|s| s.profiles.contains(&profile))
+    }
 }
 
 /// The title of the classic tiers' page, the default of an edition's `title`.
@@ -97,6 +140,7 @@ impl From<&EditionDef> for Edition {
             platforms: d.platforms.clone(),
             profiles: d.profiles.clone(),
             title: d.title.clone().unwrap_or_else(|| CLASSIC_TITLE.to_owned()),
+            subnet: d.subnet.clone(),
         }
     }
 }

@@ -32,6 +32,10 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../../probes/50-optional.toml"),
     ),
     (
+        "probes/60-v2-and-workspaces.toml",
+        include_str!("../../probes/60-v2-and-workspaces.toml"),
+    ),
+    (
         "probes/90-inbound-and-peer.toml",
         include_str!("../../probes/90-inbound-and-peer.toml"),
     ),

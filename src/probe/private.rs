@@ -29,6 +29,28 @@ pub fn default_ranges() -> Vec<IpNet> {
         .collect()
 }
 
+/// The ranges that count as the VNet's: the private ones, this machine's own networks (it is in
+/// the VNet) and `extra` (`--vnet-range`).
+pub fn vnet_ranges(extra: &[IpNet]) -> Vec<IpNet> {
+    let mut out = default_ranges();
+    for i in if_addrs::get_if_addrs().unwrap_or_default() {
+        if i.is_loopback() {
+            continue;
+        }
+        let net = match &i.addr {
+            if_addrs::IfAddr::V4(a) => ipnet::Ipv4Net::with_netmask(a.ip, a.netmask)
+                .ok()
+                .map(IpNet::from),
+            if_addrs::IfAddr::V6(a) => ipnet::Ipv6Net::with_netmask(a.ip, a.netmask)
+                .ok()
+                .map(IpNet::from),
+        };
+        out.extend(net.map(|n| n.trunc()));
+    }
+    out.extend(extra.iter().copied());
+    out
+}
+
 /// Whether `addr` is in one of `ranges`.
 pub fn is_vnet(addr: IpAddr, ranges: &[IpNet]) -> bool {
     ranges.iter().any(|r| r.contains(&addr))

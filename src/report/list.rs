@@ -4,6 +4,8 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use crate::catalog::editions::{NO_DELEGATION, SubnetSpec};
+use crate::catalog::model::Platform;
 use crate::catalog::plan::Plan;
 
 use super::model::{ProbeSpec, Reference, ReportSettings, Tool};
@@ -24,10 +26,79 @@ pub struct PlanReport {
     /// The edition of the reference the plan follows.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reference: Option<Reference>,
+    /// What that edition asks of the subnet itself (`evaluate` checks it on an exported subnet).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subnet: Option<SubnetRequirements>,
     /// DNS servers that `{dns_server}` expanded to.
     pub dns_servers: Vec<String>,
     /// One entry per probe `check` would run or list as skipped.
     pub probes: Vec<PlanEntry>,
+}
+
+/// What the edition asks of the subnet itself, for the profile and platform of the plan.
+#[derive(Debug, Clone, Serialize)]
+pub struct SubnetRequirements {
+    /// The service it must be delegated to, or `none`.
+    pub delegation: String,
+    /// The longest prefix allowed (27: a /27 at least).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smallest: Option<u8>,
+    /// The shortest prefix allowed (24: a /24 at most).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub largest: Option<u8>,
+    /// The recommended prefix.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recommended: Option<u8>,
+    /// Whether nothing else may be in it.
+    pub dedicated: bool,
+    /// Whether an NSG must be associated with it.
+    pub nsg: bool,
+    /// Where the page says so.
+    pub reference: String,
+}
+
+impl SubnetRequirements {
+    /// The requirements of `spec` on `platform`.
+    pub fn of(spec: &SubnetSpec, platform: Platform) -> Self {
+        Self {
+            delegation: spec.delegation.clone(),
+            smallest: spec.smallest,
+            largest: spec.largest,
+            recommended: spec.recommended,
+            dedicated: spec.dedicated,
+            nsg: spec.nsg_platforms.contains(&platform),
+            reference: spec.reference.clone(),
+        }
+    }
+
+    /// In one line: `delegated to Microsoft.Web/serverFarms, /27 to /24 (/24 recommended),
+    /// dedicated, NSG required`.
+    pub fn words(&self) -> String {
+        let mut parts = vec![if self.delegation == NO_DELEGATION {
+            "not delegated".to_owned()
+        } else {
+            format!("delegated to {}", self.delegation)
+        }];
+        let size = match (self.smallest, self.largest) {
+            (Some(s), Some(l)) => Some(format!("/{s} to /{l}")),
+            (Some(s), None) => Some(format!("/{s} or larger")),
+            (None, Some(l)) => Some(format!("/{l} or smaller")),
+            (None, None) => None,
+        };
+        if let Some(size) = size {
+            let rec = self
+                .recommended
+                .map_or(String::new(), |r| format!(" (/{r} recommended)"));
+            parts.push(format!("{size}{rec}"));
+        }
+        if self.dedicated {
+            parts.push("nothing else in it".to_owned());
+        }
+        if self.nsg {
+            parts.push("an NSG associated".to_owned());
+        }
+        parts.join(", ")
+    }
 }
 
 /// One entry of the plan: what would be probed, and why not when it would be skipped.
@@ -43,6 +114,11 @@ pub struct PlanEntry {
 impl PlanReport {
     /// Builds the model of a plan.
     pub fn new(plan: &Plan, settings: ReportSettings, dns_servers: Vec<String>) -> Self {
+        let subnet = plan
+            .edition
+            .as_ref()
+            .and_then(|e| e.subnet_for(settings.profile))
+            .map(|spec| SubnetRequirements::of(spec, settings.platform));
         let probes = plan
             .probes
             .iter()
@@ -56,6 +132,7 @@ impl PlanReport {
             tool: Tool::default(),
             settings,
             reference: plan.edition.as_ref().map(Reference::from),
+            subnet,
             dns_servers,
             probes,
         }
@@ -80,7 +157,11 @@ pub fn write_table(p: &PlanReport, out: &mut dyn Write) -> io::Result<()> {
         .max(2);
     let w_t = rows.iter().map(|(t, _)| t.len()).max().unwrap_or(6).max(6);
     if let Some(reference) = &p.reference {
-        writeln!(out, "VNet reference {}\n", reference.line())?;
+        writeln!(out, "Requirements: {}", reference.line())?;
+        if let Some(sub) = &p.subnet {
+            writeln!(out, "Subnet: {}", sub.words())?;
+        }
+        writeln!(out)?;
     }
     writeln!(
         out,

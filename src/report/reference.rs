@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use crate::catalog::Edition;
+use crate::catalog::editions::CLASSIC_TITLE;
 use crate::catalog::model::{Cloud, Platform, VnetMode};
 use crate::catalog::profile::{Profile, Tier};
 
@@ -15,6 +16,10 @@ pub struct Reference {
     pub date: String,
     /// The public page.
     pub url: String,
+    /// The page's title, when it is not the classic tiers' VNet reference (the v2 tiers' and the
+    /// workspace gateways' own pages).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
 }
 
 impl From<&Edition> for Reference {
@@ -23,14 +28,23 @@ impl From<&Edition> for Reference {
             edition: e.id.clone(),
             date: e.date.clone(),
             url: e.url.clone(),
+            title: (e.title != CLASSIC_TITLE).then(|| e.title.clone()),
         }
     }
 }
 
 impl Reference {
-    /// `2025-06 (page of 2025-06-17, URL)`: how human formats name it.
+    /// `the VNet reference 2025-06 (page of 2025-06-17, URL)`, or the page's own title with the
+    /// edition: how human formats name it.
     pub fn line(&self) -> String {
-        format!("{} (page of {}, {})", self.edition, self.date, self.url)
+        let what = match &self.title {
+            None => "the VNet reference".to_owned(),
+            Some(t) => format!("\"{t}\""),
+        };
+        format!(
+            "{what} {} (page of {}, {})",
+            self.edition, self.date, self.url
+        )
     }
 }
 

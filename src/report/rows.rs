@@ -194,7 +194,13 @@ pub fn highlights(e: &ResultEntry) -> Vec<String> {
 /// date escaped, the URL an autolink.
 pub fn reference_md(r: &super::model::Reference) -> String {
     format!(
-        "VNet reference edition {} (page of {}, <{}>)",
+        "{} edition {} (page of {}, <{}>)",
+        r.title
+            .as_deref()
+            .map_or("VNet reference".to_owned(), |t| format!(
+                "\"{}\"",
+                md_inline(t)
+            )),
         md_inline(&r.edition),
         md_inline(&r.date),
         r.url.replace(['<', '>', ' '], "")

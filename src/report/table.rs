@@ -26,11 +26,7 @@ pub fn write_styled(r: &Report, out: &mut dyn Write, style: Style) -> io::Result
         r.dns.servers.join(", ")
     )?;
     if let Some(reference) = &r.reference {
-        writeln!(
-            out,
-            "checked against the VNet reference {}",
-            reference.line()
-        )?;
+        writeln!(out, "checked against {}", reference.line())?;
     }
     writeln!(out)?;
     rows::write_results(

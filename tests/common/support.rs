@@ -160,6 +160,8 @@ pub const SCOPE_SETS: &[&str] = &[
     "key_vault=kv1",
     "--set",
     "event_hub_namespace=eh1",
+    "--set",
+    "gateway_host=gw1.azure-api.net",
     "--region",
     "westeurope",
     "--dns-server",
