@@ -213,13 +213,13 @@ fn main() {
         .iter()
         .filter(|d| d.platforms.contains(&Platform::Stv2) && d.vnet.contains(&VnetMode::External));
     let flows = flows::from_rows(rows);
-    let settings = EvalSettings {
-        platform: Platform::Stv2,
-        vnet: VnetMode::External,
-        cloud: Cloud::Public,
-        region: Some("westeurope".into()),
-        dns_servers: Vec::new(),
-    };
+    let settings = EvalSettings::classic(
+        Platform::Stv2,
+        VnetMode::External,
+        Cloud::Public,
+        Some("westeurope".into()),
+        Vec::new(),
+    );
     let read = |p: &Path| {
         let mut i = NetworkInputs::default();
         i.add_path(p, None).expect("the synthetic file reads");

@@ -30,13 +30,13 @@ fn evaluation(files: &[&str]) -> Evaluation {
     for f in files {
         inputs.add_path(&dir.join(f), None).unwrap();
     }
-    let settings = EvalSettings {
-        platform: Platform::Stv2,
-        vnet: VnetMode::External,
-        cloud: Cloud::Public,
-        region: Some("westeurope".into()),
-        dns_servers: Vec::new(),
-    };
+    let settings = EvalSettings::classic(
+        Platform::Stv2,
+        VnetMode::External,
+        Cloud::Public,
+        Some("westeurope".into()),
+        Vec::new(),
+    );
     evaluate(&flows::from_plan(&plan), &inputs, &settings)
 }
 

@@ -237,13 +237,13 @@ fn run(seed: u64, partial_local: bool) -> (usize, usize) {
             )
         })
         .collect();
-    let settings = EvalSettings {
-        platform: Platform::Stv2,
-        vnet: VnetMode::External,
-        cloud: Cloud::Public,
-        region: None,
-        dns_servers: Vec::new(),
-    };
+    let settings = EvalSettings::classic(
+        Platform::Stv2,
+        VnetMode::External,
+        Cloud::Public,
+        None,
+        Vec::new(),
+    );
     let eval = evaluate(&flows, &inputs, &settings);
     let (mut agreed, mut unknown) = (0, 0);
     for (f, got) in flows.iter().zip(&eval.flows) {

@@ -15,7 +15,11 @@ use crate::settings::{ScopeSettings, SettingsError};
 
 /// `apim-probe evaluate`.
 pub fn evaluate(args: &EvaluateArgs) -> Result<u8, UsageError> {
-    let s = ScopeSettings::try_from(&args.scope)?;
+    let mut s = ScopeSettings::try_from(&args.scope)?;
+    let mut inputs = network::read(&args.network, &args.paths)?;
+    if let Some(note) = network::infer_profile(&mut s, &inputs)? {
+        inputs.warnings.push(note);
+    }
     let catalog = load_catalog(&s)?;
     let servers: Vec<String> = s
         .dns_servers
@@ -31,7 +35,6 @@ pub fn evaluate(args: &EvaluateArgs) -> Result<u8, UsageError> {
         stub: None,
     };
     let plan = build_plan(&catalog, &s, &dns, None)?;
-    let mut inputs = network::read(&args.network, &args.paths)?;
     if inputs.inputs.is_empty() {
         return Err(SettingsError(
             "evaluate needs at least one input: --subnet, --nsg, --effective-nsg, --routes, --effective-routes, --service-tags, or files and folders as arguments".into(),
@@ -55,7 +58,7 @@ pub fn evaluate(args: &EvaluateArgs) -> Result<u8, UsageError> {
     let eval = run(
         &flows::from_plan(&plan),
         &inputs,
-        &network::eval_settings(&s),
+        &network::eval_settings(&s, &catalog),
     );
     let settings = EvalReportSettings {
         tier: s.tier,

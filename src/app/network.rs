@@ -6,7 +6,10 @@ use std::path::PathBuf;
 
 use super::UsageError;
 use crate::azure::network::{Expect, InputKind, NetworkInputs};
+use crate::catalog::Catalog;
+use crate::catalog::editions::CLASSIC_TITLE;
 use crate::catalog::plan::Plan;
+use crate::catalog::profile::{Mode, Profile, Tier};
 use crate::cli::NetworkArgs;
 use crate::diagnose;
 use crate::evaluate::{self, EvalSettings};
@@ -67,6 +70,7 @@ pub(crate) fn beside_the_probes(
     plan: &Plan,
     network: &NetworkInputs,
     scope: &ScopeSettings,
+    catalog: &Catalog,
     ctx: &mut diagnose::Context,
     hints: &mut HintContext,
 ) {
@@ -79,7 +83,7 @@ pub(crate) fn beside_the_probes(
     let eval = evaluate::evaluate(
         &evaluate::flows::from_plan(plan),
         network,
-        &eval_settings(scope),
+        &eval_settings(scope, catalog),
     );
     evaluated::attach(report, &eval);
     for r in &report.results {
@@ -111,8 +115,22 @@ pub(crate) fn beside_the_probes(
 }
 
 /// The evaluation's settings for a scope: platform, mode, cloud, region and DNS servers.
-pub(crate) fn eval_settings(s: &ScopeSettings) -> EvalSettings {
+pub(crate) fn eval_settings(s: &ScopeSettings, catalog: &Catalog) -> EvalSettings {
+    let edition = catalog.edition.as_ref();
     EvalSettings {
+        profile: s.profile,
+        subnet: edition.and_then(|e| e.subnet_for(s.profile)).cloned(),
+        page: edition.map_or_else(
+            || "the catalog".to_owned(),
+            |e| {
+                if e.title == CLASSIC_TITLE {
+                    "the VNet reference".to_owned()
+                } else {
+                    format!("the page \"{}\"", e.title)
+                }
+            },
+        ),
+        delegations: delegations(catalog),
         platform: s.platform,
         vnet: s.vnet,
         cloud: s.cloud,
@@ -124,6 +142,73 @@ pub(crate) fn eval_settings(s: &ScopeSettings) -> EvalSettings {
             .map(std::net::SocketAddr::ip)
             .collect(),
     }
+}
+
+/// When neither `--tier` nor `--mode` was given and the exported subnet is delegated, the
+/// profile whose page asks for that delegation (the v2 tiers before a workspace gateway): the
+/// scope is changed to it, and the returned warning says so.
+pub(crate) fn infer_profile(
+    s: &mut ScopeSettings,
+    inputs: &NetworkInputs,
+) -> Result<Option<String>, UsageError> {
+    if s.tier_given || s.mode.is_some() {
+        return Ok(None);
+    }
+    let Some(sub) = &inputs.subnet else {
+        return Ok(None);
+    };
+    let [delegation] = sub.delegations.as_slice() else {
+        return Ok(None);
+    };
+    let raw = match &s.catalog {
+        Some(path) => crate::catalog::load::from_path(path)?,
+        None => crate::catalog::load::embedded()?,
+    };
+    let candidates: Vec<Profile> = delegations(&raw)
+        .into_iter()
+        .filter(|(_, d)| d.eq_ignore_ascii_case(delegation))
+        .map(|(p, _)| p)
+        .collect();
+    let Some(&profile) = candidates.first() else {
+        return Ok(None);
+    };
+    let (tier, mode) = match profile {
+        Profile::Classic => (Tier::Classic, None),
+        Profile::V2Integration => (Tier::Standardv2, Some(Mode::Integration)),
+        Profile::V2Injection => (Tier::Premiumv2, Some(Mode::Injection)),
+        Profile::WorkspaceIntegration => (Tier::Workspace, Some(Mode::Integration)),
+        Profile::WorkspaceInjection => (Tier::Workspace, Some(Mode::Injection)),
+    };
+    (s.profile, s.tier, s.mode) = (profile, tier, mode);
+    let others: Vec<&str> = candidates[1..].iter().map(|p| p.words()).collect();
+    let also = if others.is_empty() {
+        String::new()
+    } else {
+        format!(" (also used by {})", others.join(", "))
+    };
+    Ok(Some(format!(
+        "subnet {} is delegated to {delegation}: checked against the requirements of {}{also}; give --tier and --mode to choose",
+        sub.name,
+        profile.words()
+    )))
+}
+
+/// The delegation each profile's newest page asks for (what a delegated subnet is for).
+fn delegations(catalog: &Catalog) -> Vec<(Profile, String)> {
+    let mut out: Vec<(Profile, String)> = Vec::new();
+    let mut editions: Vec<&crate::catalog::Edition> = catalog.editions.iter().collect();
+    editions.sort_by(|a, b| b.date.cmp(&a.date));
+    for e in editions {
+        for spec in &e.subnet {
+            for p in &spec.profiles {
+                if !out.iter().any(|(q, _)| q == p) {
+                    out.push((*p, spec.delegation.clone()));
+                }
+            }
+        }
+    }
+    out.sort();
+    out
 }
 
 /// The NSG rule an evaluation computed, as a fix (with its NSG, resource group and free priority).

@@ -29,7 +29,7 @@ use crate::settings::WatchSettings;
 /// listening address or the first run's plan are unusable.
 pub fn watch(args: &WatchArgs) -> Result<u8, UsageError> {
     let mut w = WatchSettings::try_from(args)?;
-    let inputs = Inputs::load(&w.check)?;
+    let inputs = Inputs::load(&mut w.check)?;
     let log = EventLog::open(w.log.as_deref(), w.check.quiet).map_err(|e| {
         let path = w
             .log

@@ -69,8 +69,35 @@ pub struct SubnetSpec {
     /// The platforms on which an NSG must be associated with the subnet.
     #[serde(default)]
     pub nsg_platforms: Vec<Platform>,
+    /// How the addresses are used, when the page says: per unit, reserved by Azure, for an
+    /// internal load balancer, and the most units the tier has.
+    #[serde(default)]
+    pub units: Option<UnitSpec>,
     /// Where on the page this is said.
     pub reference: String,
+}
+
+/// How a page says the subnet's addresses are used (`[edition.subnet.units]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnitSpec {
+    /// Addresses each scale unit takes.
+    pub per_unit: u32,
+    /// Addresses Azure reserves in every subnet.
+    pub reserved: u32,
+    /// Addresses of an internal load balancer.
+    pub load_balancer: u32,
+    /// The most units the tier has.
+    pub max_units: u32,
+}
+
+impl UnitSpec {
+    /// The units a subnet of `prefix` (IPv4 prefix length) holds, at most `max_units`.
+    pub fn units(self, prefix: u8) -> u32 {
+        let total = 1u32 << (32 - u32::from(prefix.min(32)));
+        let usable = total.saturating_sub(self.reserved + self.load_balancer);
+        (usable / self.per_unit.max(1)).min(self.max_units)
+    }
 }
 
 /// The delegation value that means "not delegated".

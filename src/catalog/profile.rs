@@ -96,14 +96,14 @@ impl Profile {
         !matches!(self, Profile::V2Integration | Profile::WorkspaceIntegration)
     }
 
-    /// In words, for headers: `classic tiers (VNet injection)`, `v2 tiers, VNet integration` ….
+    /// In words: `the classic tiers' VNet injection`, `Premium v2 VNet injection` ….
     pub fn words(self) -> &'static str {
         match self {
-            Profile::Classic => "classic tiers, VNet injection",
-            Profile::V2Integration => "Standard v2 / Premium v2, VNet integration",
-            Profile::V2Injection => "Premium v2, VNet injection",
-            Profile::WorkspaceIntegration => "workspace gateway, VNet integration",
-            Profile::WorkspaceInjection => "workspace gateway, VNet injection",
+            Profile::Classic => "the classic tiers' VNet injection",
+            Profile::V2Integration => "Standard v2 / Premium v2 VNet integration",
+            Profile::V2Injection => "Premium v2 VNet injection",
+            Profile::WorkspaceIntegration => "a workspace gateway's VNet integration",
+            Profile::WorkspaceInjection => "a workspace gateway's VNet injection",
         }
     }
 }

@@ -5,8 +5,8 @@ use ipnet::IpNet;
 
 use super::context::{Ctx, Far, world};
 use super::flows::Flow;
-use super::hint::{self, Hint};
-use super::model::{EvalSettings, Evaluation, Finding, FlowResult, Verdict};
+use super::hint::Hint;
+use super::model::{EvalSettings, Evaluation, FlowResult, Verdict};
 use super::nsg::{self, Applied, Decision, Level, RuleRef};
 use super::routes::{self, Routing};
 use super::space::{Remote, is_special};
@@ -14,7 +14,7 @@ use super::verdict::{Walked, conclude};
 use crate::azure::network::NetworkInputs;
 use crate::azure::network::model::{Access, AddressSpec, Nsg};
 use crate::azure::network::prefix::RangeSet;
-use crate::catalog::model::{Direction, Platform};
+use crate::catalog::model::Direction;
 
 /// The far sides that are not service tags of the file: DNS servers, the subnet itself, the
 /// platform address.
@@ -38,7 +38,7 @@ pub fn evaluate(flows: &[Flow], inputs: &NetworkInputs, s: &EvalSettings) -> Eva
     warnings.dedup();
     Evaluation {
         flows: results,
-        findings: findings(inputs, s),
+        findings: super::subnet::findings(inputs, s),
         warnings,
         default_route: routing.as_ref().and_then(routes::Routing::default_route),
     }
@@ -246,43 +246,6 @@ fn nsg_verdict(flow: &Flow, far: &Far, ctx: &Ctx) -> FlowResult {
         subnet_stage: subnet_stage(ctx.applied, &chain),
     };
     conclude(flow, far.label.as_str(), far.prefixes.as_deref(), &walked)
-}
-
-/// Requirements on the subnet itself.
-pub(crate) fn findings(inputs: &NetworkInputs, s: &EvalSettings) -> Vec<Finding> {
-    let Some(sub) = &inputs.subnet else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    if s.platform == Platform::Stv2 {
-        let (ok, detail, hint) = match &sub.nsg_id {
-            Some(id) => (
-                true,
-                format!(
-                    "subnet {} has NSG {}",
-                    sub.name,
-                    crate::azure::network::json::id_name(id)
-                ),
-                None,
-            ),
-            None => (
-                false,
-                format!(
-                    "subnet {} has no NSG: stv2 requires one on the APIM subnet (the Azure Load Balancer needs it)",
-                    sub.name
-                ),
-                Some(hint::subnet_nsg(&sub.name, sub.id.as_deref())),
-            ),
-        };
-        out.push(Finding {
-            id: "subnet-nsg".into(),
-            required: true,
-            ok,
-            detail,
-            hint,
-        });
-    }
-    out
 }
 
 /// Which NSG of the chain is on the subnet (for choosing the rule to report).

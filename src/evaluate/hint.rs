@@ -58,7 +58,7 @@ pub struct Hint {
 }
 
 impl Hint {
-    fn text(text: String) -> Self {
+    pub(crate) fn text(text: String) -> Self {
         Hint {
             kind: "text",
             nsg: None,
@@ -229,7 +229,30 @@ pub fn dropping_route(route: &str, tag: &str) -> Hint {
     ))
 }
 
-/// The subnet has no NSG (stv2 needs one).
+/// Delegate the subnet to `service` (or take its delegation off, for `none`).
+pub fn subnet_delegation(subnet: &str, id: Option<&str>, service: &str) -> Hint {
+    let (text, change) = if service == crate::catalog::editions::NO_DELEGATION {
+        (
+            format!(
+                "remove the delegation of subnet {subnet}: the classic tiers inject into a subnet that is not delegated"
+            ),
+            "--remove delegations".to_owned(),
+        )
+    } else {
+        (
+            format!("delegate subnet {subnet} to {service}"),
+            format!("--delegations {service}"),
+        )
+    };
+    let mut h = Hint::text(text);
+    h.command = Some(format!(
+        "az network vnet subnet update -g {} --vnet-name \"$VNET\" -n {subnet} {change}",
+        resource_group(id)
+    ));
+    h
+}
+
+/// The subnet has no NSG (stv2 and the v2 pages need one): associate one.
 pub fn subnet_nsg(subnet: &str, id: Option<&str>) -> Hint {
     let mut h = Hint::text(format!(
         "create an NSG with the rules APIM needs and associate it with subnet {subnet}"

@@ -17,6 +17,7 @@ pub mod nsg;
 pub mod report;
 pub mod routes;
 pub mod space;
+pub mod subnet;
 mod verdict;
 
 pub use self::assess::evaluate;

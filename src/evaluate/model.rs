@@ -11,7 +11,9 @@ use super::hint::Hint;
 use super::nsg::RuleRef;
 use super::routes::NextHop;
 use crate::azure::network::model::Access;
+use crate::catalog::editions::SubnetSpec;
 use crate::catalog::model::{Cloud, Direction, Platform, Transport, VnetMode};
+use crate::catalog::profile::Profile;
 
 /// The verdict on one flow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -106,6 +108,38 @@ pub struct EvalSettings {
     pub region: Option<String>,
     /// DNS servers in use (`--dns-server`); none means Azure DNS.
     pub dns_servers: Vec<IpAddr>,
+    /// The requirements checked: the tier and how it joins the VNet.
+    pub profile: Profile,
+    /// What the page of that profile asks of the subnet itself, when it says.
+    pub subnet: Option<SubnetSpec>,
+    /// The page, for findings (`the VNet reference`, or a v2 page's title).
+    pub page: String,
+    /// The delegation each profile's page asks for: what a delegated subnet was prepared for.
+    pub delegations: Vec<(Profile, String)>,
+}
+
+impl EvalSettings {
+    /// Settings for the classic tiers with no requirement on the subnet itself (what tests and
+    /// benchmarks evaluate).
+    pub fn classic(
+        platform: Platform,
+        vnet: VnetMode,
+        cloud: Cloud,
+        region: Option<String>,
+        dns_servers: Vec<IpAddr>,
+    ) -> Self {
+        Self {
+            platform,
+            vnet,
+            cloud,
+            region,
+            dns_servers,
+            profile: Profile::Classic,
+            subnet: None,
+            page: "the VNet reference".into(),
+            delegations: Vec::new(),
+        }
+    }
 }
 
 /// The result: one entry per flow, in flow order, plus subnet findings.

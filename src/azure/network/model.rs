@@ -288,6 +288,12 @@ pub struct Subnet {
     pub delegations: Vec<String>,
     /// Its NAT gateway id.
     pub nat_gateway_id: Option<String>,
+    /// The ids of the IP configurations in it (network interfaces, load balancers …).
+    pub ip_configurations: Vec<String>,
+    /// The ids of the private endpoints in it.
+    pub private_endpoints: Vec<String>,
+    /// Its service association links: the resource type each links (`Microsoft.Web/serverFarms`).
+    pub service_links: Vec<String>,
     /// The file it came from.
     pub file: String,
 }

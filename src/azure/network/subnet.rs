@@ -6,6 +6,21 @@ use super::model::Subnet;
 use super::prefix::parse_prefix;
 use crate::azure::InputError;
 
+/// The `id` of each item of a list of references (`ipConfigurations: [{ "id": … }]`); an item
+/// without one counts as itself, so that something there is never missed.
+fn ids(p: &Node, key: &str) -> Result<Vec<String>, InputError> {
+    let Some(list) = p.get(key) else {
+        return Ok(Vec::new());
+    };
+    list.items()?
+        .iter()
+        .map(|i| match i.get("id") {
+            Some(id) => id.str().map(str::to_owned),
+            None => Ok(format!("{key}[?]")),
+        })
+        .collect()
+}
+
 /// Reads a subnet.
 pub fn read_subnet(node: &Node) -> Result<Subnet, InputError> {
     let p = node.props();
@@ -55,6 +70,9 @@ pub fn read_subnet(node: &Node) -> Result<Subnet, InputError> {
         service_endpoints: list("serviceEndpoints", "service")?,
         delegations: list("delegations", "serviceName")?,
         nat_gateway_id: p.id_of("natGateway")?,
+        ip_configurations: ids(&p, "ipConfigurations")?,
+        private_endpoints: ids(&p, "privateEndpoints")?,
+        service_links: list("serviceAssociationLinks", "linkedResourceType")?,
         file: node.file().display().to_string(),
     })
 }
