@@ -23,19 +23,30 @@ fn all_flows() -> &'static [Flow] {
     })
 }
 
+/// Premium v2 injection's subnet requirements, from the embedded catalog.
+fn v2_injection() -> Option<apim_probe::catalog::editions::SubnetSpec> {
+    let catalog = apim_probe::catalog::load::embedded().ok()?;
+    catalog.editions.iter().rev().find_map(|e| {
+        e.subnet_for(apim_probe::catalog::profile::Profile::V2Injection)
+            .cloned()
+    })
+}
+
 fuzz_target!(|data: &[u8]| {
     let path = scratch();
     std::fs::write(path, data).expect("scratch file");
     let mut inputs = NetworkInputs::default();
     match inputs.add_path(path, None) {
         Ok(()) => {
-            let settings = EvalSettings {
-                platform: Platform::Stv2,
-                vnet: VnetMode::External,
-                cloud: Cloud::Public,
-                region: Some("westeurope".into()),
-                dns_servers: Vec::new(),
-            };
+            let mut settings = EvalSettings::classic(
+                Platform::Stv2,
+                VnetMode::External,
+                Cloud::Public,
+                Some("westeurope".into()),
+                Vec::new(),
+            );
+            // The subnet held to Premium v2 injection's page too: size, units, delegation, others.
+            settings.subnet = v2_injection();
             let eval = evaluate(all_flows(), &inputs, &settings);
             let _ = format!("{:?}", eval.flows);
         }
