@@ -148,6 +148,7 @@ pub async fn run_until(
         region: report.settings.region.clone(),
         cloud: report.settings.cloud,
         dns_servers: report.dns.servers.clone(),
+        profile: report.settings.profile,
         ..diagnose::Context::default()
     };
     let mut hints_ctx = hints::HintContext {

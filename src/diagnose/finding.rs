@@ -17,6 +17,9 @@ pub struct Context {
     /// What this machine's kernel says of one address its own stack refused (`ip route get`),
     /// when one was.
     pub local_route: Option<String>,
+    /// The requirements checked: advice that only holds for the classic tiers (the control
+    /// plane's ApiManagement route) is given only to them.
+    pub profile: crate::catalog::profile::Profile,
 }
 
 /// A cause a rule proposes.

@@ -11,6 +11,7 @@ use super::view::{
     addresses, failed, failed_locally, failed_to_connect, host, is_private, some,
     to_a_public_service,
 };
+use crate::catalog::profile::Profile;
 use crate::probe::outcome::Status;
 use crate::report::fix::Fix;
 use crate::report::model::ResultEntry;
@@ -106,14 +107,10 @@ pub fn egress_closed(results: &[ResultEntry], ctx: &Context) -> Vec<Finding> {
             "every outbound row to {} failed in the connect phase{by}",
             some(&tags, 4)
         ),
-        fix: match tunnelled {
-            Some(route) => format!(
-                "{route}: that device must allow APIM's dependencies (or send them straight out with routes for their service tags), and a route for service tag ApiManagement with next hop Internet keeps the control plane's replies symmetric"
-            ),
-            None => "look at the subnet's route table: a 0.0.0.0/0 route to a firewall/NVA or VPN gateway (forced tunnelling) needs that device to allow APIM's dependencies, and a route for service tag ApiManagement with next hop Internet for the control plane; else an NSG rule denies all outbound".to_owned(),
-        },
+        fix: egress_fix(tunnelled, ctx.profile == Profile::Classic),
         decisive: false,
         fixes: tunnelled
+            .filter(|_| ctx.profile == Profile::Classic)
             .map(|_| Fix::Route {
                 name: "ApiManagementToInternet".into(),
                 prefix: "ApiManagement".into(),
@@ -122,6 +119,25 @@ pub fn egress_closed(results: &[ResultEntry], ctx: &Context) -> Vec<Finding> {
             .into_iter()
             .collect(),
     }]
+}
+
+/// What to change when nothing outside the VNet answers; the classic tiers' control plane also
+/// needs its ApiManagement route to the Internet (the v2 tiers have no such inbound management
+/// traffic in the subnet).
+fn egress_fix(tunnelled: Option<&str>, classic: bool) -> String {
+    let control = if classic {
+        ", and a route for service tag ApiManagement with next hop Internet keeps the control plane's replies symmetric"
+    } else {
+        ""
+    };
+    match tunnelled {
+        Some(route) => format!(
+            "{route}: that device must allow APIM's dependencies (or send them straight out with routes for their service tags){control}"
+        ),
+        None => format!(
+            "look at the subnet's route table: a 0.0.0.0/0 route to a firewall/NVA or VPN gateway (forced tunnelling) needs that device to allow APIM's dependencies{control}; else an NSG rule denies all outbound"
+        ),
+    }
 }
 
 /// One service tag whose every endpoint fails to connect (on a port, or on all) while other tags

@@ -235,6 +235,16 @@ fn egress_closed_names_the_default_route_when_the_export_is_given() {
         "{}",
         causes[0].fix
     );
+    assert!(causes[0].fix.contains("ApiManagement"));
+    // The v2 tiers have no control-plane route to keep: no ApiManagement advice for them.
+    c.profile = crate::catalog::profile::Profile::V2Injection;
+    let causes = diagnose(&rs, &c);
+    assert!(
+        !causes[0].fix.contains("ApiManagement"),
+        "{}",
+        causes[0].fix
+    );
+    assert!(causes[0].fixes.is_empty(), "{:?}", causes[0].fixes);
 }
 
 #[test]

@@ -56,6 +56,19 @@ pub const TABLE: &[Line] = &[
         },
     },
     Line {
+        name: "name resolves outside the VNet",
+        applies: |r| dns_failure(r) == Some(DnsFailureKind::PublicAnswer),
+        says: |r, _| {
+            (
+                format!(
+                    "{} must resolve to the gateway's private IP for clients in the VNet: create a private DNS zone for it (az network private-dns zone create, an A record to the private VIP) and link it to this VNet, or add that record on your DNS server; the NSG is not involved",
+                    host(r)
+                ),
+                None,
+            )
+        },
+    },
+    Line {
         name: "name does not exist",
         applies: |r| dns_failure(r) == Some(DnsFailureKind::Nxdomain),
         says: |r, _| {

@@ -46,7 +46,31 @@ type Case = (ResultEntry, &'static str, &'static [&'static str]);
 
 /// Every case.
 fn cases() -> Vec<Case> {
-    [cases_1(), cases_2(), cases_3(), cases_4(), cases_5()].concat()
+    [
+        cases_1(),
+        cases_2(),
+        cases_3(),
+        cases_4(),
+        cases_5(),
+        cases_profiles(),
+    ]
+    .concat()
+}
+
+/// What only the v2 tiers' and workspace gateways' rows meet.
+fn cases_profiles() -> Vec<Case> {
+    vec![(
+        r(
+            "VirtualNetwork",
+            443,
+            "tls",
+            "dns_failed",
+            "resolve",
+            &json!({"facts": {"dns": {"servers": [], "failure": "public_answer"}}}),
+        ),
+        "name resolves outside the VNet",
+        &["private IP", "private DNS zone", "link it to this VNet"],
+    )]
 }
 
 fn cases_1() -> Vec<Case> {
@@ -348,6 +372,7 @@ fn failures_the_nsg_cannot_cause_never_blame_it() {
         if line == "connected, then nothing answered"
             || line == "no route on this machine"
             || line == "local resolver not running"
+            || line == "name resolves outside the VNet"
             || line == "this machine's store distrusts a verified chain"
             || line == "incomplete chain"
             || line == "firewall deny page"

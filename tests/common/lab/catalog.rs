@@ -34,6 +34,8 @@ pub const SCOPE: &[&str] = &[
     "event_hub_namespace=labhub",
     "--set",
     "sql_redirect_host=labredirect.worker.database.windows.net",
+    "--set",
+    "gateway_host=labgw.azure-api.net",
 ];
 
 /// A lab serving the embedded catalog.
@@ -114,23 +116,30 @@ impl CatalogLab {
     /// [`CatalogLab::start`], with every TLS server re-signed by a "Lab Interceptor CA" that this
     /// machine trusts but nobody expects (TLS inspection) when `intercepted`.
     pub fn start_with(intercepted: bool) -> Option<CatalogLab> {
-        Self::build(intercepted, &["latest"])
+        Self::build(intercepted, &[vec!["--reference", "latest"]])
     }
 
     /// [`CatalogLab::start`] serving the plans of several editions of the reference at once (every
     /// host and port either edition probes), for runs with `--reference`.
     pub fn start_editions(editions: &[&str]) -> Option<CatalogLab> {
-        Self::build(false, editions)
+        let sets: Vec<Vec<&str>> = editions.iter().map(|e| vec!["--reference", *e]).collect();
+        Self::build(false, &sets)
     }
 
-    fn build(intercepted: bool, editions: &[&str]) -> Option<CatalogLab> {
+    /// [`CatalogLab::start`] serving the plan of a tier and mode (`--tier premiumv2 --mode
+    /// injection`).
+    pub fn start_profile(args: &[&str]) -> Option<CatalogLab> {
+        Self::build(false, &[args.to_vec()])
+    }
+
+    fn build(intercepted: bool, plans: &[Vec<&str>]) -> Option<CatalogLab> {
         let mut lab = Lab::start()?;
         let dns_svc = lab.service(Family::V4);
         let dns = SocketAddr::new(dns_svc.ip4(), 53);
         let mut probed: Vec<Value> = Vec::new();
-        for edition in editions {
+        for extra in plans {
             let mut args = SCOPE.to_vec();
-            args.extend(["--reference", edition]);
+            args.extend(extra);
             let plan = lab.list_json(dns, &args);
             for p in plan["probes"].as_array().expect("plan probes") {
                 // An entry both editions plan alike is served once.
@@ -141,8 +150,8 @@ impl CatalogLab {
         }
         let mut need = needs(&probed, dns);
         eprintln!(
-            "LAB embedded catalog ({}): {} probed, {} hosts, ports {:?}",
-            editions.join(", "),
+            "LAB embedded catalog ({:?}): {} probed, {} hosts, ports {:?}",
+            plans,
             probed.len(),
             need.hosts.len(),
             need.ports
