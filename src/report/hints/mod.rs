@@ -12,6 +12,8 @@
 //! The table is read top to bottom; the first line whose condition holds gives the hint. Each
 //! line has a unit test. Hints never parse the prose of a detail: they read the facts.
 
+#[cfg(test)]
+mod cases;
 mod context;
 mod lines;
 mod read;
