@@ -87,8 +87,9 @@ fn totals(c: &Comparison) -> String {
 
 /// Writes the comparison as aligned text.
 pub fn write_table(c: &Comparison, out: &mut dyn Write) -> io::Result<()> {
-    writeln!(out, "VNet reference {}", edition_line(&c.from))?;
-    writeln!(out, "            to {}", edition_line(&c.to))?;
+    writeln!(out, "{}", c.to.title)?;
+    writeln!(out, "from {}", edition_line(&c.from))?;
+    writeln!(out, "  to {}", edition_line(&c.to))?;
     for p in &c.platforms {
         writeln!(out, "{p}")?;
     }
