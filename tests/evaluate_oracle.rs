@@ -46,7 +46,9 @@ fn holds(spec: &AddressSpec, addr: IpAddr, tags: &ServiceTags) -> bool {
             .prefixes
             .iter()
             .any(|n| n.contains(&addr)),
-        AddressSpec::Asg(_) => unreachable!("the oracle makes no ASG rules"),
+        AddressSpec::Asg(_) | AddressSpec::Unknown(_) => {
+            unreachable!("the oracle makes no ASG or unknown rules")
+        }
     }
 }
 

@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use super::UsageError;
+use crate::azure::iac;
 use crate::azure::network::{Expect, InputKind, NetworkInputs};
 use crate::catalog::Catalog;
 use crate::catalog::editions::CLASSIC_TITLE;
@@ -50,15 +51,26 @@ pub(crate) fn read(args: &NetworkArgs, paths: &[PathBuf]) -> Result<NetworkInput
         ),
     ];
     let mut inputs = NetworkInputs::default();
+    let mut pending = iac::Pending::default();
+    // `--subnet NAME`: not a file but the APIM subnet among those of the code given.
+    let subnet_name = args
+        .subnet
+        .as_ref()
+        .filter(|p| !p.exists())
+        .and_then(|p| p.to_str());
     for (option, paths, kinds) in named {
         for p in paths {
+            if option == "--subnet" && subnet_name.is_some() {
+                continue;
+            }
             let expect: Expect = Some((option, kinds));
-            inputs.add_path(p, expect).map_err(UsageError::from)?;
+            iac::add_path(&mut inputs, &mut pending, p, expect)?;
         }
     }
     for p in paths {
-        inputs.add_path(p, None).map_err(UsageError::from)?;
+        iac::add_path(&mut inputs, &mut pending, p, None)?;
     }
+    iac::finish(&mut inputs, pending, subnet_name)?;
     Ok(inputs)
 }
 
@@ -151,6 +163,9 @@ pub(crate) fn infer_profile(
     s: &mut ScopeSettings,
     inputs: &NetworkInputs,
 ) -> Result<Option<String>, UsageError> {
+    if let Some(note) = from_apim(s, inputs) {
+        return Ok(Some(note));
+    }
     if s.tier_given || s.mode.is_some() {
         return Ok(None);
     }
@@ -191,6 +206,51 @@ pub(crate) fn infer_profile(
         sub.name,
         profile.words()
     )))
+}
+
+/// What an API Management instance the code declares says of the tier, the mode and `--vnet`,
+/// for what the user did not give.
+fn from_apim(s: &mut ScopeSettings, inputs: &NetworkInputs) -> Option<String> {
+    let apim = inputs
+        .apims
+        .iter()
+        .find(|a| a.in_vnet())
+        .or_else(|| inputs.apims.first())?;
+    let Some((mode, vnet)) = apim.network().filter(|(m, _)| m.is_some()) else {
+        return Some(format!(
+            "API Management {} ({}) is not in a virtual network (virtual network type {}): its subnet's requirements are checked as if it were",
+            apim.name,
+            apim.origin.address,
+            apim.vnet_type.as_deref().unwrap_or("not set")
+        ));
+    };
+    let mut said = Vec::new();
+    if !s.tier_given
+        && s.mode.is_none()
+        && let Some(tier) = apim.tier()
+        && let Ok(profile) = Profile::of(tier, mode)
+    {
+        (s.tier, s.mode, s.profile) = (tier, mode, profile);
+        said.push(format!(
+            "{} ({tier}, {})",
+            profile.words(),
+            apim.sku.as_deref().unwrap_or("?")
+        ));
+    }
+    if !s.vnet_given
+        && let Some(v) = vnet
+    {
+        s.vnet = v;
+        said.push(format!("--vnet {v}"));
+    }
+    (!said.is_empty()).then(|| {
+        format!(
+            "API Management {} ({}) chooses {}",
+            apim.name,
+            apim.origin.address,
+            said.join(" and ")
+        )
+    })
 }
 
 /// The delegation each profile's newest page asks for (what a delegated subnet is for).

@@ -2,6 +2,7 @@
 //! dependencies, and APIM's own view of their status. Inputs to the plan and the report.
 
 pub mod dependencies;
+pub mod iac;
 pub mod imds;
 pub mod network;
 pub mod status;

@@ -30,9 +30,10 @@ pub struct ScopeArgs {
     /// APIM compute platform (each has its own table in the reference).
     #[arg(long, value_enum, default_value = "stv2", env = "APIM_PROBE_PLATFORM")]
     pub platform: Platform,
-    /// VNet mode; `internal` drops the rows marked "External only".
-    #[arg(long, value_enum, default_value = "external", env = "APIM_PROBE_VNET")]
-    pub vnet: VnetMode,
+    /// VNet mode; `internal` drops the rows marked "External only" [default: external, or what
+    /// an API Management instance in the code given says].
+    #[arg(long, value_enum, env = "APIM_PROBE_VNET")]
+    pub vnet: Option<VnetMode>,
     /// Azure cloud, which decides DNS suffixes and monitoring endpoints [default: public].
     #[arg(long, value_enum, env = "APIM_PROBE_CLOUD")]
     pub cloud: Option<Cloud>,

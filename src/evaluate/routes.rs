@@ -253,6 +253,7 @@ mod tests {
                 routes,
                 effective: true,
                 file: "rt.json".into(),
+                origin: None,
             }],
             ..NetworkInputs::default()
         };

@@ -139,6 +139,9 @@ pub fn cover_remote(
         AddressSpec::Asg(_) => Coverage::Unknown(format!(
             "names application security group(s) {spec}, whose members no export lists"
         )),
+        AddressSpec::Unknown(what) => {
+            Coverage::Unknown(format!("uses {what}, which is not known before deployment"))
+        }
         AddressSpec::Tag(t) => cover_by_tag(t, expanded, remote, w),
         AddressSpec::Prefixes(p) => {
             cover_by_set(&RangeSet::from_prefixes(p), &spec.to_string(), remote, w)
@@ -297,6 +300,9 @@ pub fn covers_subnet(spec: &AddressSpec, w: &World) -> Result<bool, String> {
         AddressSpec::Tag(t) => Ok(t.eq_ignore_ascii_case("VirtualNetwork")),
         AddressSpec::Asg(_) => Err(format!(
             "names application security group(s) {spec} on the subnet's side, whose members no export lists"
+        )),
+        AddressSpec::Unknown(what) => Err(format!(
+            "uses {what} on the subnet's side, which is not known before deployment"
         )),
         AddressSpec::Prefixes(p) => {
             let set = RangeSet::from_prefixes(p);

@@ -29,6 +29,8 @@ pub struct ScopeSettings {
     pub profile: Profile,
     /// VNet mode.
     pub vnet: VnetMode,
+    /// Whether `--vnet` was given (code may tell it otherwise).
+    pub vnet_given: bool,
     /// Azure cloud.
     pub cloud: Cloud,
     /// Whether `--cloud` was given (IMDS may fill it otherwise).
@@ -74,7 +76,8 @@ impl TryFrom<&ScopeArgs> for ScopeSettings {
             tier_given: a.tier.is_some(),
             mode: a.mode,
             profile: Profile::of(a.tier.unwrap_or(Tier::Classic), a.mode).map_err(SettingsError)?,
-            vnet: a.vnet,
+            vnet: a.vnet.unwrap_or(VnetMode::External),
+            vnet_given: a.vnet.is_some(),
             cloud: a.cloud.unwrap_or(Cloud::Public),
             cloud_given: a.cloud.is_some(),
             region,

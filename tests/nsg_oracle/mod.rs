@@ -126,6 +126,7 @@ pub fn nsg(rng: &mut Rng, name: &str, level: NsgLevel, partial: bool) -> Nsg {
             modelled: false,
             expanded_source: None,
             expanded_destination: None,
+            origin: None,
         });
     }
     Nsg {
@@ -137,6 +138,7 @@ pub fn nsg(rng: &mut Rng, name: &str, level: NsgLevel, partial: bool) -> Nsg {
         effective: true,
         subnets: Vec::new(),
         nics: Vec::new(),
+        origin: None,
     }
 }
 

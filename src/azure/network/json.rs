@@ -9,6 +9,9 @@ use serde_json::Value;
 
 use crate::azure::InputError;
 
+/// The member a code reader sets on the resources and rules it normalises: where each is declared.
+pub const ORIGIN_KEY: &str = "x-apim-probe-origin";
+
 /// A value of the document and its JSON path.
 #[derive(Debug, Clone)]
 pub struct Node<'a> {
@@ -74,6 +77,23 @@ impl<'a> Node<'a> {
             file: self.file,
             path: format!("{}[{i}]", self.path),
         }
+    }
+
+    /// Where a code reader (`azure::iac`) says this resource or rule is declared
+    /// (`x-apim-probe-origin`: `file`, `address`, `line`), when it says.
+    pub fn origin(&self) -> Result<Option<super::model::Origin>, InputError> {
+        let Some(o) = self.get(ORIGIN_KEY) else {
+            return Ok(None);
+        };
+        let line = match o.get("line") {
+            Some(l) => Some(usize::try_from(l.u32()?).unwrap_or(usize::MAX)),
+            None => None,
+        };
+        Ok(Some(super::model::Origin {
+            file: o.field("file")?.str()?.to_owned(),
+            address: o.field("address")?.str()?.to_owned(),
+            line,
+        }))
     }
 
     /// The member `key` (case-insensitive), absent or `null` being `None`.

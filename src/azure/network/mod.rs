@@ -7,6 +7,7 @@
 //! <https://learn.microsoft.com/cli/azure/network/nic#az-network-nic-list-effective-nsg>,
 //! <https://learn.microsoft.com/azure/virtual-network/service-tags-overview>.
 
+pub mod apim;
 pub mod json;
 pub mod model;
 pub mod nsg;
@@ -44,11 +45,17 @@ pub enum InputKind {
     ServiceTags,
     /// An ARM template whose `resources` hold NSGs, route tables or subnets.
     ArmTemplate,
+    /// An ARM template's parameters file.
+    ArmParameters,
+    /// A Terraform plan (`terraform show -json PLANFILE`).
+    TerraformPlan,
+    /// Terraform sources (`.tf`).
+    TerraformCode,
 }
 
 impl InputKind {
     /// How messages name it.
-    fn describe(self) -> &'static str {
+    pub fn describe(self) -> &'static str {
         match self {
             InputKind::Subnet => "a subnet",
             InputKind::Nsg => "an NSG",
@@ -58,6 +65,9 @@ impl InputKind {
             InputKind::EffectiveRoutes => "effective routes",
             InputKind::ServiceTags => "a service-tag file",
             InputKind::ArmTemplate => "an ARM template",
+            InputKind::ArmParameters => "an ARM parameters file",
+            InputKind::TerraformPlan => "a Terraform plan",
+            InputKind::TerraformCode => "Terraform code",
         }
     }
 }
@@ -71,6 +81,9 @@ names!(InputKind {
     EffectiveRoutes => "effective-routes",
     ServiceTags => "service-tags",
     ArmTemplate => "arm-template",
+    ArmParameters => "arm-parameters",
+    TerraformPlan => "terraform-plan",
+    TerraformCode => "terraform-code",
 });
 
 /// One file read, as the report lists it.
@@ -99,6 +112,8 @@ pub struct NetworkInputs {
     pub service_tags: Option<ServiceTags>,
     /// Things to know about the inputs that are not errors.
     pub warnings: Vec<String>,
+    /// The API Management instances the code given declares (`azure::iac`).
+    pub apims: Vec<apim::ApimResource>,
 }
 
 /// The kinds an option accepts: `--nsg`, `--effective-nsg` …; `None` for a bare path.
@@ -188,6 +203,10 @@ impl NetworkInputs {
                 name
             }
             InputKind::ArmTemplate => self.read_template(root)?,
+            // `detect` never says these: code is read by `azure::iac`.
+            InputKind::ArmParameters | InputKind::TerraformPlan | InputKind::TerraformCode => {
+                return Err(root.error(format!("{} is read as code", kind.describe())));
+            }
         };
         self.inputs.push(InputInfo {
             path: file,

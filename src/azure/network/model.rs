@@ -86,6 +86,9 @@ pub enum AddressSpec {
     Prefixes(Vec<IpNet>),
     /// Application security groups (their ids): which addresses they hold is not in any export.
     Asg(Vec<String>),
+    /// Not known before deployment (a template or plan value apim-probe cannot evaluate): what
+    /// it is, naming the expression or variable.
+    Unknown(String),
 }
 
 impl std::fmt::Display for AddressSpec {
@@ -101,6 +104,7 @@ impl std::fmt::Display for AddressSpec {
                 let names: Vec<&str> = ids.iter().map(|i| super::json::id_name(i)).collect();
                 write!(f, "ASG {}", names.join(","))
             }
+            AddressSpec::Unknown(what) => write!(f, "unknown ({what})"),
         }
     }
 }
@@ -134,6 +138,21 @@ pub struct SecurityRule {
     pub expanded_source: Option<Vec<IpNet>>,
     /// What Azure expanded the destination to (effective exports only).
     pub expanded_destination: Option<Vec<IpNet>>,
+    /// Where the rule is written, when it comes from a template, a plan or Terraform code.
+    pub origin: Option<Origin>,
+}
+
+/// Where a resource or rule is declared in code (a Terraform plan or `.tf` file, an ARM
+/// template): the file, its address or name there, and the line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Origin {
+    /// The file, as given.
+    pub file: String,
+    /// The Terraform address (`module.network.azurerm_network_security_rule.apim_mgmt`) or the
+    /// template's resource name (`Microsoft.Network/networkSecurityGroups/apim-nsg`).
+    pub address: String,
+    /// The 1-based line where it starts, when known.
+    pub line: Option<usize>,
 }
 
 /// Where an NSG is attached.
@@ -165,6 +184,8 @@ pub struct Nsg {
     pub subnets: Vec<String>,
     /// NIC ids it is attached to, when the export lists them.
     pub nics: Vec<String>,
+    /// Where it is declared in code.
+    pub origin: Option<Origin>,
 }
 
 /// Where a route sends traffic (serialised as Azure's spelling, `as_str`).
@@ -267,6 +288,8 @@ pub struct RouteSet {
     pub effective: bool,
     /// The file it came from.
     pub file: String,
+    /// Where it is declared in code.
+    pub origin: Option<Origin>,
 }
 
 /// The subnet.
@@ -296,6 +319,8 @@ pub struct Subnet {
     pub service_links: Vec<String>,
     /// The file it came from.
     pub file: String,
+    /// Where it is declared in code.
+    pub origin: Option<Origin>,
 }
 
 /// One service tag of the service-tag file.

@@ -49,6 +49,7 @@ pub fn read_nsg(node: &Node) -> Result<Nsg, InputError> {
         effective: false,
         subnets: ids("subnets")?,
         nics: ids("networkInterfaces")?,
+        origin: node.origin()?,
     };
     add_missing_defaults(&mut nsg);
     Ok(nsg)
@@ -189,6 +190,7 @@ fn effective_nsg(
         effective: true,
         subnets,
         nics,
+        origin: None,
     }
 }
 
@@ -211,6 +213,7 @@ pub fn default_rules() -> Vec<SecurityRule> {
         modelled: true,
         expanded_source: None,
         expanded_destination: None,
+        origin: None,
     };
     vec![
         rule(

@@ -47,6 +47,7 @@ pub fn read_route_table(node: &Node) -> Result<RouteSet, InputError> {
         routes,
         effective: false,
         file: node.file().display().to_string(),
+        origin: node.origin()?,
     })
 }
 
@@ -98,6 +99,7 @@ pub fn read_effective_routes(node: &Node) -> Result<RouteSet, InputError> {
         routes,
         effective: true,
         file: node.file().display().to_string(),
+        origin: None,
     })
 }
 

@@ -7,6 +7,10 @@ use super::model::{Access, AddressSpec, PortRange, Protocol, RuleDirection, Secu
 use super::prefix::{looks_like_prefix, parse_prefix};
 use crate::azure::InputError;
 
+/// The member a code reader (`azure::iac`) sets on a rule one of whose values it could not
+/// evaluate, naming it: the rule's match is then unknown.
+pub const UNKNOWN_KEY: &str = "x-apim-probe-unknown";
+
 /// The highest priority a user rule may have; default rules start at 65000.
 pub const MAX_USER_PRIORITY: u32 = 4096;
 /// The lowest priority a user rule may have.
@@ -34,7 +38,11 @@ pub fn read_rule(node: &Node, default: bool, effective: bool) -> Result<Security
     let access = read_access(&p.field("access")?)?;
     let protocol = read_protocol(&p.field("protocol")?)?;
     let source = read_side(&p, "source")?;
-    let destination = read_side(&p, "destination")?;
+    let mut destination = read_side(&p, "destination")?;
+    // A template or plan value apim-probe cannot evaluate: the rule matches nobody knows what.
+    if let Some(what) = node.get(UNKNOWN_KEY) {
+        destination = AddressSpec::Unknown(what.str()?.to_owned());
+    }
     Ok(SecurityRule {
         name: name.to_owned(),
         priority,
@@ -49,6 +57,7 @@ pub fn read_rule(node: &Node, default: bool, effective: bool) -> Result<Security
         modelled: false,
         expanded_source: read_expanded(&p, "expandedSourceAddressPrefix")?,
         expanded_destination: read_expanded(&p, "expandedDestinationAddressPrefix")?,
+        origin: node.origin()?,
     })
 }
 
