@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::IacDoc;
+use super::doc::IacDoc;
 use crate::azure::InputError;
 
 /// Reads a template (its text, for lines, and its JSON) with its parameters file, if any.

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use super::IacDoc;
+use super::doc::IacDoc;
 use crate::azure::InputError;
 use crate::azure::network::json::{Node, id_name};
 use crate::azure::network::{NetworkInputs, Nsg, RouteSet, Subnet, nsg, routes, subnet};

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 
-use super::IacDoc;
+use super::doc::IacDoc;
 use crate::azure::network::apim::ApimResource;
 use crate::azure::network::json::ORIGIN_KEY;
 use crate::azure::network::model::Origin;

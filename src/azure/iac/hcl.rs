@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use super::IacDoc;
+use super::doc::IacDoc;
 use crate::azure::InputError;
 
 /// Reads a `.tf` file, or every `.tf` file of a folder (one module).

@@ -17,6 +17,7 @@
 pub mod arm;
 pub mod assemble;
 pub mod azurerm;
+pub mod doc;
 pub mod hcl;
 pub mod lines;
 pub mod plan;
@@ -30,24 +31,7 @@ use crate::azure::network::{Expect, InputInfo, InputKind, NetworkInputs};
 
 pub use crate::azure::network::apim::ApimResource;
 pub use assemble::assemble;
-
-/// What one piece of code declares, normalised.
-#[derive(Debug, Clone, Default)]
-pub struct IacDoc {
-    /// The file, as given (errors and origins name it).
-    pub file: String,
-    /// NSGs, REST-shaped (`{ name, id, properties: { securityRules: […] } }`).
-    pub nsgs: Vec<Value>,
-    /// Subnets, REST-shaped (`{ name, id, properties: { addressPrefixes, networkSecurityGroup:
-    /// { id }, routeTable: { id }, delegations: [{ properties: { serviceName } }] } }`).
-    pub subnets: Vec<Value>,
-    /// Route tables, REST-shaped (`{ name, id, properties: { routes: […] } }`).
-    pub route_tables: Vec<Value>,
-    /// The API Management instances declared.
-    pub apims: Vec<ApimResource>,
-    /// What the reader could not evaluate or link, in words.
-    pub warnings: Vec<String>,
-}
+pub use doc::IacDoc;
 
 /// Code read so far: the docs of plans and `.tf` files, and the templates and parameters files
 /// that are read together once every file is known (`finish`).

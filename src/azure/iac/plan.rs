@@ -9,8 +9,8 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::IacDoc;
 use super::azurerm::{self, TfResource};
+use super::doc::IacDoc;
 use super::lines::{Lines, child};
 use crate::azure::InputError;
 use crate::azure::network::model::Origin;

@@ -79,23 +79,6 @@ impl<'a> Node<'a> {
         }
     }
 
-    /// Where a code reader (`azure::iac`) says this resource or rule is declared
-    /// (`x-apim-probe-origin`: `file`, `address`, `line`), when it says.
-    pub fn origin(&self) -> Result<Option<super::model::Origin>, InputError> {
-        let Some(o) = self.get(ORIGIN_KEY) else {
-            return Ok(None);
-        };
-        let line = match o.get("line") {
-            Some(l) => Some(usize::try_from(l.u32()?).unwrap_or(usize::MAX)),
-            None => None,
-        };
-        Ok(Some(super::model::Origin {
-            file: o.field("file")?.str()?.to_owned(),
-            address: o.field("address")?.str()?.to_owned(),
-            line,
-        }))
-    }
-
     /// The member `key` (case-insensitive), absent or `null` being `None`.
     pub fn get(&self, key: &str) -> Option<Node<'a>> {
         let map = self.value.as_object()?;

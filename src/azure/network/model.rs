@@ -142,6 +142,25 @@ pub struct SecurityRule {
     pub origin: Option<Origin>,
 }
 
+impl Origin {
+    /// Where a code reader (`azure::iac`) says this resource or rule is declared
+    /// (`x-apim-probe-origin`: `file`, `address`, `line`), when it says.
+    pub fn of(node: &super::json::Node) -> Result<Option<Origin>, crate::azure::InputError> {
+        let Some(o) = node.get(super::json::ORIGIN_KEY) else {
+            return Ok(None);
+        };
+        let line = match o.get("line") {
+            Some(l) => Some(usize::try_from(l.u32()?).unwrap_or(usize::MAX)),
+            None => None,
+        };
+        Ok(Some(Origin {
+            file: o.field("file")?.str()?.to_owned(),
+            address: o.field("address")?.str()?.to_owned(),
+            line,
+        }))
+    }
+}
+
 /// Where a resource or rule is declared in code (a Terraform plan or `.tf` file, an ARM
 /// template): the file, its address or name there, and the line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

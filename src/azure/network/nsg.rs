@@ -49,7 +49,7 @@ pub fn read_nsg(node: &Node) -> Result<Nsg, InputError> {
         effective: false,
         subnets: ids("subnets")?,
         nics: ids("networkInterfaces")?,
-        origin: node.origin()?,
+        origin: super::model::Origin::of(node)?,
     };
     add_missing_defaults(&mut nsg);
     Ok(nsg)

@@ -47,7 +47,7 @@ pub fn read_route_table(node: &Node) -> Result<RouteSet, InputError> {
         routes,
         effective: false,
         file: node.file().display().to_string(),
-        origin: node.origin()?,
+        origin: super::model::Origin::of(node)?,
     })
 }
 

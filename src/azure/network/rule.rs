@@ -57,7 +57,7 @@ pub fn read_rule(node: &Node, default: bool, effective: bool) -> Result<Security
         modelled: false,
         expanded_source: read_expanded(&p, "expandedSourceAddressPrefix")?,
         expanded_destination: read_expanded(&p, "expandedDestinationAddressPrefix")?,
-        origin: node.origin()?,
+        origin: super::model::Origin::of(node)?,
     })
 }
 

@@ -74,6 +74,6 @@ pub fn read_subnet(node: &Node) -> Result<Subnet, InputError> {
         private_endpoints: ids(&p, "privateEndpoints")?,
         service_links: list("serviceAssociationLinks", "linkedResourceType")?,
         file: node.file().display().to_string(),
-        origin: node.origin()?,
+        origin: super::model::Origin::of(node)?,
     })
 }

@@ -1,0 +1,23 @@
+//! What one piece of code declares, normalised (see the module above for the shapes).
+
+use serde_json::Value;
+
+use crate::azure::network::apim::ApimResource;
+
+/// What one piece of code declares, normalised.
+#[derive(Debug, Clone, Default)]
+pub struct IacDoc {
+    /// The file, as given (errors and origins name it).
+    pub file: String,
+    /// NSGs, REST-shaped (`{ name, id, properties: { securityRules: […] } }`).
+    pub nsgs: Vec<Value>,
+    /// Subnets, REST-shaped (`{ name, id, properties: { addressPrefixes, networkSecurityGroup:
+    /// { id }, routeTable: { id }, delegations: [{ properties: { serviceName } }] } }`).
+    pub subnets: Vec<Value>,
+    /// Route tables, REST-shaped (`{ name, id, properties: { routes: […] } }`).
+    pub route_tables: Vec<Value>,
+    /// The API Management instances declared.
+    pub apims: Vec<ApimResource>,
+    /// What the reader could not evaluate or link, in words.
+    pub warnings: Vec<String>,
+}
