@@ -36,7 +36,12 @@ pub fn evaluate(flows: &[Flow], inputs: &NetworkInputs, s: &EvalSettings) -> Eva
         .map(|f| assess(f, &ctx, &mut warnings))
         .collect();
     warnings.dedup();
+    let scope = super::near::Scope {
+        cloud: s.cloud,
+        region: s.region.clone(),
+    };
     Evaluation {
+        near_misses: super::near::find(&results, &applied, &scope),
         flows: results,
         findings: super::subnet::findings(inputs, s),
         warnings,
@@ -153,14 +158,7 @@ fn azure_dns(flow: &Flow, ctx: &Ctx) -> FlowResult {
                     )
             );
             if names && proto && r.destination_ports.iter().any(|p| p.covers(53, 53)) {
-                let rule = RuleRef {
-                    nsg: n.name.clone(),
-                    name: r.name.clone(),
-                    priority: r.priority,
-                    access: r.access,
-                    direction: r.direction,
-                    default: r.default,
-                };
+                let rule = RuleRef::of(n, r);
                 let verdict = if r.access == Access::Deny {
                     Verdict::Denied
                 } else {

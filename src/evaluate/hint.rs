@@ -100,7 +100,7 @@ fn group_of(id: Option<&str>) -> Option<String> {
 
 /// The resource group named in an Azure id, or the shell variable `"$RG"` to set before pasting
 /// (a placeholder like `<rg>` would be a redirection in a shell).
-fn resource_group(id: Option<&str>) -> String {
+pub(crate) fn resource_group(id: Option<&str>) -> String {
     group_of(id).unwrap_or_else(|| "\"$RG\"".into())
 }
 

@@ -13,6 +13,7 @@ pub mod flows;
 pub mod hint;
 pub mod membership;
 pub mod model;
+pub mod near;
 pub mod nsg;
 pub mod report;
 pub mod routes;

@@ -153,6 +153,8 @@ pub struct Evaluation {
     pub warnings: Vec<String>,
     /// The next hop of `0.0.0.0/0`, when routes were given.
     pub default_route: Option<NextHop>,
+    /// Allow rules one field away from allowing a required flow they miss.
+    pub near_misses: Vec<super::near::NearMiss>,
 }
 
 impl Evaluation {

@@ -9,7 +9,7 @@ use super::space::{Coverage, Remote, World, cover_remote, covers_subnet};
 use crate::azure::network::NetworkInputs;
 use crate::azure::network::json::id_name;
 use crate::azure::network::model::{
-    Access, Nsg, NsgLevel, PortRange, Protocol, RuleDirection, SecurityRule,
+    Access, Nsg, NsgLevel, Origin, PortRange, Protocol, RuleDirection, SecurityRule,
 };
 use crate::azure::network::prefix::RangeSet;
 use crate::catalog::model::{Direction, Transport};
@@ -29,10 +29,14 @@ pub struct RuleRef {
     pub direction: RuleDirection,
     /// One of the rules every NSG has.
     pub default: bool,
+    /// Where the rule is written, when it comes from code (a plan, `.tf`, a template).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub origin: Option<Origin>,
 }
 
 impl RuleRef {
-    fn of(nsg: &Nsg, r: &SecurityRule) -> Self {
+    /// The reference to rule `r` of `nsg`.
+    pub fn of(nsg: &Nsg, r: &SecurityRule) -> Self {
         RuleRef {
             nsg: nsg.name.clone(),
             name: r.name.clone(),
@@ -40,6 +44,7 @@ impl RuleRef {
             access: r.access,
             direction: r.direction,
             default: r.default,
+            origin: r.origin.clone(),
         }
     }
 }

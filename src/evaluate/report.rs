@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use super::model::{Evaluation, Finding, FlowResult, Verdict};
+use super::near::NearMiss;
 use super::routes::NextHop;
 use crate::azure::network::InputInfo;
 use crate::catalog::model::{Cloud, Platform, VnetMode};
@@ -69,6 +70,9 @@ pub struct EvaluationReport {
     pub flows: Vec<FlowResult>,
     /// Requirements on the subnet itself.
     pub findings: Vec<Finding>,
+    /// Allow rules one field away from allowing a required flow (a port one keystroke off, the
+    /// other direction, a misspelt tag …), with the rule as it should read.
+    pub near_misses: Vec<NearMiss>,
     /// The next hop of `0.0.0.0/0`, when routes were given.
     pub default_route: Option<NextHop>,
     /// Counts.
@@ -106,6 +110,7 @@ impl EvaluationReport {
             inputs,
             flows: eval.flows,
             findings: eval.findings,
+            near_misses: eval.near_misses,
             default_route: eval.default_route,
             summary,
             passed,

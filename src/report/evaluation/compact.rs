@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use super::rows::{by_importance, header, rule_cell};
+use super::rows::{by_importance, header, near_of, rule_cell};
 use crate::evaluate::Verdict;
 use crate::evaluate::report::{EvaluationReport, label};
 use crate::report::compact::{BUDGET, WIDTH};
@@ -36,11 +36,14 @@ pub fn render(r: &EvaluationReport) -> String {
             .into_iter()
             .filter(|f| f.verdict != Verdict::Allowed)
             .map(|f| {
-                let fix = f
-                    .hint
-                    .as_ref()
-                    .map(|h| format!(" | fix: {}", h.text))
-                    .unwrap_or_default();
+                // A near miss names the one field to change: shorter and surer than a new rule.
+                let index = r.flows.iter().position(|x| std::ptr::eq(x, f));
+                let near = index.and_then(|i| near_of(r, i));
+                let fix = match (near, &f.hint) {
+                    (Some(n), _) => format!(" | near miss: {}", n.says),
+                    (None, Some(h)) => format!(" | fix: {}", h.text),
+                    (None, None) => String::new(),
+                };
                 ascii(
                     &format!(
                         "{} {}{} rule {}: {}{fix}",

@@ -2,6 +2,7 @@
 //! `direction transport/ports remote`) and per subnet finding; `<failure>` for denied and
 //! partial, `<skipped>` for unknown, with the why and the fix.
 
+use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use crate::evaluate::Verdict;
@@ -24,8 +25,8 @@ pub fn write(r: &EvaluationReport, out: &mut dyn Write) -> io::Result<()> {
     for x in &r.findings {
         write_finding(x, out)?;
     }
-    for f in &r.flows {
-        write_flow(f, out)?;
+    for (i, f) in r.flows.iter().enumerate() {
+        write_flow(f, super::rows::near_of(r, i), out)?;
     }
     if !r.warnings.is_empty() {
         writeln!(
@@ -91,7 +92,11 @@ fn write_finding(x: &crate::evaluate::Finding, out: &mut dyn Write) -> io::Resul
     Ok(())
 }
 
-fn write_flow(f: &crate::evaluate::FlowResult, out: &mut dyn Write) -> io::Result<()> {
+fn write_flow(
+    f: &crate::evaluate::FlowResult,
+    near: Option<&crate::evaluate::near::NearMiss>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let name = format!(
         "{} {}/{} {}",
         f.flow.direction.as_str(),
@@ -105,11 +110,17 @@ fn write_flow(f: &crate::evaluate::FlowResult, out: &mut dyn Write) -> io::Resul
         xml(&f.flow.id),
         xml(&name)
     )?;
-    let fix = f
+    let mut fix = f
         .hint
         .as_ref()
         .map(|h| format!("\nfix: {}", h.command.as_deref().unwrap_or(&h.text)))
         .unwrap_or_default();
+    if let Some(o) = f.rule.as_ref().and_then(|x| x.origin.as_ref()) {
+        fix = format!("\nat: {}{fix}", super::rows::origin_cell(o));
+    }
+    if let Some(n) = near {
+        let _ = write!(fix, "\nnear miss: {}\n{}", n.says, n.suggestion.text);
+    }
     match f.verdict {
         Verdict::Allowed => writeln!(out, "/>")?,
         Verdict::Unknown => {

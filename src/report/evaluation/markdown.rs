@@ -3,8 +3,9 @@
 
 use std::io::{self, Write};
 
-use super::rows::{by_importance, remote_cell, rule_cell};
+use super::rows::{by_importance, near_groups, origin_cell, remote_cell, rule_cell};
 use crate::evaluate::Verdict;
+use crate::evaluate::near::Language;
 use crate::evaluate::report::{EvaluationReport, label};
 use crate::report::rows::{md_cell, md_inline};
 
@@ -12,6 +13,7 @@ use crate::report::rows::{md_cell, md_inline};
 pub fn write(r: &EvaluationReport, out: &mut dyn Write) -> io::Result<()> {
     write_head(r, out)?;
     write_problems(r, out)?;
+    write_near(r, out)?;
     writeln!(out)?;
     writeln!(out, "## Every flow")?;
     writeln!(out)?;
@@ -131,10 +133,45 @@ fn write_problems(r: &EvaluationReport, out: &mut dyn Write) -> io::Result<()> {
             )?;
             writeln!(out)?;
             writeln!(out, "{}", md_inline(&f.detail))?;
+            if let Some(o) = f.rule.as_ref().and_then(|x| x.origin.as_ref()) {
+                writeln!(out)?;
+                writeln!(out, "At `{}`.", md_inline(&origin_cell(o)))?;
+            }
             for h in f.hint.iter().chain(&f.also) {
                 write_fix(out, Some(h))?;
             }
         }
+    }
+    Ok(())
+}
+
+/// Each near miss once: what is off, and the corrected rule in the input's language.
+fn write_near(r: &EvaluationReport, out: &mut dyn Write) -> io::Result<()> {
+    let groups = near_groups(r);
+    if groups.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(out, "## Near misses")?;
+    for (flows, n) in groups {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "- {} (for {})",
+            md_inline(&n.says),
+            md_inline(&flows.join(", "))
+        )?;
+        let fence = match n.suggestion.language {
+            Language::Terraform => "hcl",
+            Language::Arm => "jsonc",
+            Language::Az => "sh",
+        };
+        writeln!(out)?;
+        writeln!(out, "  ```{fence}")?;
+        for l in n.suggestion.text.lines() {
+            writeln!(out, "  {l}")?;
+        }
+        writeln!(out, "  ```")?;
     }
     Ok(())
 }

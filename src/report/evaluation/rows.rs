@@ -1,6 +1,8 @@
 //! What the text formats of `evaluate` share: cells, order, the header line.
 
-use crate::evaluate::report::EvaluationReport;
+use crate::azure::network::model::Origin;
+use crate::evaluate::near::NearMiss;
+use crate::evaluate::report::{EvaluationReport, label};
 use crate::evaluate::{FlowResult, RuleRef};
 
 /// `apim-nsg/AllowStorage (110)`, or `-`.
@@ -49,4 +51,35 @@ pub fn header(r: &EvaluationReport) -> String {
         s.region.as_deref().unwrap_or("-"),
         if s.strict { " strict" } else { "" }
     )
+}
+
+/// The near misses once each — two flows one correction fixes share it — with the labels of the
+/// flows each fixes, in flow order.
+pub fn near_groups(r: &EvaluationReport) -> Vec<(Vec<String>, &NearMiss)> {
+    let mut out: Vec<(Vec<String>, &NearMiss)> = Vec::new();
+    for n in &r.near_misses {
+        let flow = r.flows.get(n.index).map_or_else(|| n.flow.clone(), label);
+        match out
+            .iter_mut()
+            .find(|(_, m)| m.suggestion == n.suggestion && m.rule == n.rule)
+        {
+            Some((flows, _)) => flows.push(flow),
+            None => out.push((vec![flow], n)),
+        }
+    }
+    out
+}
+
+/// The near miss of the flow at `index`, if any.
+pub fn near_of(r: &EvaluationReport, index: usize) -> Option<&NearMiss> {
+    r.near_misses.iter().find(|n| n.index == index)
+}
+
+/// Where a rule or resource is written: `module.net.azurerm_network_security_rule.mgmt
+/// (plan.json:120)`.
+pub fn origin_cell(o: &Origin) -> String {
+    match o.line {
+        Some(l) => format!("{} ({}:{l})", o.address, o.file),
+        None => format!("{} ({})", o.address, o.file),
+    }
 }

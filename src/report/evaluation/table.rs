@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use super::rows::{header, remote_cell, rule_cell};
+use super::rows::{header, near_groups, near_of, origin_cell, remote_cell, rule_cell};
 use crate::evaluate::report::EvaluationReport;
 use crate::evaluate::{FlowResult, Verdict};
 
@@ -35,15 +35,25 @@ pub fn write(r: &EvaluationReport, out: &mut dyn Write) -> io::Result<()> {
         }
     }
     writeln!(out, "{}", line(&HEAD.map(String::from), &widths))?;
-    for (row, f) in rows.iter().zip(&r.flows) {
+    for (i, (row, f)) in rows.iter().zip(&r.flows).enumerate() {
         writeln!(out, "{}", line(row, &widths))?;
+        let near = near_of(r, i);
         if f.verdict != Verdict::Allowed {
             writeln!(out, "    why: {}", f.detail)?;
+            if let Some(o) = f.rule.as_ref().and_then(|x| x.origin.as_ref()) {
+                writeln!(out, "    at: {}", origin_cell(o))?;
+            }
+        }
+        if let Some(n) = near {
+            writeln!(out, "    near miss: {}", n.says)?;
+        }
+        if f.verdict != Verdict::Allowed {
             for h in f.hint.iter().chain(&f.also) {
                 writeln!(out, "    fix: {}", h.command.as_deref().unwrap_or(&h.text))?;
             }
         }
     }
+    write_near(r, out)?;
     write_tail(r, out)
 }
 
@@ -79,6 +89,21 @@ fn line(cells: &[String; 8], widths: &[usize; 8]) -> String {
         }
     }
     s.trim_end().to_owned()
+}
+
+/// Each near miss once, with the corrected rule in the input's language.
+fn write_near(r: &EvaluationReport, out: &mut dyn Write) -> io::Result<()> {
+    for (flows, n) in near_groups(r) {
+        writeln!(out)?;
+        writeln!(out, "near miss: {} ({})", n.says, flows.join(", "))?;
+        if let Some(o) = &n.rule.origin {
+            writeln!(out, "  at: {}", origin_cell(o))?;
+        }
+        for l in n.suggestion.text.lines() {
+            writeln!(out, "  {l}")?;
+        }
+    }
+    Ok(())
 }
 
 /// The subnet findings, the warnings and the verdict.
