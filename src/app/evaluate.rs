@@ -5,8 +5,8 @@ use std::io::{self, Write};
 
 use super::{UsageError, build_plan, ignore_broken_pipe, load_catalog, network};
 use crate::catalog::regions;
-use crate::cli::{EvaluateArgs, OutputFormat};
-use crate::evaluate::report::{EvalReportSettings, EvaluationReport};
+use crate::cli::{EvaluateArgs, EvaluateFormat};
+use crate::evaluate::report::{EvalReportSettings, EvaluationReport, code_resources};
 use crate::evaluate::{evaluate as run, flows};
 use crate::exit;
 use crate::report::evaluation;
@@ -70,7 +70,9 @@ pub fn evaluate(args: &EvaluateArgs) -> Result<u8, UsageError> {
         strict: args.strict,
         dns_servers: servers,
     };
+    let resources = code_resources(&inputs);
     let mut report = EvaluationReport::new(eval, settings, inputs.inputs);
+    report.resources = resources;
     report.reference = plan.edition.as_ref().map(Into::into);
     write_report(&report, args)?;
     Ok(if report.passed {
@@ -93,12 +95,13 @@ fn write_report(report: &EvaluationReport, args: &EvaluateArgs) -> Result<(), Us
     }
     let mut out = io::BufWriter::new(io::stdout().lock());
     let written = match args.output {
-        OutputFormat::Table => evaluation::table::write(report, &mut out),
-        OutputFormat::Json => evaluation::write_json(report, &mut out),
-        OutputFormat::Markdown => evaluation::markdown::write(report, &mut out),
-        OutputFormat::Compact => evaluation::compact::write(report, &mut out),
-        OutputFormat::Junit => evaluation::junit::write(report, &mut out),
-        OutputFormat::Html => crate::merge::html::write_evaluation(report, &mut out),
+        EvaluateFormat::Table => evaluation::table::write(report, &mut out),
+        EvaluateFormat::Json => evaluation::write_json(report, &mut out),
+        EvaluateFormat::Markdown => evaluation::markdown::write(report, &mut out),
+        EvaluateFormat::Compact => evaluation::compact::write(report, &mut out),
+        EvaluateFormat::Junit => evaluation::junit::write(report, &mut out),
+        EvaluateFormat::Html => crate::merge::html::write_evaluation(report, &mut out),
+        EvaluateFormat::Sarif => evaluation::sarif::write(report, &mut out),
     };
     ignore_broken_pipe(written.and_then(|()| out.flush()));
     Ok(())

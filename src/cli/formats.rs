@@ -51,3 +51,22 @@ pub enum OutputFormat {
     /// One self-contained HTML page: the matrix of `merge` with this VM's column.
     Html,
 }
+
+/// Formats of `evaluate`: the report formats, and SARIF for code scanning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EvaluateFormat {
+    /// Aligned columns for a terminal; the verdict is the last line.
+    Table,
+    /// The JSON report of the contract.
+    Json,
+    /// A ticket-ready document: what is not allowed and why, near misses, every flow.
+    Markdown,
+    /// At most 4,096 bytes for `az vm run-command`: counts, one line per failure, verdict last.
+    Compact,
+    /// JUnit XML: one testcase per flow, for pipelines.
+    Junit,
+    /// One self-contained HTML page.
+    Html,
+    /// SARIF 2.1.0 for code scanning: each finding on the line of the code that causes it.
+    Sarif,
+}

@@ -10,7 +10,7 @@ mod reference;
 
 use clap::{Parser, Subcommand};
 
-pub use formats::{ListFormat, MergeFormat, OutputFormat, PlanFormat};
+pub use formats::{EvaluateFormat, ListFormat, MergeFormat, OutputFormat, PlanFormat};
 pub use more::{CompletionsArgs, DiffArgs, EvaluateArgs, MergeArgs, WatchArgs};
 use more::{EVALUATE_AFTER_HELP, WATCH_AFTER_HELP};
 pub use network::NetworkArgs;

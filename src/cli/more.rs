@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::formats::{ListFormat, MergeFormat, OutputFormat};
+use super::formats::{EvaluateFormat, ListFormat, MergeFormat};
 use super::network::NetworkArgs;
 use super::probe::{CheckArgs, ScopeArgs};
 
@@ -81,7 +81,7 @@ pub struct EvaluateArgs {
         default_value = "table",
         env = "APIM_PROBE_OUTPUT"
     )]
-    pub output: OutputFormat,
+    pub output: EvaluateFormat,
     /// Also write the JSON report to this file (replaced atomically).
     #[arg(long, value_name = "PATH")]
     pub report_file: Option<PathBuf>,

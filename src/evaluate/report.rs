@@ -6,7 +6,8 @@ use serde::Serialize;
 use super::model::{Evaluation, Finding, FlowResult, Verdict};
 use super::near::NearMiss;
 use super::routes::NextHop;
-use crate::azure::network::InputInfo;
+use crate::azure::network::model::Origin;
+use crate::azure::network::{InputInfo, NetworkInputs};
 use crate::catalog::model::{Cloud, Platform, VnetMode};
 use crate::catalog::profile::{Profile, Tier};
 use crate::report::model::{Reference, Tool};
@@ -66,6 +67,10 @@ pub struct EvaluationReport {
     pub reference: Option<Reference>,
     /// The files read.
     pub inputs: Vec<InputInfo>,
+    /// The resources read from code (a plan, `.tf` files, a template) and where each is
+    /// declared; empty for exports of deployed resources.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub resources: Vec<CodeResource>,
     /// One entry per flow, in catalog order.
     pub flows: Vec<FlowResult>,
     /// Requirements on the subnet itself.
@@ -108,6 +113,7 @@ impl EvaluationReport {
             settings,
             reference: None,
             inputs,
+            resources: Vec::new(),
             flows: eval.flows,
             findings: eval.findings,
             near_misses: eval.near_misses,
@@ -162,6 +168,45 @@ impl EvaluationReport {
             )
         }
     }
+}
+
+/// A resource read from code, and where it is declared.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CodeResource {
+    /// `subnet`, `network_security_group`, `route_table` or `api_management`.
+    pub kind: &'static str,
+    /// Its name.
+    pub name: String,
+    /// Where it is declared.
+    pub origin: Origin,
+}
+
+/// The resources of `inputs` that come from code, in the order subnet, NSGs, route tables,
+/// API Management instances.
+pub fn code_resources(inputs: &NetworkInputs) -> Vec<CodeResource> {
+    let mut out = Vec::new();
+    let mut add = |kind, name: &str, origin: Option<&Origin>| {
+        if let Some(o) = origin {
+            out.push(CodeResource {
+                kind,
+                name: name.to_owned(),
+                origin: o.clone(),
+            });
+        }
+    };
+    if let Some(s) = &inputs.subnet {
+        add("subnet", &s.name, s.origin.as_ref());
+    }
+    for n in &inputs.nsgs {
+        add("network_security_group", &n.name, n.origin.as_ref());
+    }
+    for r in &inputs.routes {
+        add("route_table", &r.name, r.origin.as_ref());
+    }
+    for a in &inputs.apims {
+        add("api_management", &a.name, Some(&a.origin));
+    }
+    out
 }
 
 /// A flow's short label: `management-endpoint tcp/3443`.

@@ -93,6 +93,20 @@ fn write_head(r: &EvaluationReport, out: &mut dyn Write) -> io::Result<()> {
             md_inline(&i.name)
         )?;
     }
+    if !r.resources.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "Declared in code:")?;
+        writeln!(out)?;
+        for c in &r.resources {
+            writeln!(
+                out,
+                "- {} `{}` at `{}`",
+                c.kind,
+                md_inline(&c.name),
+                md_inline(&origin_cell(&c.origin))
+            )?;
+        }
+    }
     Ok(())
 }
 

@@ -1,4 +1,5 @@
-//! The formats of `evaluate`'s report: one pure function per format over
+//! The formats of `evaluate`'s report (table, JSON, Markdown, compact, JUnit, SARIF): one pure
+//! function per format over
 //! [`crate::evaluate::report::EvaluationReport`], writing to any `Write`. Table and Markdown
 //! share the row facts (`rows`).
 
@@ -6,6 +7,7 @@ pub mod compact;
 pub mod junit;
 pub mod markdown;
 pub mod rows;
+pub mod sarif;
 pub mod table;
 mod write;
 

@@ -26,6 +26,15 @@ pub fn write(r: &EvaluationReport, out: &mut dyn Write) -> io::Result<()> {
     for i in &r.inputs {
         writeln!(out, "input: {} ({} {})", i.path, i.kind.as_str(), i.name)?;
     }
+    for c in &r.resources {
+        writeln!(
+            out,
+            "declared: {} {} at {}",
+            c.kind,
+            c.name,
+            origin_cell(&c.origin)
+        )?;
+    }
     writeln!(out)?;
     let rows: Vec<[String; 8]> = r.flows.iter().map(row).collect();
     let mut widths = HEAD.map(str::len);
