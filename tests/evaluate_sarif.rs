@@ -8,7 +8,9 @@ use assert_cmd::Command;
 use serde_json::Value;
 
 fn fixture(p: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(p)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(p)
 }
 
 fn sarif(args: &[&str]) -> Value {

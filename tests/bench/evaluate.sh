@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The benchmark of `apim-probe evaluate` on Public-cloud-sized inputs (no network, no root):
+# The benchmarks of `apim-probe evaluate` on Public-cloud-sized inputs (no network, no root):
 # a synthetic 4 MB service-tag file (~3,000 tags, ~90,000 prefixes) and a 500-rule NSG, made by
 # examples/evaluate_bench.rs from a seeded generator. Prints a table of each step's best and
 # median time, and the release binary run as a user would run it.
@@ -16,3 +16,4 @@ if [[ -z ${APIM_PROBE_BIN:-} ]]; then
   cargo build --release --quiet
 fi
 cargo run --release --quiet --example evaluate_bench -- "${1:-5}"
+cargo run --release --quiet --example preflight_bench -- "${1:-5}"

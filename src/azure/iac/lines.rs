@@ -1,10 +1,11 @@
-//! Where each value of a JSON document starts: a map from JSON pointer (`/resources/0/name`) to
-//! its 1-based line, made by one pass over the text. serde_json keeps no positions, and a report
-//! on a template or a plan must point at the line of the rule or resource it speaks of.
+//! Where each object and array of a JSON document starts: a map from JSON pointer
+//! (`/resources/0/properties`) to its 1-based line, made by one pass over the text. serde_json
+//! keeps no positions, and a report on a template or a plan must point at the line of the rule or
+//! resource it speaks of.
 
 use std::collections::HashMap;
 
-/// The line of each value of a document, by JSON pointer (`""` for the root).
+/// The line of each object and array of a document, by JSON pointer (`""` for the root).
 #[derive(Debug, Clone, Default)]
 pub struct Lines {
     at: HashMap<String, usize>,
@@ -25,7 +26,7 @@ impl Lines {
         Self { at: s.at }
     }
 
-    /// The line of the value at `pointer` (`/resources/3/properties`), when known.
+    /// The line of the object or array at `pointer` (`/resources/3/properties`), when known.
     pub fn line(&self, pointer: &str) -> Option<usize> {
         self.at.get(pointer).copied()
     }
@@ -72,7 +73,11 @@ impl Scanner<'_> {
         if self.depth > MAX_DEPTH {
             return;
         }
-        self.at.insert(pointer.to_owned(), self.line);
+        // Objects and arrays only: reports point at resources, rules and blocks, and a plan of
+        // megabytes has ten times more scalars than containers (the map stays small and fast).
+        if matches!(self.peek(), Some(b'{' | b'[')) {
+            self.at.insert(pointer.to_owned(), self.line);
+        }
         match self.peek() {
             Some(b'{') => {
                 self.depth += 1;
@@ -179,13 +184,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn each_value_has_its_line() {
-        let text = "{\n  \"resources\": [\n    {\n      \"name\": \"a\",\n      \"p\": [1,\n 2]\n    }\n  ],\n  \"x/y\": true\n}";
+    fn each_object_and_array_has_its_line() {
+        let text = "{\n  \"resources\": [\n    {\n      \"name\": \"a\",\n      \"p\": [1,\n [2]]\n    }\n  ],\n  \"x/y\": {}\n}";
         let l = Lines::of(text);
         assert_eq!(l.line(""), Some(1));
         assert_eq!(l.line("/resources"), Some(2));
         assert_eq!(l.line("/resources/0"), Some(3));
-        assert_eq!(l.line("/resources/0/name"), Some(4));
+        assert_eq!(l.line("/resources/0/name"), None, "scalars are not indexed");
         assert_eq!(l.line("/resources/0/p/1"), Some(6));
         assert_eq!(l.line("/x~1y"), Some(9));
     }
