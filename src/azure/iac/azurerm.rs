@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 
-use super::doc::IacDoc;
+use super::doc::{IacDoc, place_rule};
 use crate::azure::network::apim::ApimResource;
 use crate::azure::network::json::ORIGIN_KEY;
 use crate::azure::network::model::Origin;
@@ -185,16 +185,7 @@ fn rule(r: &TfResource, b: &Value, path: &str, line: Option<usize>) -> Value {
             }
         }
     }
-    // What the evaluator needs to place the rule at all; the unknown parts make it match
-    // nobody knows what (`UNKNOWN_KEY`).
-    for (key, placeholder) in [
-        ("priority", json!(4096)),
-        ("direction", json!("Inbound")),
-        ("access", json!("Deny")),
-        ("protocol", json!("*")),
-    ] {
-        props.entry(key).or_insert(placeholder);
-    }
+    place_rule(&mut props);
     let name = str_of(b, "name").unwrap_or("rule").to_owned();
     let address = if path.is_empty() {
         r.address.clone()

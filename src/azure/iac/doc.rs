@@ -1,6 +1,6 @@
 //! What one piece of code declares, normalised (see the module above for the shapes).
 
-use serde_json::Value;
+use serde_json::{Map, Value, json};
 
 use crate::azure::network::apim::ApimResource;
 
@@ -20,4 +20,18 @@ pub struct IacDoc {
     pub apims: Vec<ApimResource>,
     /// What the reader could not evaluate or link, in words.
     pub warnings: Vec<String>,
+}
+
+/// Completes a rule's properties with what the evaluator needs to place it at all, where the
+/// code leaves them unknown: the unknown parts (`UNKNOWN_KEY`) then make the rule match nobody
+/// knows what, rather than be dropped.
+pub fn place_rule(props: &mut Map<String, Value>) {
+    for (key, placeholder) in [
+        ("priority", json!(4096)),
+        ("direction", json!("Inbound")),
+        ("access", json!("Deny")),
+        ("protocol", json!("*")),
+    ] {
+        props.entry(key).or_insert(placeholder);
+    }
 }
