@@ -57,9 +57,20 @@ Export what to evaluate with the Azure CLI (each file's kind is recognised from 
   az network route-table show --ids \"$(jq -r .routeTable.id subnet.json)\" -o json > routes.json
   az network list-service-tags --location REGION -o json > service-tags.json
 
+Or evaluate the code before anything is deployed (pre-flight):
+  terraform show -json plan.tfplan > plan.json      a Terraform plan
+  main.tf, or a module's folder                     Terraform sources
+  azuredeploy.json [azuredeploy.parameters.json]    an ARM template
+  az bicep build --file main.bicep                  Bicep: give the .json it writes
+The API Management instance in the code chooses the subnet, --vnet and the tier (--subnet NAME
+when it names none); verdicts name the file and line that decide, a denied flow one field away
+from an allow is a near miss (\"did you mean 3443?\") with the corrected rule in the code's own
+language, and -o sarif writes SARIF 2.1.0 for code scanning.
+
 Examples:
   apim-probe evaluate --region westeurope subnet.json nsg.json routes.json
   apim-probe evaluate --region westeurope --service-tags service-tags.json exports/
+  apim-probe evaluate plan.json -o sarif > apim-probe.sarif
 
 Exit codes: 0 every required flow allowed; 1 a required flow denied or partly denied, or a
 required subnet setting missing (--strict: anything not allowed); 2 an input is malformed.";
@@ -88,7 +99,8 @@ pub struct EvaluateArgs {
     /// Anything not allowed (optional flows, unknown verdicts) counts toward the exit code.
     #[arg(long)]
     pub strict: bool,
-    /// Input files or folders of `*.json` files, each recognised from its shape.
+    /// Input files or folders, each recognised from its shape: exports, Terraform plans and
+    /// `.tf` sources, ARM templates and parameters files.
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 }
