@@ -150,6 +150,17 @@ fn loops_children_and_a_typo() {
         line_of("apim-typos.json", "'AllowManagement')]") - 3,
         "the child resource's declaration"
     );
+    // The fix is written in the template's language too: a securityRules element.
+    let mgmt = r["flows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "management-endpoint")
+        .unwrap();
+    assert_eq!(mgmt["hint"]["code"]["language"], "arm");
+    assert!(mgmt["hint"]["code"]["text"].as_str().unwrap().starts_with(
+        "// add to the securityRules of Microsoft.Network/networkSecurityGroups/nsg-apim"
+    ));
     // The APIM instance chose the second subnet of the VNet, not the first.
     let subnet = r["resources"]
         .as_array()

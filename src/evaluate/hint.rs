@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use super::flows::Flow;
+use super::near::Suggestion;
 use super::nsg::RuleRef;
 use crate::azure::network::model::{Nsg, RuleDirection};
 use crate::azure::network::rule::{MAX_USER_PRIORITY, MIN_USER_PRIORITY};
@@ -53,6 +54,10 @@ pub struct Hint {
     /// The `az` command that makes the change.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub command: Option<String>,
+    /// The same change written in the code the NSG is declared in (a Terraform block, an ARM
+    /// `securityRules` element), when it comes from code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<Suggestion>,
     /// The same, in words.
     pub text: String,
 }
@@ -74,6 +79,7 @@ impl Hint {
             address_prefix: None,
             next_hop_type: None,
             command: None,
+            code: None,
             text,
         }
     }
@@ -190,6 +196,7 @@ pub fn nsg_rule(flow: &Flow, nsg: &Nsg, blocking: &RuleRef) -> Hint {
         address_prefix: None,
         next_hop_type: None,
         command: Some(command),
+        code: None,
         text,
     }
 }
@@ -216,6 +223,7 @@ pub fn internet_route(tag: &str, table: Option<(&str, Option<&str>)>) -> Hint {
             "az network route-table route create -g {} --route-table-name {name} -n {route} --address-prefix {tag} --next-hop-type Internet",
             resource_group(id)
         )),
+        code: None,
         text: format!(
             "add to route table {name}: {tag} -> Internet, so replies to {tag} leave straight to Azure's edge"
         ),

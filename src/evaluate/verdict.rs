@@ -6,8 +6,9 @@ use std::fmt::Write as _;
 use ipnet::IpNet;
 
 use super::flows::Flow;
-use super::hint;
+use super::hint::{self, Hint};
 use super::model::{FlowResult, PrefixCount, Verdict};
+use super::near::{self, Field, FixedRule, Suggestion};
 use super::nsg::{Decided, Decision, RuleRef};
 use crate::azure::network::model::{Access, Nsg, RuleDirection};
 use crate::azure::network::prefix::{Cover, RangeSet};
@@ -108,9 +109,11 @@ pub(crate) fn conclude(
     let hint = first_deny
         .filter(|_| verdict != Verdict::Allowed)
         .and_then(|d| {
-            w.chain
-                .get(d.stage)
-                .map(|(nsg, _)| hint::nsg_rule(flow, nsg, &d.rule))
+            w.chain.get(d.stage).map(|(nsg, _)| {
+                let mut h = hint::nsg_rule(flow, nsg, &d.rule);
+                h.code = in_code(&h, nsg);
+                h
+            })
         });
     FlowResult {
         flow: flow.clone(),
@@ -242,4 +245,29 @@ fn partial_words(
         }
     };
     format!("{how} by {}; {deny} denies the rest", allows.join(", "))
+}
+
+/// A hint's new rule written in the code that declares `nsg`, when it comes from code.
+fn in_code(h: &Hint, nsg: &Nsg) -> Option<Suggestion> {
+    let origin = nsg.origin.as_ref()?;
+    let fixed = FixedRule {
+        nsg: nsg.name.clone(),
+        name: h.name.clone()?,
+        priority: h.priority?,
+        direction: h.direction?,
+        protocol: h.protocol?.to_owned(),
+        source: vec![h.source.clone()?],
+        destination: vec![h.destination.clone()?],
+        source_ports: vec!["*".into()],
+        ports: vec![h.ports.clone()?],
+        changed: Field::Ports,
+    };
+    // Inline when the code declares any of the NSG's rules inside it.
+    let inside = format!("{}.security_rule", origin.address);
+    let inline = nsg
+        .rules
+        .iter()
+        .filter_map(|r| r.origin.as_ref())
+        .any(|o| o.address.starts_with(&inside));
+    Some(near::added(&fixed, origin, inline))
 }

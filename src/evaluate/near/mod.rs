@@ -14,6 +14,6 @@ mod search;
 mod typo;
 
 pub use self::model::{Field, FixedRule, Language, NearKind, NearMiss, Scope, Suggestion};
-pub use self::render::render;
+pub use self::render::{added, render};
 pub use self::search::find;
 pub use self::typo::keystroke;

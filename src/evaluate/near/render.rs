@@ -201,6 +201,64 @@ fn az(f: &FixedRule, nsg_id: Option<&str>) -> String {
     )
 }
 
+/// A new rule (a fix hint's) written in the code that declares its NSG: in Terraform a
+/// `security_rule` block when the NSG's rules are inline (azurerm does not let both kinds manage
+/// one NSG), else a standalone `azurerm_network_security_rule`; in ARM an element of the NSG's
+/// `securityRules`.
+pub fn added(rule: &FixedRule, nsg: &Origin, inline: bool) -> Suggestion {
+    if !nsg.address.contains("azurerm_") {
+        let text = arm(rule, nsg);
+        let text = text.replacen(
+            &format!("// {}: {}", place(nsg), arm_field(rule.changed)),
+            &format!("// add to the securityRules of {}", place(nsg)),
+            1,
+        );
+        return Suggestion {
+            language: Language::Arm,
+            text,
+        };
+    }
+    let text = terraform(rule, nsg);
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    if inline {
+        lines[0] = format!("# add inside {}", place(nsg));
+    } else {
+        // The resource's label from the rule's name; the NSG by reference, where it is declared.
+        let label = snake(&rule.name);
+        let nsg_ref = nsg.address.split('[').next().unwrap_or(&nsg.address);
+        lines[0] = format!("# add beside {}", place(nsg));
+        lines.insert(
+            1,
+            format!("resource \"azurerm_network_security_rule\" \"{label}\" {{"),
+        );
+        lines.remove(2);
+        let last = lines.len() - 1;
+        lines.insert(
+            last,
+            format!("  network_security_group_name = {nsg_ref}.name\n  resource_group_name         = {nsg_ref}.resource_group_name"),
+        );
+    }
+    Suggestion {
+        language: Language::Terraform,
+        text: lines.join("\n"),
+    }
+}
+
+/// `AllowStorage443Outbound` → `allow_storage_443_outbound`.
+fn snake(name: &str) -> String {
+    let mut out = String::new();
+    let mut prev_lower = false;
+    for c in name.chars() {
+        let starts_word = c.is_ascii_uppercase() || (c.is_ascii_digit() && prev_lower);
+        if starts_word && !out.is_empty() && !out.ends_with('_') {
+            out.push('_');
+        }
+        prev_lower = c.is_ascii_lowercase();
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -288,5 +346,44 @@ resource "azurerm_network_security_rule" "mgmt" {
             s.text,
             "az network nsg rule update --resource-group \"$RG\" --nsg-name apim-nsg --name AllowManagement --destination-port-ranges 3443"
         );
+    }
+
+    #[test]
+    fn a_new_rule_beside_an_nsg_without_inline_rules() {
+        let mut f = fixed(Field::Ports);
+        f.name = "AllowStorage443Outbound".into();
+        let o = origin("module.net.azurerm_network_security_group.apim[0]");
+        let s = added(&f, &o, false);
+        assert_eq!(s.language, Language::Terraform);
+        assert_eq!(
+            s.text,
+            r#"# add beside module.net.azurerm_network_security_group.apim[0] (plan.json:120)
+resource "azurerm_network_security_rule" "allow_storage_443_outbound" {
+  name                       = "AllowStorage443Outbound"
+  priority                   = 110
+  direction                  = "Inbound"
+  access                     = "Allow"
+  protocol                   = "Tcp"
+  source_port_range          = "*"
+  destination_port_range     = "3443"
+  source_address_prefix      = "ApiManagement"
+  destination_address_prefix = "VirtualNetwork"
+  network_security_group_name = module.net.azurerm_network_security_group.apim.name
+  resource_group_name         = module.net.azurerm_network_security_group.apim.resource_group_name
+}"#
+        );
+    }
+
+    #[test]
+    fn a_new_rule_inside_an_nsg_with_inline_rules_and_in_arm() {
+        let o = origin("azurerm_network_security_group.apim");
+        let s = added(&fixed(Field::Ports), &o, true);
+        assert!(s.text.starts_with(
+            "# add inside azurerm_network_security_group.apim (plan.json:120)\nsecurity_rule {\n"
+        ));
+        let o = origin("Microsoft.Network/networkSecurityGroups/apim-nsg");
+        let s = added(&fixed(Field::Ports), &o, false);
+        assert_eq!(s.language, Language::Arm);
+        assert!(s.text.starts_with("// add to the securityRules of Microsoft.Network/networkSecurityGroups/apim-nsg (plan.json:120)\n{"));
     }
 }

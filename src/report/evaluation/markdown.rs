@@ -175,11 +175,7 @@ fn write_near(r: &EvaluationReport, out: &mut dyn Write) -> io::Result<()> {
             md_inline(&n.says),
             md_inline(&flows.join(", "))
         )?;
-        let fence = match n.suggestion.language {
-            Language::Terraform => "hcl",
-            Language::Arm => "jsonc",
-            Language::Az => "sh",
-        };
+        let fence = fence(n.suggestion.language);
         writeln!(out)?;
         writeln!(out, "  ```{fence}")?;
         for l in n.suggestion.text.lines() {
@@ -194,9 +190,21 @@ fn write_fix(out: &mut dyn Write, hint: Option<&crate::evaluate::hint::Hint>) ->
     let Some(h) = hint else { return Ok(()) };
     writeln!(out)?;
     writeln!(out, "Fix: {}", md_inline(&h.text))?;
-    if let Some(cmd) = &h.command {
+    if let Some(code) = &h.code {
+        writeln!(out)?;
+        writeln!(out, "```{}\n{}\n```", fence(code.language), code.text)?;
+    } else if let Some(cmd) = &h.command {
         writeln!(out)?;
         writeln!(out, "```sh\n{cmd}\n```")?;
     }
     Ok(())
+}
+
+/// The fence's language for a suggestion.
+fn fence(language: Language) -> &'static str {
+    match language {
+        Language::Terraform => "hcl",
+        Language::Arm => "jsonc",
+        Language::Az => "sh",
+    }
 }

@@ -58,7 +58,16 @@ pub fn write(r: &EvaluationReport, out: &mut dyn Write) -> io::Result<()> {
         }
         if f.verdict != Verdict::Allowed {
             for h in f.hint.iter().chain(&f.also) {
-                writeln!(out, "    fix: {}", h.command.as_deref().unwrap_or(&h.text))?;
+                match &h.code {
+                    // Code inputs get the rule in their own language, under the `az` words.
+                    Some(code) => {
+                        writeln!(out, "    fix: {}", h.text)?;
+                        for l in code.text.lines() {
+                            writeln!(out, "      {l}")?;
+                        }
+                    }
+                    None => writeln!(out, "    fix: {}", h.command.as_deref().unwrap_or(&h.text))?,
+                }
             }
         }
     }
