@@ -9,29 +9,16 @@
 //!
 //! The goal is ≤ 300 ms for the whole evaluation; it is read from this table, never asserted.
 
+mod bench_kit;
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use apim_probe::azure::network::NetworkInputs;
 use apim_probe::catalog::load;
 use apim_probe::catalog::model::{Cloud, Platform, VnetMode};
 use apim_probe::evaluate::{EvalSettings, evaluate, flows};
-
-/// xorshift64*: seeded, so every run benchmarks the same data.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
+use bench_kit::{Rng, binary, ms, runs, time};
 
 /// A public-looking IPv4 prefix (never 10/8, 100.64/10, 127/8, 172.16/12, 192.168/16, 198.18/15
 /// or multicast), /16 to /32; sometimes an IPv6 one, as the real file mixes them.
@@ -177,32 +164,8 @@ fn nsg(rng: &mut Rng, n: usize) -> String {
     )
 }
 
-fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, Duration, T) {
-    let mut times = Vec::new();
-    let mut last = None;
-    for _ in 0..runs {
-        let t = Instant::now();
-        last = Some(f());
-        times.push(t.elapsed());
-    }
-    times.sort();
-    (
-        times[0],
-        times[times.len() / 2],
-        last.expect("at least one run"),
-    )
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.1}", d.as_secs_f64() * 1000.0)
-}
-
 fn main() {
-    let runs: usize = std::env::args()
-        .nth(1)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(5)
-        .max(1);
+    let runs = runs();
     let dir =
         std::env::temp_dir().join(format!("apim-probe-evaluate-bench-{}", std::process::id()));
     let (tags_file, nsg_file, size) = write_inputs(&dir);
@@ -310,13 +273,4 @@ fn write_inputs(dir: &Path) -> (PathBuf, PathBuf, u64) {
     std::fs::write(&nsg_file, nsg(&mut rng, 500)).expect("write nsg");
     let size = std::fs::metadata(&tags_file).map_or(0, |m| m.len());
     (tags_file, nsg_file, size)
-}
-
-/// The binary to time end to end: `APIM_PROBE_BIN`, or the release build when there is one.
-fn binary() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("APIM_PROBE_BIN") {
-        return Some(PathBuf::from(p));
-    }
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/apim-probe");
-    p.exists().then_some(p)
 }

@@ -10,34 +10,21 @@
 //!
 //! The goal is ≤ 300 ms for the whole command; it is read from this table, never asserted.
 
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+mod bench_kit;
+
+use std::path::Path;
 
 use apim_probe::azure::iac::{self, Pending};
 use apim_probe::azure::network::NetworkInputs;
 use apim_probe::catalog::load;
 use apim_probe::catalog::model::{Cloud, Platform, VnetMode};
 use apim_probe::evaluate::{EvalSettings, evaluate, flows};
+use bench_kit::{Rng, binary, ms, runs, time};
 use serde_json::{Value, json};
 
 const MODULES: usize = 50;
 const NSGS: usize = 20;
 const RULES: usize = 200;
-
-/// xorshift64*: seeded, so every run benchmarks the same plan.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % n
-    }
-    fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
-        from[usize::try_from(self.below(from.len() as u64)).expect("small")]
-    }
-}
 
 /// One inline rule, as the azurerm provider plans it (every attribute present, lists empty).
 fn rule(rng: &mut Rng, i: usize) -> Value {
@@ -148,26 +135,6 @@ fn plan(rng: &mut Rng) -> Value {
     })
 }
 
-fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, Duration, T) {
-    let mut times = Vec::new();
-    let mut last = None;
-    for _ in 0..runs {
-        let t = Instant::now();
-        last = Some(f());
-        times.push(t.elapsed());
-    }
-    times.sort();
-    (
-        times[0],
-        times[times.len() / 2],
-        last.expect("at least one run"),
-    )
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.1}", d.as_secs_f64() * 1000.0)
-}
-
 fn read(file: &Path) -> NetworkInputs {
     let mut inputs = NetworkInputs::default();
     let mut pending = Pending::default();
@@ -177,11 +144,7 @@ fn read(file: &Path) -> NetworkInputs {
 }
 
 fn main() {
-    let runs: usize = std::env::args()
-        .nth(1)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(5)
-        .max(1);
+    let runs = runs();
     let dir =
         std::env::temp_dir().join(format!("apim-probe-preflight-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("a scratch folder");
@@ -259,13 +222,4 @@ fn main() {
     } else {
         let _ = std::fs::remove_dir_all(&dir);
     }
-}
-
-/// The binary to time end to end: `APIM_PROBE_BIN`, or the release build when there is one.
-fn binary() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("APIM_PROBE_BIN") {
-        return Some(PathBuf::from(p));
-    }
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/apim-probe");
-    p.exists().then_some(p)
 }

@@ -59,6 +59,16 @@ fn verdicts(report: &Value) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// The first element of the report's list `list` whose `key` is `value`.
+fn find<'a>(report: &'a Value, list: &str, key: &str, value: &str) -> &'a Value {
+    report[list]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x[key] == value)
+        .unwrap_or_else(|| panic!("no {list} with {key} {value}"))
+}
+
 /// The 1-based line of the first line of `file` holding `needle`.
 fn line_of(file: &str, needle: &str) -> u64 {
     let text = std::fs::read_to_string(fixture(file)).unwrap();
@@ -82,22 +92,12 @@ fn azures_quickstart_is_read_with_its_parameters() {
     assert_eq!(v["cert-validation outbound tcp/80"], "denied");
     // The NSG's name is not known before deployment (uniqueString of the resource group), and
     // the subnet still finds it: both are computed the same way.
-    let subnet = r["resources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|x| x["kind"] == "subnet")
-        .unwrap();
+    let subnet = find(&r, "resources", "kind", "subnet");
     assert_eq!(
         subnet["name"], "GEN-VNET-SUBNET1-NAME",
         "from the parameters file"
     );
-    let denied = r["flows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["id"] == "cert-validation")
-        .unwrap();
+    let denied = find(&r, "flows", "id", "cert-validation");
     let origin = &denied["rule"]["origin"];
     assert_eq!(
         origin["line"],
@@ -115,12 +115,7 @@ fn azures_quickstart_is_read_with_its_parameters() {
 #[test]
 fn without_its_parameters_file_the_defaults_apply() {
     let r = json(&["quickstart-internal-vnet.json"]);
-    let subnet = r["resources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|x| x["kind"] == "subnet")
-        .unwrap();
+    let subnet = find(&r, "resources", "kind", "subnet");
     assert_eq!(subnet["name"], "apim", "the parameter's defaultValue");
 }
 
@@ -151,23 +146,13 @@ fn loops_children_and_a_typo() {
         "the child resource's declaration"
     );
     // The fix is written in the template's language too: a securityRules element.
-    let mgmt = r["flows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["id"] == "management-endpoint")
-        .unwrap();
+    let mgmt = find(&r, "flows", "id", "management-endpoint");
     assert_eq!(mgmt["hint"]["code"]["language"], "arm");
     assert!(mgmt["hint"]["code"]["text"].as_str().unwrap().starts_with(
         "// add to the securityRules of Microsoft.Network/networkSecurityGroups/nsg-apim"
     ));
     // The APIM instance chose the second subnet of the VNet, not the first.
-    let subnet = r["resources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|x| x["kind"] == "subnet")
-        .unwrap();
+    let subnet = find(&r, "resources", "kind", "subnet");
     assert_eq!(subnet["name"], "snet-apim");
 }
 
