@@ -1,7 +1,7 @@
 //! A resource's body evaluated: its attributes (each with the resources it references), its
 //! nested blocks (`security_rule { … }` repeated: a list of objects, as Terraform's JSON shows
 //! them), `dynamic` blocks expanded over their collection, and where each block starts. Then
-//! flattened into the parts of a [`TfResource`](super::super::azurerm::TfResource): values,
+//! flattened into the parts of a [`TfResource`](crate::azure::iac::azurerm::TfResource): values,
 //! unknowns by path (`security_rule.1.destination_port_range`), references by path, lines.
 
 use std::collections::BTreeMap;
@@ -132,9 +132,13 @@ impl Out {
 /// The parts of a resource, flattened.
 #[derive(Debug, Default)]
 pub struct Flat {
+    /// The attributes with known values, blocks as lists of objects.
     pub values: Map<String, Value>,
+    /// Why each value not known is not, by path (`security_rule.1.destination_port_range`).
     pub unknown: BTreeMap<String, String>,
+    /// The resources each attribute references, by path.
     pub refs: BTreeMap<String, Vec<String>>,
+    /// The line each nested block starts on, by path (`security_rule.1`).
     pub lines: BTreeMap<String, usize>,
 }
 

@@ -5,10 +5,10 @@
 use hcl::edit::Span;
 use serde_json::Value;
 
-use super::super::azurerm::TfResource;
 use super::body::{Flat, flatten};
 use super::module::Ctx;
 use super::repeat::key_suffix;
+use crate::azure::iac::azurerm::TfResource;
 use crate::azure::network::model::Origin;
 
 /// Adds the resources of `ctx` and of its child modules to `out`, and what could not be

@@ -34,6 +34,7 @@ pub struct Root {
 }
 
 impl Root {
+    /// A value whose attributes the code sets all of (not a resource's: none computed).
     pub fn plain(v: V, used: usize, label: String) -> Self {
         Self {
             v,
@@ -54,7 +55,9 @@ pub trait Env {
 /// One evaluation: its environment, the names bound by blocks and expressions (`count`,
 /// `each`, iterators, `for` variables), and the resources referenced so far.
 pub struct Eval<'e> {
+    /// Where names are looked up.
     pub env: &'e dyn Env,
+    /// The work this read may still do.
     pub budget: &'e Budget,
     bindings: Vec<(String, V)>,
     /// The resources referenced (`module.net.azurerm_subnet.apim`), in order, once each.
@@ -62,6 +65,7 @@ pub struct Eval<'e> {
 }
 
 impl<'e> Eval<'e> {
+    /// An evaluation with nothing bound and nothing referenced yet.
     pub fn new(env: &'e dyn Env, budget: &'e Budget) -> Self {
         Self {
             env,
@@ -76,6 +80,7 @@ impl<'e> Eval<'e> {
         self.bindings.push((name.to_owned(), v));
     }
 
+    /// Drops the name bound last.
     pub fn unbind(&mut self) {
         self.bindings.pop();
     }
@@ -92,6 +97,8 @@ impl<'e> Eval<'e> {
         std::mem::take(&mut self.refs)
     }
 
+    /// The value of `e`; unknown, saying why, when it cannot be known here or the budget is
+    /// spent.
     pub fn expr(&mut self, e: &Expression) -> V {
         let v = if self.budget.enter() {
             self.expr_inner(e)

@@ -19,7 +19,9 @@ use super::value::V;
 
 /// A module call's instances (none when its count is 0), or why it was not read.
 pub struct Calls<'a> {
+    /// Whether `module.x` is one module, a list or a map of them.
     pub mode: Mode,
+    /// Each instance's key (`None` without count/for_each) and the module evaluated for it.
     pub list: Vec<(Option<V>, Ctx<'a>)>,
     /// Why its instances are not known (a count or for_each not known, a module not read).
     pub unknown: Option<String>,
@@ -30,7 +32,9 @@ pub type Refd = (V, Vec<String>);
 
 /// Something evaluated once: under way (met again: a cycle), or done.
 pub enum Slot<T> {
+    /// Being computed: met again, it refers to itself.
     Busy,
+    /// Computed.
     Done(T),
 }
 
@@ -38,19 +42,28 @@ pub enum Slot<T> {
 pub struct Decl<'a> {
     /// `azurerm_subnet.apim`, or `data.azurerm_subnet.apim`.
     pub address: String,
+    /// Its type (`azurerm_subnet`).
     pub kind: &'a str,
+    /// A data source (read, not managed: never a resource of the doc).
     pub data: bool,
+    /// The `resource` or `data` block.
     pub block: &'a Block,
+    /// The file declaring it.
     pub file: &'a Source,
 }
 
 /// What a module declares.
 #[derive(Default)]
 pub struct Decls<'a> {
+    /// `variable` blocks by name.
     pub vars: BTreeMap<&'a str, &'a Block>,
+    /// Every `locals` entry, by name.
     pub locals: BTreeMap<&'a str, &'a Expression>,
+    /// Resources and data sources, in the order of the files.
     pub resources: Vec<Decl<'a>>,
+    /// `module` blocks, with their names.
     pub calls: Vec<(&'a str, &'a Block)>,
+    /// Each `output`'s value expression, by name.
     pub outputs: BTreeMap<&'a str, &'a Expression>,
 }
 
@@ -99,7 +112,9 @@ impl<'a> Decls<'a> {
 
 /// A module instance in evaluation.
 pub struct Ctx<'a> {
+    /// The module's files as read.
     pub m: &'a Module,
+    /// The budget of the whole read, shared with the child modules.
     pub budget: &'a Budget,
     /// The address prefix of its resources (`module.net.`; `""` at the root).
     pub prefix: String,
@@ -107,12 +122,15 @@ pub struct Ctx<'a> {
     pub key_prefix: String,
     /// The values its call gives its variables (`None`: the root module, which has tfvars).
     pub inputs: Option<BTreeMap<String, Refd>>,
+    /// What its files declare.
     pub decls: Decls<'a>,
     tfvars: BTreeMap<String, V>,
     vars: RefCell<BTreeMap<String, Slot<Refd>>>,
     locals: RefCell<BTreeMap<String, Slot<Refd>>>,
     outputs: RefCell<BTreeMap<String, Slot<Refd>>>,
+    /// The resources evaluated so far, by address (each once, however often referenced).
     pub resources: RefCell<BTreeMap<String, Slot<Rc<Instances>>>>,
+    /// The module calls evaluated so far, by name.
     pub children: RefCell<BTreeMap<String, Slot<Rc<Calls<'a>>>>>,
     /// What it could not evaluate as Terraform would, in words.
     pub warnings: RefCell<Vec<String>>,
@@ -126,6 +144,7 @@ impl<'a> Ctx<'a> {
         ctx
     }
 
+    /// A module instance, given what its call sets (`inputs`) and where its addresses live.
     pub fn new(
         m: &'a Module,
         budget: &'a Budget,
@@ -150,6 +169,7 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// Notes what was not evaluated as Terraform would, for the doc's warnings.
     pub fn warn(&self, text: String) {
         self.warnings.borrow_mut().push(text);
     }
@@ -169,6 +189,8 @@ impl<'a> Ctx<'a> {
         (v, ev.refs)
     }
 
+    /// `var.name`: what the call sets, else the tfvars (root module), else the default;
+    /// without any, unknown, naming the variable.
     pub fn var(&self, name: &str) -> Refd {
         memo(
             &self.vars,
@@ -202,6 +224,7 @@ impl<'a> Ctx<'a> {
         )
     }
 
+    /// `local.name`, evaluated once.
     pub fn local(&self, name: &str) -> Refd {
         memo(
             &self.locals,
@@ -217,6 +240,7 @@ impl<'a> Ctx<'a> {
         )
     }
 
+    /// The value of output `name`, for `module.x.name` in the calling module.
     pub fn output(&self, name: &str) -> Refd {
         memo(
             &self.outputs,
@@ -235,6 +259,7 @@ impl<'a> Ctx<'a> {
         )
     }
 
+    /// `path.module`, `path.root`, `path.cwd`: the module's folder, or `.` for the root.
     pub fn path(&self, what: Option<&str>) -> V {
         match what {
             Some("module") => V::Str(self.m.dir.display().to_string()),

@@ -13,16 +13,21 @@ const MAX_INSTANCES: i64 = 256;
 /// How a block repeats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
+    /// Neither `count` nor `for_each`: one instance, addressed without a key.
     Single,
+    /// `count`: a list of instances, keyed 0, 1, …
     Count,
+    /// `for_each`: a map of instances, keyed by string.
     ForEach,
 }
 
 /// The instances of a block: each one's key and the value bound (`count` or `each`).
 pub struct Repeat {
+    /// Whether `count`, `for_each` or neither made them.
     pub mode: Mode,
+    /// Each instance's key (`None` for a block that does not repeat) and the value it binds.
     pub list: Vec<(Option<V>, Option<V>)>,
-    /// Why the instances are not known, when they are not.
+    /// Why the instances are not known (one is read), when they are not.
     pub unknown: Option<String>,
 }
 
@@ -129,14 +134,19 @@ pub fn key_suffix(key: Option<&V>) -> String {
 
 /// One instance of a resource: its key and its body evaluated.
 pub struct Instance {
+    /// `count.index` or `each.key`; `None` for a block that does not repeat.
     pub key: Option<V>,
+    /// Its body evaluated with its key bound.
     pub out: Out,
 }
 
 /// A resource's instances.
 pub struct Instances {
+    /// Whether references see one object, a list or a map.
     pub mode: Mode,
+    /// The instances, in key order.
     pub list: Vec<Instance>,
+    /// Why the instances are not known (one was read), when they are not.
     pub unknown: Option<String>,
 }
 

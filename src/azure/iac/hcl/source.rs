@@ -22,6 +22,7 @@ const MAX_MODULE_DEPTH: usize = 16;
 pub struct Source {
     /// The file, as errors and origins name it.
     pub path: PathBuf,
+    /// Its blocks and attributes, with their spans.
     pub body: Body,
     /// Where each line starts.
     starts: Vec<usize>,
@@ -53,6 +54,7 @@ impl Source {
         Some(self.starts.partition_point(|&s| s <= offset))
     }
 
+    /// The path as errors and origins name it.
     pub fn display(&self) -> String {
         self.path.display().to_string()
     }
@@ -67,7 +69,9 @@ impl Source {
 /// and the modules it calls.
 #[derive(Debug, Default)]
 pub struct Module {
+    /// Its folder (`path.module`, and where `./x` sources lead from).
     pub dir: PathBuf,
+    /// Its `.tf` files, in name order, as Terraform reads them.
     pub files: Vec<Source>,
     /// `terraform.tfvars` then `*.auto.tfvars`, in the order Terraform applies them.
     pub tfvars: Vec<Source>,
@@ -214,7 +218,8 @@ fn child(
     if !(source.starts_with("./") || source.starts_with("../")) {
         return Ok(Err(format!("its source {source:?} is not a local path")));
     }
-    let path = dir.join(source);
+    // `dir/./net` read as `dir/net`: the path is how origins and messages name the files.
+    let path: PathBuf = dir.join(source).components().collect();
     let canonical = path.canonicalize().unwrap_or_else(|_| path.clone());
     if stack.contains(&canonical) {
         return Ok(Err(format!("{} calls itself", path.display())));

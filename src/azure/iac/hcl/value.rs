@@ -9,9 +9,13 @@ use serde_json::Value;
 /// A value, known or not, in parts.
 #[derive(Debug, Clone, PartialEq)]
 pub enum V {
+    /// `null`.
     Null,
+    /// `true` or `false`.
     Bool(bool),
+    /// A number (Terraform's are arbitrary precision; ports and priorities fit a float).
     Num(f64),
+    /// A string.
     Str(String),
     /// Lists, tuples and sets alike.
     List(Vec<V>),
@@ -22,6 +26,7 @@ pub enum V {
 }
 
 impl V {
+    /// A value not known, and why (`var.port has no default`).
     pub fn unknown(why: impl Into<String>) -> Self {
         Self::Unknown(why.into())
     }
@@ -80,6 +85,7 @@ impl V {
         }
     }
 
+    /// The type's name, for the reasons of unknowns (`arithmetic on a string and a list`).
     pub fn type_name(&self) -> &'static str {
         match self {
             Self::Null => "null",
