@@ -70,7 +70,15 @@ pub fn build(file: &str, resources: &[TfResource]) -> IacDoc {
         match r.kind.as_str() {
             "azurerm_network_security_group" => nsgs.push((r.address.clone(), nsg(r))),
             "azurerm_network_security_rule" => loose_rules.push(r),
-            "azurerm_subnet" => subnets.push((r.address.clone(), subnet(r))),
+            "azurerm_subnet" => {
+                let v = subnet(r);
+                if let Some(why) = v[UNKNOWN_KEY].as_str() {
+                    doc.warnings.push(format!(
+                        "{why}: the subnet's addresses are not known, so rules naming addresses on its side cannot be told"
+                    ));
+                }
+                subnets.push((r.address.clone(), v));
+            }
             "azurerm_route_table" => tables.push((r.address.clone(), table(r))),
             "azurerm_route" => loose_routes.push(r),
             "azurerm_subnet_network_security_group_association"
