@@ -3,7 +3,8 @@
 //! found as a near miss, every resource with its file and line); a root module calling a local
 //! child module whose rules come from a map through a `dynamic` block, with names and addresses
 //! left to variables the pipeline sets; a syntax error (exit 2, the file and line named); a port
-//! from a variable without default (unknown, naming the variable, never guessed).
+//! from a variable without default (unknown, naming the variable, never guessed); a `for_each`
+//! instance indexed by key (`azurerm_subnet.s["apim"]`) is that instance, not the first.
 
 use std::path::{Path, PathBuf};
 
@@ -216,4 +217,33 @@ fn a_port_from_a_variable_without_default_is_unknown_and_names_it() {
         .unwrap();
     let table = String::from_utf8_lossy(&out.stdout);
     assert!(table.contains("var.x has no default"), "{table}");
+}
+
+#[test]
+fn a_for_each_instance_indexed_by_key_is_that_instance() {
+    let (code, r) = evaluate(&fixture("for-each"));
+    assert_eq!(code, 0, "{r:#}");
+    // The instance's subnet is s["apim"], the second of the for_each: not the first one read.
+    let subnet = resource(&r, "subnet");
+    assert_eq!(subnet["name"], "snet-apim", "{subnet:#}");
+    assert_eq!(subnet["origin"]["address"], r#"azurerm_subnet.s["apim"]"#);
+    let nsg = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "subnet-nsg")
+        .unwrap();
+    assert_eq!(nsg["ok"], true, "{nsg:#}");
+    assert!(
+        nsg["detail"].as_str().unwrap().contains("snet-apim"),
+        "{nsg:#}"
+    );
+    let m = flow(&r, "management-endpoint", "3443");
+    assert_eq!(m["rule"]["nsg"], "nsg-apim");
+    // The other subnet's NSG is said to be left out, not mixed in.
+    assert!(
+        r["warnings"].to_string().contains("nsg-agw"),
+        "{:#}",
+        r["warnings"]
+    );
 }

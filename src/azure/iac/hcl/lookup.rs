@@ -25,6 +25,12 @@ const CALL_META: &[&str] = &[
     "depends_on",
 ];
 
+/// How many operators of a traversal a resource's name takes: its name (`azurerm_subnet.apim`:
+/// 1), and the type's too for a data source (`data.azurerm_subnet.apim`: 2).
+fn ops_used(address: &str) -> usize {
+    if address.starts_with("data.") { 2 } else { 1 }
+}
+
 fn attr_at(ops: &[Decorated<TraversalOperator>], i: usize) -> Option<&str> {
     match ops.get(i).map(Decorated::value) {
         Some(TraversalOperator::GetAttr(id)) => Some(id.as_str()),
@@ -47,7 +53,7 @@ impl Env for Ctx<'_> {
             ("local", Some(n)) => named(self.local(n), ev, format!("local.{n}")),
             ("module", Some(m)) => self.module_ref(m, ops, ev),
             ("data", Some(kind)) => match attr_at(ops, 1) {
-                Some(n) => self.resource_ref(&format!("data.{kind}.{n}"), 2, ev),
+                Some(n) => self.resource_ref(&format!("data.{kind}.{n}"), &ops[2..], ev),
                 None => plain(V::unknown(format!("data.{kind} without a name")), 1),
             },
             ("path", _) => plain(self.path(first), usize::from(first.is_some())),
@@ -57,7 +63,7 @@ impl Env for Ctx<'_> {
                 V::unknown(format!("{name} outside a block that sets it")),
                 0,
             ),
-            (_, Some(n)) => self.resource_ref(&format!("{name}.{n}"), 1, ev),
+            (_, Some(n)) => self.resource_ref(&format!("{name}.{n}"), &ops[1..], ev),
             (_, None) => plain(
                 V::unknown(format!("{name} is not a name Terraform knows")),
                 0,
@@ -113,26 +119,52 @@ impl<'a> Ctx<'a> {
         Ok(x)
     }
 
-    /// A reference to a resource or data source (`azurerm_subnet.apim`).
-    fn resource_ref(&self, address: &str, used: usize, ev: &mut Eval<'_>) -> Root {
-        ev.refer(format!("{}{address}", self.prefix));
+    /// A reference to a resource or data source (`azurerm_subnet.apim`), `rest` the operators
+    /// after its name. The reference noted names the instance when the code indexes one with a
+    /// key known (`azurerm_subnet.s["apim"]`), and this module instance (`module.net[0].`): what
+    /// it leads to is then that one resource, not any of its kind.
+    fn resource_ref(
+        &self,
+        address: &str,
+        rest: &[Decorated<TraversalOperator>],
+        ev: &mut Eval<'_>,
+    ) -> Root {
+        let used = ops_used(address);
+        let here = format!("{}{address}", self.key_prefix);
         let Some(i) = self
             .decls
             .resources
             .iter()
             .position(|d| d.address == address)
         else {
+            ev.refer(here);
             let why = format!("{address} is not declared in {}", self.label());
             return Root::plain(V::unknown(why), used, address.to_owned());
         };
         match self.instances(i) {
-            Ok(x) => Root {
-                v: x.value(address),
-                used,
-                label: address.to_owned(),
-                computed: true,
-            },
-            Err(why) => Root::plain(V::unknown(why), used, address.to_owned()),
+            Ok(x) => {
+                let key = match (x.mode, rest.first().map(Decorated::value)) {
+                    (Mode::Count | Mode::ForEach, Some(TraversalOperator::Index(e))) => {
+                        ev.expr(e).to_text().ok()
+                    }
+                    _ => None,
+                };
+                ev.refer(match key {
+                    Some(k) if x.mode == Mode::Count => format!("{here}[{k}]"),
+                    Some(k) => format!("{here}[{k:?}]"),
+                    None => here,
+                });
+                Root {
+                    v: x.value(address),
+                    used,
+                    label: address.to_owned(),
+                    computed: true,
+                }
+            }
+            Err(why) => {
+                ev.refer(here);
+                Root::plain(V::unknown(why), used, address.to_owned())
+            }
         }
     }
 
