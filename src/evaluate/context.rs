@@ -26,7 +26,8 @@ pub(crate) struct Ctx<'a> {
 pub(crate) fn world<'a>(inputs: &'a NetworkInputs, s: &EvalSettings) -> World<'a> {
     let mut w = World::new(s.cloud, s.region.clone(), inputs.service_tags.as_ref());
     let mut vnet: Vec<IpNet> = Vec::new();
-    if let Some(sub) = &inputs.subnet {
+    // A subnet whose addresses the code leaves unknown is no subnet of no addresses.
+    if let Some(sub) = inputs.subnet.as_ref().filter(|s| !s.prefixes.is_empty()) {
         w.subnet = Some(RangeSet::from_prefixes(&sub.prefixes));
         vnet.extend(&sub.prefixes);
     }

@@ -68,10 +68,18 @@ pub fn build(file: &str, resources: &[TfResource]) -> IacDoc {
     let mut joins: Vec<&TfResource> = Vec::new();
     for r in resources {
         match r.kind.as_str() {
-            "azurerm_network_security_group" => nsgs.push((r.address.clone(), nsg(r))),
+            "azurerm_network_security_group" => nsgs.push((r.origin.address.clone(), nsg(r))),
             "azurerm_network_security_rule" => loose_rules.push(r),
-            "azurerm_subnet" => subnets.push((r.address.clone(), subnet(r))),
-            "azurerm_route_table" => tables.push((r.address.clone(), table(r))),
+            "azurerm_subnet" => {
+                let v = subnet(r);
+                if let Some(why) = v[UNKNOWN_KEY].as_str() {
+                    doc.warnings.push(format!(
+                        "{why}: the subnet's addresses are not known, so rules naming addresses on its side cannot be told"
+                    ));
+                }
+                subnets.push((r.origin.address.clone(), v));
+            }
+            "azurerm_route_table" => tables.push((r.origin.address.clone(), table(r))),
             "azurerm_route" => loose_routes.push(r),
             "azurerm_subnet_network_security_group_association"
             | "azurerm_subnet_route_table_association" => joins.push(r),
@@ -115,18 +123,40 @@ pub fn build(file: &str, resources: &[TfResource]) -> IacDoc {
     doc
 }
 
-/// The key of the resource `wanted` names (an address it references, or a literal id or name).
+/// The key (the address with instance keys) of the resource `wanted` names: an address it
+/// references, or a literal id or name. A reference naming no instance (a plan's configuration
+/// knows none; code may index by a key not known) leads to the one instance there is, and
+/// among several to none rather than to a guess.
 fn find<'a>(list: &'a [(String, Value)], wanted: &str) -> Option<&'a str> {
     let name = wanted.rsplit('/').next().unwrap_or(wanted);
-    list.iter()
-        .find(|(key, v)| {
-            key == wanted
-                || key.strip_suffix(".id").is_some_and(|k| k == wanted)
-                || v["name"]
-                    .as_str()
-                    .is_some_and(|n| n.eq_ignore_ascii_case(name))
-        })
-        .map(|(k, _)| k.as_str())
+    let exact = list.iter().find(|(key, v)| {
+        key == wanted
+            || key.strip_suffix(".id").is_some_and(|k| k == wanted)
+            || v["name"]
+                .as_str()
+                .is_some_and(|n| n.eq_ignore_ascii_case(name))
+    });
+    let mut instances = list.iter().filter(|(key, _)| without_keys(key) == wanted);
+    let only = match (instances.next(), instances.next()) {
+        (Some(one), None) => Some(one),
+        _ => None,
+    };
+    exact.or(only).map(|(k, _)| k.as_str())
+}
+
+/// `module.net[0].azurerm_subnet.s["a.b"]` → `module.net.azurerm_subnet.s`.
+fn without_keys(address: &str) -> String {
+    let (mut out, mut depth, mut quoted) = (String::new(), 0, false);
+    for c in address.chars() {
+        match c {
+            '"' if depth > 0 => quoted = !quoted,
+            '[' if !quoted => depth += 1,
+            ']' if !quoted => depth -= 1,
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
 }
 
 /// What attribute `attr` of `r` points at: the resource it references, else its literal value.
@@ -160,9 +190,9 @@ fn nsg(r: &TfResource) -> Value {
         })
         .collect();
     json!({
-        "name": str_of(&r.values, "name").unwrap_or(&r.address),
-        "id": r.address,
-        ORIGIN_KEY: origin(&r.origin, &r.address, r.origin.line),
+        "name": str_of(&r.values, "name").unwrap_or(&r.origin.address),
+        "id": r.origin.address,
+        ORIGIN_KEY: origin(&r.origin, &r.origin.address, r.origin.line),
         "properties": { "securityRules": rules },
     })
 }
@@ -188,9 +218,9 @@ fn rule(r: &TfResource, b: &Value, path: &str, line: Option<usize>) -> Value {
     place_rule(&mut props);
     let name = str_of(b, "name").unwrap_or("rule").to_owned();
     let address = if path.is_empty() {
-        r.address.clone()
+        r.origin.address.clone()
     } else {
-        format!("{}.{}", r.address, path.trim_end_matches('.'))
+        format!("{}.{}", r.origin.address, path.trim_end_matches('.'))
     };
     let mut v = json!({
         "name": name,
@@ -218,13 +248,13 @@ fn subnet(r: &TfResource) -> Value {
         .filter_map(|s| str_of(&s, "name").map(|n| json!({ "properties": { "serviceName": n } })))
         .collect();
     let mut v = json!({
-        "name": str_of(&r.values, "name").unwrap_or(&r.address),
-        "id": r.address,
-        ORIGIN_KEY: origin(&r.origin, &r.address, r.origin.line),
+        "name": str_of(&r.values, "name").unwrap_or(&r.origin.address),
+        "id": r.origin.address,
+        ORIGIN_KEY: origin(&r.origin, &r.origin.address, r.origin.line),
         "properties": { "addressPrefixes": prefixes, "delegations": delegations },
     });
     if let Some(why) = r.unknown.get("address_prefixes") {
-        v[UNKNOWN_KEY] = json!(format!("{}: address_prefixes ({why})", r.address));
+        v[UNKNOWN_KEY] = json!(format!("{}: address_prefixes ({why})", r.origin.address));
     }
     v
 }
@@ -236,9 +266,9 @@ fn table(r: &TfResource) -> Value {
         .map(|(i, b)| route(r, b, &format!("route.{i}.")))
         .collect();
     json!({
-        "name": str_of(&r.values, "name").unwrap_or(&r.address),
-        "id": r.address,
-        ORIGIN_KEY: origin(&r.origin, &r.address, r.origin.line),
+        "name": str_of(&r.values, "name").unwrap_or(&r.origin.address),
+        "id": r.origin.address,
+        ORIGIN_KEY: origin(&r.origin, &r.origin.address, r.origin.line),
         "properties": { "routes": routes },
     })
 }
@@ -331,7 +361,9 @@ fn apim(r: &TfResource) -> ApimResource {
                 .and_then(|b| str_of(b, "subnet_id").map(str::to_owned))
         });
     ApimResource {
-        name: str_of(&r.values, "name").unwrap_or(&r.address).to_owned(),
+        name: str_of(&r.values, "name")
+            .unwrap_or(&r.origin.address)
+            .to_owned(),
         sku: str_of(&r.values, "sku_name").map(str::to_owned),
         vnet_type: str_of(&r.values, "virtual_network_type").map(str::to_owned),
         subnet,

@@ -4,6 +4,7 @@
 use super::json::{Node, id_name};
 use super::model::Subnet;
 use super::prefix::parse_prefix;
+use super::rule::UNKNOWN_KEY;
 use crate::azure::InputError;
 
 /// The `id` of each item of a list of references (`ipConfigurations: [{ "id": … }]`); an item
@@ -44,7 +45,9 @@ pub fn read_subnet(node: &Node) -> Result<Subnet, InputError> {
             }
         }
     }
-    if prefixes.is_empty() {
+    // Code may leave the addresses to a value given at deployment (`var.prefix` without a
+    // default): the subnet is still read, its addresses unknown, never guessed.
+    if prefixes.is_empty() && node.get(UNKNOWN_KEY).is_none() {
         return Err(p.error("missing field `addressPrefix` (or `addressPrefixes`)"));
     }
     let list = |key: &str, field: &str| -> Result<Vec<String>, InputError> {
