@@ -19,7 +19,7 @@ pub(crate) fn findings(inputs: &NetworkInputs, s: &EvalSettings) -> Vec<Finding>
     };
     let mut out = Vec::new();
     if spec.nsg_platforms.contains(&s.platform) {
-        out.push(nsg(sub, s));
+        out.push(nsg(sub, inputs, s));
     }
     out.push(delegation(sub, spec, s));
     out.extend(size(sub, spec));
@@ -39,7 +39,7 @@ fn finding(id: &str, ok: bool, detail: String, hint: Option<Hint>) -> Finding {
     }
 }
 
-fn nsg(sub: &Subnet, s: &EvalSettings) -> Finding {
+fn nsg(sub: &Subnet, inputs: &NetworkInputs, s: &EvalSettings) -> Finding {
     let why = if s.profile == Profile::Classic {
         "stv2 requires one on the APIM subnet (the Azure Load Balancer needs it)".to_owned()
     } else {
@@ -49,7 +49,7 @@ fn nsg(sub: &Subnet, s: &EvalSettings) -> Finding {
         Some(id) => finding(
             "subnet-nsg",
             true,
-            format!("subnet {} has NSG {}", sub.name, id_name(id)),
+            format!("subnet {} has NSG {}", sub.name, nsg_name(inputs, id)),
             None,
         ),
         None => finding(
@@ -227,4 +227,14 @@ fn owner(id: &str) -> String {
         }
     }
     id_name(id).to_owned()
+}
+
+/// The name of the NSG `id` names: the given NSG's own (code names NSGs by address), else the
+/// id's last segment.
+fn nsg_name(inputs: &NetworkInputs, id: &str) -> String {
+    inputs
+        .nsgs
+        .iter()
+        .find(|n| n.id.as_deref().is_some_and(|i| i.eq_ignore_ascii_case(id)))
+        .map_or_else(|| id_name(id).to_owned(), |n| n.name.clone())
 }
