@@ -185,6 +185,28 @@ fn rule(r: &TfResource, b: &Value, path: &str, line: Option<usize>) -> Value {
             }
         }
     }
+    // Application security groups: ids in Terraform, `{ id }` objects in REST.
+    for (tf, rest) in [
+        (
+            "source_application_security_group_ids",
+            "sourceApplicationSecurityGroups",
+        ),
+        (
+            "destination_application_security_group_ids",
+            "destinationApplicationSecurityGroups",
+        ),
+    ] {
+        if let Some(why) = r.unknown.get(&format!("{path}{tf}")) {
+            unknown.push(format!("{tf} ({why})"));
+        } else if let Some(ids) = b
+            .get(tf)
+            .and_then(Value::as_array)
+            .filter(|a| !a.is_empty())
+        {
+            let ids: Vec<Value> = ids.iter().map(|id| json!({ "id": id })).collect();
+            props.insert(rest.to_owned(), Value::Array(ids));
+        }
+    }
     // What the evaluator needs to place the rule at all; the unknown parts make it match
     // nobody knows what (`UNKNOWN_KEY`).
     for (key, placeholder) in [
@@ -194,6 +216,21 @@ fn rule(r: &TfResource, b: &Value, path: &str, line: Option<usize>) -> Value {
         ("protocol", json!("*")),
     ] {
         props.entry(key).or_insert(placeholder);
+    }
+    // A side whose addresses are unknown: a placeholder, the match being unknown anyway.
+    if !unknown.is_empty() {
+        for side in ["source", "destination"] {
+            let given = [
+                "AddressPrefix",
+                "AddressPrefixes",
+                "ApplicationSecurityGroups",
+            ]
+            .iter()
+            .any(|k| props.contains_key(&format!("{side}{k}")));
+            if !given {
+                props.insert(format!("{side}AddressPrefix"), json!("*"));
+            }
+        }
     }
     let name = str_of(b, "name").unwrap_or("rule").to_owned();
     let address = if path.is_empty() {
