@@ -251,7 +251,8 @@ fn strip_index(address: &str) -> String {
 /// The references of every configured resource, by full address: attribute path → the
 /// resources referenced (with the module prefix; `azurerm_subnet.apim.id` kept as written).
 /// A module's output stands for what it references: a root resource can name a child module's
-/// subnet only through one (`module.network.apim_subnet_id` → `module.network.azurerm_subnet.apim.id`).
+/// subnet only through one (`module.network.apim_subnet_id` →
+/// `module.network.azurerm_subnet.apim.id`).
 fn references(v: &Value) -> BTreeMap<String, BTreeMap<String, Vec<String>>> {
     let mut out = BTreeMap::new();
     let Some(root) = v.get("configuration").and_then(|c| c.get("root_module")) else {
@@ -305,14 +306,17 @@ fn references(v: &Value) -> BTreeMap<String, BTreeMap<String, Vec<String>>> {
 /// Replaces each module output in `list` by what the output references, through outputs of
 /// outputs as deep as modules nest (each name once, so a cycle ends).
 fn through_outputs(mut list: Vec<String>, outputs: &BTreeMap<String, Vec<String>>) -> Vec<String> {
+    if outputs.is_empty() {
+        return list;
+    }
     for _ in 0..16 {
         let mut changed = false;
         let mut seen = std::collections::BTreeSet::new();
         let mut next: Vec<String> = Vec::new();
         for r in list {
-            let found = outputs.get(&strip_index(&r));
-            changed |= found.is_some();
-            for x in found.map_or_else(|| vec![r], Clone::clone) {
+            let referenced = outputs.get(&strip_index(&r));
+            changed |= referenced.is_some();
+            for x in referenced.map_or_else(|| vec![r], Clone::clone) {
                 if seen.insert(x.clone()) {
                     next.push(x);
                 }
