@@ -5,9 +5,11 @@
 
 use std::path::Path;
 
+use serde_json::Value;
+
 use super::doc::IacDoc;
 use crate::azure::InputError;
-use crate::azure::network::json::{Node, id_name};
+use crate::azure::network::json::{Node, ORIGIN_KEY, id_name};
 use crate::azure::network::{NetworkInputs, Nsg, RouteSet, Subnet, nsg, routes, subnet};
 
 /// Reads `docs` into `inputs`; `subnet_name` is `--subnet NAME` when given.
@@ -22,13 +24,13 @@ pub fn assemble(
     for d in docs {
         let file = Path::new(&d.file);
         for v in &d.nsgs {
-            nsgs.push(nsg::read_nsg(&Node::root(file, v))?);
+            nsgs.push(nsg::read_nsg(&Node::root(file, v)).map_err(|e| in_code(e, v))?);
         }
         for v in &d.route_tables {
-            tables.push(routes::read_route_table(&Node::root(file, v))?);
+            tables.push(routes::read_route_table(&Node::root(file, v)).map_err(|e| in_code(e, v))?);
         }
         for v in &d.subnets {
-            subnets.push(subnet::read_subnet(&Node::root(file, v))?);
+            subnets.push(subnet::read_subnet(&Node::root(file, v)).map_err(|e| in_code(e, v))?);
         }
         inputs.warnings.extend(d.warnings.iter().cloned());
         inputs.apims.extend(d.apims.iter().cloned());
@@ -76,6 +78,60 @@ pub fn assemble(
     }
     inputs.subnet = Some(chosen);
     Ok(())
+}
+
+/// An error the network readers found in a normalised resource, told where the code declares
+/// it: the JSON path of the REST shape (`properties.securityRules[1].properties.priority`)
+/// exists in no file, so it becomes the address of the nearest resource or rule with an origin
+/// and the attribute under it (`azurerm_network_security_rule.b.priority`), and its line.
+fn in_code(mut err: InputError, doc: &Value) -> InputError {
+    // `properties.securityRules[1].priority` → `properties`, `securityRules`, `1`, `priority`.
+    let dotted = err
+        .path
+        .trim_start_matches('$')
+        .replace('[', ".")
+        .replace(']', "");
+    let steps: Vec<&str> = dotted.split('.').filter(|s| !s.is_empty()).collect();
+    let mut at = Some(doc);
+    let mut found: Option<(&Value, usize)> = None;
+    for depth in 0..=steps.len() {
+        let Some(v) = at else { break };
+        if let Some(o) = v.get(ORIGIN_KEY).filter(|o| o["address"].is_string()) {
+            found = Some((o, depth));
+        }
+        at = steps.get(depth).and_then(|s| match s.parse::<usize>() {
+            Ok(i) if v.is_array() => v.get(i),
+            _ => v.get(*s),
+        });
+    }
+    let Some((origin, depth)) = found else {
+        return err;
+    };
+    let address = origin["address"].as_str().unwrap_or_default();
+    // Terraform addresses have no `/` (an ARM resource's name has): attributes in snake_case.
+    let terraform = !address.contains('/');
+    let mut path = address.to_owned();
+    for step in steps[depth..].iter().filter(|s| **s != "properties") {
+        path.push('.');
+        match (terraform, *step) {
+            (true, "securityRules") => path.push_str("security_rule"),
+            (true, "routes") => path.push_str("route"),
+            (true, _) => {
+                for c in step.chars() {
+                    if c.is_ascii_uppercase() {
+                        path.push('_');
+                    }
+                    path.push(c.to_ascii_lowercase());
+                }
+            }
+            (false, _) => path.push_str(step),
+        }
+    }
+    err.path = path;
+    if let Some(line) = origin["line"].as_u64() {
+        err.message = format!("{} (line {line})", err.message);
+    }
+    err
 }
 
 /// The APIM subnet among the code's: the one an APIM instance in a VNet names, else the one

@@ -8,35 +8,15 @@
 //! blocks are lists of objects. References (`azurerm_subnet.apim.id`) link resources whose ids
 //! exist only after apply; a literal id links by its last segment, the name.
 
-use std::collections::BTreeMap;
-
 use serde_json::{Map, Value, json};
 
+use super::azurerm_link::{attach, find, join};
 use super::doc::{IacDoc, place_rule};
+pub use super::tf_resource::TfResource;
 use crate::azure::network::apim::ApimResource;
 use crate::azure::network::json::ORIGIN_KEY;
 use crate::azure::network::model::Origin;
 use crate::azure::network::rule::UNKNOWN_KEY;
-
-/// One resource as a reader found it.
-#[derive(Debug, Clone)]
-pub struct TfResource {
-    /// Its full address without instance key (`module.net.azurerm_subnet.apim`).
-    pub address: String,
-    /// Its type (`azurerm_subnet`).
-    pub kind: String,
-    /// Its attributes as Terraform's JSON shows them (blocks: lists of objects).
-    pub values: Value,
-    /// Attributes whose values are not known, by path (`security_rule.1.destination_port_range`),
-    /// with why (`known after apply`, `var.port has no default`).
-    pub unknown: BTreeMap<String, String>,
-    /// The resources each attribute references (`subnet_id` → `module.net.azurerm_subnet.apim`).
-    pub refs: BTreeMap<String, Vec<String>>,
-    /// Where it is declared.
-    pub origin: Origin,
-    /// Where each block of it starts (`security_rule.1` → line), when the reader knows.
-    pub block_lines: BTreeMap<String, usize>,
-}
 
 /// The REST names of a rule's attributes.
 const RULE_FIELDS: &[(&str, &str)] = &[
@@ -123,58 +103,6 @@ pub fn build(file: &str, resources: &[TfResource]) -> IacDoc {
     doc
 }
 
-/// The key (the address with instance keys) of the resource `wanted` names: an address it
-/// references, or a literal id or name. A reference naming no instance (a plan's configuration
-/// knows none; code may index by a key not known) leads to the one instance there is, and
-/// among several to none rather than to a guess.
-fn find<'a>(list: &'a [(String, Value)], wanted: &str) -> Option<&'a str> {
-    let name = wanted.rsplit('/').next().unwrap_or(wanted);
-    let exact = list.iter().find(|(key, v)| {
-        key == wanted
-            || key.strip_suffix(".id").is_some_and(|k| k == wanted)
-            || v["name"]
-                .as_str()
-                .is_some_and(|n| n.eq_ignore_ascii_case(name))
-    });
-    let mut instances = list.iter().filter(|(key, _)| without_keys(key) == wanted);
-    let only = match (instances.next(), instances.next()) {
-        (Some(one), None) => Some(one),
-        _ => None,
-    };
-    exact.or(only).map(|(k, _)| k.as_str())
-}
-
-/// `module.net[0].azurerm_subnet.s["a.b"]` → `module.net.azurerm_subnet.s`.
-fn without_keys(address: &str) -> String {
-    let (mut out, mut depth, mut quoted) = (String::new(), 0, false);
-    for c in address.chars() {
-        match c {
-            '"' if depth > 0 => quoted = !quoted,
-            '[' if !quoted => depth += 1,
-            ']' if !quoted => depth -= 1,
-            _ if depth == 0 => out.push(c),
-            _ => {}
-        }
-    }
-    out
-}
-
-/// What attribute `attr` of `r` points at: the resource it references, else its literal value.
-fn target(r: &TfResource, attr: &str) -> Option<String> {
-    if let Some(first) = r.refs.get(attr).and_then(|l| l.first()) {
-        return Some(
-            first
-                .trim_end_matches(".id")
-                .trim_end_matches(".name")
-                .to_owned(),
-        );
-    }
-    r.values
-        .get(attr)
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-}
-
 fn origin(o: &Origin, address: &str, line: Option<usize>) -> Value {
     json!({ "file": o.file, "address": address, "line": line })
 }
@@ -215,7 +143,29 @@ fn rule(r: &TfResource, b: &Value, path: &str, line: Option<usize>) -> Value {
             }
         }
     }
-    place_rule(&mut props);
+    // Application security groups: ids in Terraform, `{ id }` objects in REST.
+    for (tf, rest) in [
+        (
+            "source_application_security_group_ids",
+            "sourceApplicationSecurityGroups",
+        ),
+        (
+            "destination_application_security_group_ids",
+            "destinationApplicationSecurityGroups",
+        ),
+    ] {
+        if let Some(why) = r.unknown.get(&format!("{path}{tf}")) {
+            unknown.push(format!("{tf} ({why})"));
+        } else if let Some(ids) = b
+            .get(tf)
+            .and_then(Value::as_array)
+            .filter(|a| !a.is_empty())
+        {
+            let ids: Vec<Value> = ids.iter().map(|id| json!({ "id": id })).collect();
+            props.insert(rest.to_owned(), Value::Array(ids));
+        }
+    }
+    place_rule(&mut props, !unknown.is_empty());
     let name = str_of(b, "name").unwrap_or("rule").to_owned();
     let address = if path.is_empty() {
         r.origin.address.clone()
@@ -288,65 +238,6 @@ fn route(r: &TfResource, b: &Value, path: &str) -> Value {
         }
     }
     json!({ "name": str_of(b, "name").unwrap_or("route"), "properties": props })
-}
-
-/// Adds a standalone rule or route to the NSG or route table it names.
-fn attach(
-    list: &mut [(String, Value)],
-    r: &TfResource,
-    attr: &str,
-    member: &str,
-    item: Value,
-    doc: &mut IacDoc,
-) {
-    let Some(wanted) = target(r, attr) else {
-        doc.warnings
-            .push(format!("{}: {attr} is not known: not attached", r.address));
-        return;
-    };
-    let Some(key) = find(list, &wanted).map(str::to_owned) else {
-        doc.warnings.push(format!(
-            "{}: {attr} {wanted} is not declared in the code given: not evaluated",
-            r.address
-        ));
-        return;
-    };
-    if let Some((_, v)) = list.iter_mut().find(|(k, _)| *k == key)
-        && let Some(items) = v["properties"][member].as_array_mut()
-    {
-        items.push(item);
-    }
-}
-
-/// A subnet–NSG or subnet–route-table association, written into the subnet.
-fn join(
-    j: &TfResource,
-    subnets: &mut [(String, Value)],
-    nsgs: &[(String, Value)],
-    tables: &[(String, Value)],
-    doc: &mut IacDoc,
-) {
-    let (attr, member, list) = if j.kind.ends_with("security_group_association") {
-        ("network_security_group_id", "networkSecurityGroup", nsgs)
-    } else {
-        ("route_table_id", "routeTable", tables)
-    };
-    let (Some(sub), Some(other)) = (target(j, "subnet_id"), target(j, attr)) else {
-        doc.warnings
-            .push(format!("{}: not linked (its ids are not known)", j.address));
-        return;
-    };
-    let key = find(list, &other).map_or(other.clone(), str::to_owned);
-    let Some(s) = find(subnets, &sub).map(str::to_owned) else {
-        doc.warnings.push(format!(
-            "{}: subnet {sub} is not declared in the code given",
-            j.address
-        ));
-        return;
-    };
-    if let Some((_, v)) = subnets.iter_mut().find(|(k, _)| *k == s) {
-        v["properties"][member] = json!({ "id": key });
-    }
 }
 
 fn apim(r: &TfResource) -> ApimResource {

@@ -23,9 +23,9 @@ pub struct IacDoc {
 }
 
 /// Completes a rule's properties with what the evaluator needs to place it at all, where the
-/// code leaves them unknown: the unknown parts (`UNKNOWN_KEY`) then make the rule match nobody
-/// knows what, rather than be dropped.
-pub fn place_rule(props: &mut Map<String, Value>) {
+/// code leaves them unknown (`unknown`: some of its values are): the unknown parts
+/// (`UNKNOWN_KEY`) then make the rule match nobody knows what, rather than be dropped.
+pub fn place_rule(props: &mut Map<String, Value>, unknown: bool) {
     for (key, placeholder) in [
         ("priority", json!(4096)),
         ("direction", json!("Inbound")),
@@ -33,5 +33,20 @@ pub fn place_rule(props: &mut Map<String, Value>) {
         ("protocol", json!("*")),
     ] {
         props.entry(key).or_insert(placeholder);
+    }
+    // A side whose addresses are unknown: a placeholder, the match being unknown anyway.
+    if unknown {
+        for side in ["source", "destination"] {
+            let given = [
+                "AddressPrefix",
+                "AddressPrefixes",
+                "ApplicationSecurityGroups",
+            ]
+            .iter()
+            .any(|k| props.contains_key(&format!("{side}{k}")));
+            if !given {
+                props.insert(format!("{side}AddressPrefix"), json!("*"));
+            }
+        }
     }
 }

@@ -17,10 +17,12 @@
 pub mod arm;
 pub mod assemble;
 pub mod azurerm;
+pub mod azurerm_link;
 pub mod doc;
 pub mod hcl;
 pub mod lines;
 pub mod plan;
+pub mod tf_resource;
 
 use std::path::{Path, PathBuf};
 

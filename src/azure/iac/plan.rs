@@ -13,6 +13,7 @@ use super::azurerm::{self, TfResource};
 use super::doc::IacDoc;
 use super::lines::{Lines, child};
 use crate::azure::InputError;
+use crate::azure::network::json::found;
 use crate::azure::network::model::Origin;
 
 /// Whether a document is a plan (`format_version` with `planned_values` or `resource_changes`).
@@ -30,22 +31,29 @@ pub fn read(file: &Path, text: &str, v: &Value) -> Result<IacDoc, InputError> {
     let root = v
         .get("planned_values")
         .and_then(|p| p.get("root_module"))
+        .filter(|r| r.is_object())
         .ok_or_else(|| {
             InputError::new(
                 file,
                 "planned_values.root_module",
-                "missing: a plan from `terraform show -json PLANFILE` has it",
+                "missing or not an object: a plan from `terraform show -json PLANFILE` has it",
             )
         })?;
     let mut stack: Vec<(&Value, String)> = vec![(root, "/planned_values/root_module".into())];
     while let Some((module, pointer)) = stack.pop() {
-        for (i, r) in array(module, "resources").iter().enumerate() {
+        for (i, r) in list(file, module, "resources", &pointer)?
+            .iter()
+            .enumerate()
+        {
             let at = format!("{pointer}/resources/{i}");
             if let Some(res) = resource(file, r, &at, &lines, &changes, &refs)? {
                 found.push(res);
             }
         }
-        for (i, m) in array(module, "child_modules").iter().enumerate() {
+        for (i, m) in list(file, module, "child_modules", &pointer)?
+            .iter()
+            .enumerate()
+        {
             stack.push((m, format!("{pointer}/child_modules/{i}")));
         }
     }
@@ -59,6 +67,29 @@ pub fn read(file: &Path, text: &str, v: &Value) -> Result<IacDoc, InputError> {
     Ok(doc)
 }
 
+/// A JSON pointer (`/planned_values/root_module/resources/0`) as the dotted path errors give.
+fn dotted(pointer: &str) -> String {
+    pointer.trim_start_matches('/').replace('/', ".")
+}
+
+/// The list `key` of `v` at `pointer` (absent or `null`: none); anything else is an error.
+fn list<'a>(
+    file: &Path,
+    v: &'a Value,
+    key: &str,
+    pointer: &str,
+) -> Result<&'a [Value], InputError> {
+    match v.get(key) {
+        None | Some(Value::Null) => Ok(&[]),
+        Some(Value::Array(a)) => Ok(a),
+        Some(other) => Err(InputError::new(
+            file,
+            dotted(&child(pointer, key)),
+            format!("expected a list, found {}", found(other)),
+        )),
+    }
+}
+
 fn array<'a>(v: &'a Value, key: &str) -> &'a [Value] {
     v.get(key)
         .and_then(Value::as_array)
@@ -68,14 +99,15 @@ fn array<'a>(v: &'a Value, key: &str) -> &'a [Value] {
 /// What `resource_changes` says: the values after apply, what is unknown, what goes away.
 #[derive(Default)]
 struct Changes<'a> {
-    after: BTreeMap<&'a str, &'a Value>,
+    /// The values after apply, and where they are (`/resource_changes/3/change/after`).
+    after: BTreeMap<&'a str, (&'a Value, String)>,
     unknown: BTreeMap<&'a str, &'a Value>,
     deleted: BTreeMap<String, String>,
 }
 
 fn changes(v: &Value) -> Changes<'_> {
     let mut c = Changes::default();
-    for rc in array(v, "resource_changes") {
+    for (i, rc) in array(v, "resource_changes").iter().enumerate() {
         let (Some(address), Some(change)) = (rc["address"].as_str(), rc.get("change")) else {
             continue;
         };
@@ -88,7 +120,10 @@ fn changes(v: &Value) -> Changes<'_> {
             continue;
         }
         if let Some(after) = change.get("after").filter(|a| a.is_object()) {
-            c.after.insert(address, after);
+            c.after.insert(
+                address,
+                (after, format!("/resource_changes/{i}/change/after")),
+            );
         }
         if let Some(u) = change.get("after_unknown") {
             c.unknown.insert(address, u);
@@ -106,7 +141,7 @@ fn resource(
     changes: &Changes,
     refs: &BTreeMap<String, BTreeMap<String, Vec<String>>>,
 ) -> Result<Option<TfResource>, InputError> {
-    let err = |m: &str| InputError::new(file, at.trim_start_matches('/').replace('/', "."), m);
+    let err = |m: &str| InputError::new(file, dotted(at), m);
     let address = r["address"]
         .as_str()
         .ok_or_else(|| err("a resource without `address`"))?;
@@ -116,10 +151,35 @@ fn resource(
     let kind = r["type"]
         .as_str()
         .ok_or_else(|| err("a resource without `type`"))?;
-    let values = changes.after.get(address).map_or_else(
-        || r.get("values").cloned().unwrap_or(Value::Null),
-        |a| (*a).clone(),
+    let (values, values_from) = changes.after.get(address).map_or_else(
+        || {
+            (
+                r.get("values").cloned().unwrap_or(Value::Null),
+                child(at, "values"),
+            )
+        },
+        |(a, from)| ((*a).clone(), from.clone()),
     );
+    // Blocks are lists of objects (one object also counts): anything else would silently lose
+    // the rules or routes.
+    let block = match kind {
+        "azurerm_network_security_group" => Some("security_rule"),
+        "azurerm_route_table" => Some("route"),
+        _ => None,
+    };
+    if let Some(block) = block
+        && !values.get(block).is_some_and(Value::is_object)
+    {
+        for (i, b) in list(file, &values, block, &values_from)?.iter().enumerate() {
+            if !b.is_object() {
+                return Err(InputError::new(
+                    file,
+                    dotted(&format!("{values_from}/{block}/{i}")),
+                    format!("expected an object (a {block} block), found {}", found(b)),
+                ));
+            }
+        }
+    }
     let mut unknown = BTreeMap::new();
     if let Some(u) = changes.unknown.get(address) {
         flatten_unknown(u, String::new(), &mut unknown);
@@ -190,11 +250,15 @@ fn strip_index(address: &str) -> String {
 
 /// The references of every configured resource, by full address: attribute path → the
 /// resources referenced (with the module prefix; `azurerm_subnet.apim.id` kept as written).
+/// A module's output stands for what it references: a root resource can name a child module's
+/// subnet only through one (`module.network.apim_subnet_id` →
+/// `module.network.azurerm_subnet.apim.id`).
 fn references(v: &Value) -> BTreeMap<String, BTreeMap<String, Vec<String>>> {
     let mut out = BTreeMap::new();
     let Some(root) = v.get("configuration").and_then(|c| c.get("root_module")) else {
         return out;
     };
+    let mut outputs: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut stack: Vec<(&Value, String)> = vec![(root, String::new())];
     while let Some((module, prefix)) = stack.pop() {
         for r in array(module, "resources") {
@@ -210,12 +274,60 @@ fn references(v: &Value) -> BTreeMap<String, BTreeMap<String, Vec<String>>> {
         if let Some(calls) = module.get("module_calls").and_then(Value::as_object) {
             for (name, call) in calls {
                 if let Some(m) = call.get("module") {
-                    stack.push((m, format!("{prefix}module.{name}.")));
+                    let inner = format!("{prefix}module.{name}.");
+                    for (o, def) in m
+                        .get("outputs")
+                        .and_then(Value::as_object)
+                        .into_iter()
+                        .flatten()
+                    {
+                        let mut refs = BTreeMap::new();
+                        if let Some(e) = def.get("expression") {
+                            collect_refs(e, String::new(), &inner, &mut refs);
+                        }
+                        outputs.insert(
+                            format!("{inner}{o}"),
+                            refs.into_values().flatten().collect(),
+                        );
+                    }
+                    stack.push((m, inner));
                 }
             }
         }
     }
+    for attrs in out.values_mut() {
+        for list in attrs.values_mut() {
+            *list = through_outputs(std::mem::take(list), &outputs);
+        }
+    }
     out
+}
+
+/// Replaces each module output in `list` by what the output references, through outputs of
+/// outputs as deep as modules nest (each name once, so a cycle ends).
+fn through_outputs(mut list: Vec<String>, outputs: &BTreeMap<String, Vec<String>>) -> Vec<String> {
+    if outputs.is_empty() {
+        return list;
+    }
+    for _ in 0..16 {
+        let mut changed = false;
+        let mut seen = std::collections::BTreeSet::new();
+        let mut next: Vec<String> = Vec::new();
+        for r in list {
+            let referenced = outputs.get(&strip_index(&r));
+            changed |= referenced.is_some();
+            for x in referenced.map_or_else(|| vec![r], Clone::clone) {
+                if seen.insert(x.clone()) {
+                    next.push(x);
+                }
+            }
+        }
+        list = next;
+        if !changed {
+            break;
+        }
+    }
+    list
 }
 
 fn collect_refs(e: &Value, path: String, prefix: &str, out: &mut BTreeMap<String, Vec<String>>) {
@@ -262,6 +374,21 @@ mod tests {
             strip_index("module.net[\"a\"].azurerm_subnet.apim[0]"),
             "module.net.azurerm_subnet.apim"
         );
+    }
+
+    #[test]
+    fn module_outputs_are_followed_and_a_cycle_ends() {
+        let s = |x: &str| x.to_owned();
+        let outputs = BTreeMap::from([
+            (s("module.a.x"), vec![s("module.a.module.b.y")]),
+            (
+                s("module.a.module.b.y"),
+                vec![s("module.a.module.b.azurerm_subnet.s.id"), s("module.a.x")],
+            ),
+        ]);
+        let list = through_outputs(vec![s("module.a.x"), s("module.a")], &outputs);
+        assert_eq!(list[0], "module.a.module.b.azurerm_subnet.s.id");
+        assert!(list.contains(&s("module.a")));
     }
 
     #[test]

@@ -195,7 +195,7 @@ fn rule(x: &Val, o: &Origin) -> Value {
         Some(Value::Object(m)) => m,
         _ => Map::new(),
     };
-    place_rule(&mut props);
+    place_rule(&mut props, !unknown.is_empty());
     let mut v = json!({ "name": name, ORIGIN_KEY: origin_json(o), "properties": props });
     if !unknown.is_empty() {
         v[UNKNOWN_KEY] = json!(format!("{}: {}", o.address, unknown.join(", ")));
