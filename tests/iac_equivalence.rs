@@ -1,5 +1,6 @@
 //! The same APIM network read from what Azure exports (`az network vnet subnet show`, `az
-//! network nsg show`, `az network route-table show`) and from the Terraform plan that declares it
+//! network nsg show`, `az network route-table show`) and from the Terraform plan or ARM template
+//! that declares it
 //! gets the same verdict for every flow, decided by the same rule, with the same default route
 //! and the same near misses: reading code changes where findings point, never what they are.
 
@@ -69,16 +70,18 @@ fn near_misses(r: &Value) -> Vec<(String, String)> {
     v
 }
 
-#[test_case(&["subnet.json", "nsg-broken.json", "routes-forced.json"], "plan-broken.json", false; "a broken nsg and a forced default route")]
-#[test_case(&["subnet.json", "nsg-cli.json", "routes-fixed.json"], "plan-correct.json", true; "a correct nsg and a fixed route table")]
-fn exports_and_plan_get_the_same_verdicts(exports: &[&str], plan: &str, passes: bool) {
+#[test_case(&["subnet.json", "nsg-broken.json", "routes-forced.json"], "plan-broken.json", "terraform-plan", false; "a broken nsg and a forced default route, plan")]
+#[test_case(&["subnet.json", "nsg-cli.json", "routes-fixed.json"], "plan-correct.json", "terraform-plan", true; "a correct nsg and a fixed route table, plan")]
+#[test_case(&["subnet.json", "nsg-broken.json", "routes-forced.json"], "template-broken.json", "arm-template", false; "a broken nsg and a forced default route, arm")]
+#[test_case(&["subnet.json", "nsg-cli.json", "routes-fixed.json"], "template-correct.json", "arm-template", true; "a correct nsg and a fixed route table, arm")]
+fn exports_and_code_get_the_same_verdicts(exports: &[&str], code: &str, kind: &str, passes: bool) {
     let exported = report(
         &exports
             .iter()
             .map(|e| fixture(&format!("azure-network/{e}")))
             .collect::<Vec<_>>(),
     );
-    let planned = report(&[fixture(&format!("iac/equivalence/{plan}"))]);
+    let planned = report(&[fixture(&format!("iac/equivalence/{code}"))]);
     // Each was read as what it is.
     let kinds = |r: &Value| -> Vec<Value> {
         r["inputs"]
@@ -92,8 +95,8 @@ fn exports_and_plan_get_the_same_verdicts(exports: &[&str], plan: &str, passes: 
         kinds(&exported),
         [json!("subnet"), json!("nsg"), json!("route-table")]
     );
-    assert_eq!(kinds(&planned), [json!("terraform-plan")]);
-    // The plan's associations joined its NSG and route table to its subnet.
+    assert_eq!(kinds(&planned), [json!(kind)]);
+    // The code's links (associations, ids) joined its NSG and route table to its subnet.
     let declared: Vec<(Value, Value)> = planned["resources"]
         .as_array()
         .unwrap()
