@@ -247,3 +247,25 @@ fn a_second_parameters_file_is_refused() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("a second parameters file"), "{err}");
 }
+
+#[test]
+fn a_route_not_known_before_deployment_is_named_not_refused() {
+    let (code, out, err) = run(&["unknown-route.json"], &[]);
+    assert_eq!(code, 1, "{err}");
+    // The route whose prefix is a parameter without value is left out, and says so.
+    assert!(
+        out.contains(
+            "warning: route a of route table rt: addressPrefix not known before deployment"
+        ),
+        "{out}"
+    );
+    // The default route to a firewall whose address is a parameter still applies.
+    let line = out
+        .lines()
+        .find(|l| l.contains("management-endpoint"))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(
+        line.starts_with("denied") && line.ends_with("VirtualAppliance"),
+        "{line}"
+    );
+}

@@ -11,7 +11,7 @@
 use serde_json::{Map, Value, json};
 
 use super::azurerm_link::{attach, find, join};
-use super::doc::{IacDoc, place_rule};
+use super::doc::{IacDoc, drop_unplaceable_routes, place_rule};
 pub use super::tf_resource::TfResource;
 use crate::azure::network::apim::ApimResource;
 use crate::azure::network::json::ORIGIN_KEY;
@@ -100,6 +100,7 @@ pub fn build(file: &str, resources: &[TfResource]) -> IacDoc {
     doc.nsgs = nsgs.into_iter().map(|(_, v)| v).collect();
     doc.route_tables = tables.into_iter().map(|(_, v)| v).collect();
     doc.subnets = subnets.into_iter().map(|(_, v)| v).collect();
+    drop_unplaceable_routes(&mut doc);
     doc
 }
 
@@ -236,6 +237,15 @@ fn route(r: &TfResource, b: &Value, path: &str) -> Value {
         {
             props.insert(rest.to_owned(), v.clone());
         }
+    }
+    let unknown: Vec<String> = r
+        .unknown
+        .iter()
+        .filter_map(|(k, why)| k.strip_prefix(path).map(|f| format!("{f} ({why})")))
+        .collect();
+    if !unknown.is_empty() {
+        // Inside the properties, where the route reader looks for what is not known.
+        props.insert(UNKNOWN_KEY.to_owned(), json!(unknown.join(", ")));
     }
     json!({ "name": str_of(b, "name").unwrap_or("route"), "properties": props })
 }

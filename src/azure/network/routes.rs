@@ -5,6 +5,7 @@
 use super::json::{Node, id_name};
 use super::model::{NextHopType, Route, RouteDestination, RouteSet, RouteSource};
 use super::prefix::{looks_like_prefix, parse_prefix};
+use super::rule::UNKNOWN_KEY;
 use crate::azure::InputError;
 
 /// Reads a route table.
@@ -153,6 +154,9 @@ fn read_next_hop(p: &Node) -> Result<(NextHopType, Option<String>), InputError> 
     };
     if hop == NextHopType::VirtualAppliance {
         match &ip {
+            // Code that leaves the address to a value known at deployment: the route still
+            // applies, to an appliance not named.
+            None if p.get(UNKNOWN_KEY).is_some() => {}
             None => {
                 return Err(p.error(
                     "a VirtualAppliance route needs `nextHopIpAddress` (the appliance's address)",

@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 
 use super::val::Val;
 use super::walk::ArmResource;
-use crate::azure::iac::doc::{IacDoc, place_rule};
+use crate::azure::iac::doc::{IacDoc, drop_unplaceable_routes, place_rule};
 use crate::azure::iac::lines::Lines;
 use crate::azure::network::apim::ApimResource;
 use crate::azure::network::json::ORIGIN_KEY;
@@ -53,10 +53,7 @@ pub fn build(file: &str, resources: &[ArmResource], lines: &Lines) -> IacDoc {
             doc.nsgs
                 .push(shaped(r, &o, &json!({ "securityRules": rules })));
         } else if is(r, TABLE) {
-            let routes: Vec<Value> = items(&r.properties, "routes")
-                .iter()
-                .map(|x| known(x, "", &mut Vec::new()))
-                .collect();
+            let routes: Vec<Value> = items(&r.properties, "routes").iter().map(route).collect();
             doc.route_tables
                 .push(shaped(r, &o, &json!({ "routes": routes })));
         } else if is(r, VNET) {
@@ -86,11 +83,26 @@ pub fn build(file: &str, resources: &[ArmResource], lines: &Lines) -> IacDoc {
             let item = rule(&v, &o);
             attach(&mut doc, NSG, r, "securityRules", item);
         } else if is(r, ROUTE) {
-            let item = json!({ "name": last(&r.name), "properties": known(&r.properties, "", &mut Vec::new()) });
+            let item = route(&Val::Obj(vec![
+                ("name".into(), Val::Str(last(&r.name).into())),
+                ("properties".into(), r.properties.clone()),
+            ]));
             attach(&mut doc, TABLE, r, "routes", item);
         }
     }
+    drop_unplaceable_routes(&mut doc);
     doc
+}
+
+/// One route, its unknown parts left out and named.
+fn route(x: &Val) -> Value {
+    let mut unknown = Vec::new();
+    let mut v = known(x, "", &mut unknown);
+    if !unknown.is_empty() {
+        // Inside the properties, where the route reader looks for what is not known.
+        v["properties"][UNKNOWN_KEY] = json!(unknown.join(", "));
+    }
+    v
 }
 
 /// The key every id of a resource reduces to: `Namespace/type/name[/type/name…]`.
