@@ -247,3 +247,58 @@ fn a_for_each_instance_indexed_by_key_is_that_instance() {
         r["warnings"]
     );
 }
+
+#[test]
+fn subnets_named_by_variables_are_chosen_by_their_label() {
+    // Two subnets whose names a pipeline sets (no default): `--subnet` takes the resource's
+    // label, which the code has even when the name is not known.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("main.tf"),
+        r#"variable "suffix" {}
+resource "azurerm_network_security_group" "apim" {
+  name = "nsg-apim-${var.suffix}"
+}
+resource "azurerm_subnet" "gateway" {
+  name             = "snet-apgw-${var.suffix}"
+  address_prefixes = ["10.0.1.0/24"]
+}
+resource "azurerm_subnet" "apim" {
+  name             = "snet-apim-${var.suffix}"
+  address_prefixes = ["10.0.2.0/24"]
+}
+resource "azurerm_subnet_network_security_group_association" "apim" {
+  subnet_id                 = azurerm_subnet.apim.id
+  network_security_group_id = azurerm_network_security_group.apim.id
+}
+"#,
+    )
+    .unwrap();
+    let run = |subnet: &str| {
+        Command::cargo_bin("apim-probe")
+            .unwrap()
+            .args(["evaluate", "-o", "json", "--subnet", subnet])
+            .arg(dir.path())
+            .output()
+            .unwrap()
+    };
+    let out = run("apim");
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let subnet = resource(&report, "subnet");
+    assert!(
+        ends_with(&subnet["origin"]["address"], "azurerm_subnet.apim"),
+        "{subnet}"
+    );
+    let out = run("nosuch");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("azurerm_subnet.gateway") && err.contains("azurerm_subnet.apim"),
+        "{err}"
+    );
+}

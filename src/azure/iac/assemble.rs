@@ -142,10 +142,15 @@ fn choose(
     subnet_name: Option<&str>,
     docs: &[IacDoc],
 ) -> Result<Option<Subnet>, InputError> {
+    // By id (a Terraform address, a template's key), by name, or by a Terraform resource's own
+    // label (`apim` for `module.net.azurerm_subnet.apim`), which code whose names come from
+    // variables still has.
     let by = |key: &str| {
         subnets.iter().find(|s| {
-            s.id.as_deref().is_some_and(|i| i.eq_ignore_ascii_case(key))
-                || s.name.eq_ignore_ascii_case(key)
+            s.id.as_deref().is_some_and(|i| {
+                i.eq_ignore_ascii_case(key)
+                    || (i.contains("azurerm_subnet.") && i.rsplit('.').next() == Some(key))
+            }) || s.name.eq_ignore_ascii_case(key)
         })
     };
     if let Some(name) = subnet_name {
