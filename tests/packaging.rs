@@ -21,11 +21,15 @@ use shipped::{LIST, MUSL_ARM, MUSL_X86, WINDOWS, dist, json, require, run};
 /// The size goal for each shipped binary: printed next to the real size, not met (x86_64 musl:
 /// 4.2 MiB on 2026-11-27; 5.3 MiB on 2026-12-01, after evaluate, merge with its HTML page,
 /// watch with hyper, pair mode and the diagnosis — our own code is 1.7 MiB of the 3.7 MiB of
-/// machine code, spread over those features, no single item above 70 KiB by `cargo bloat`).
+/// machine code, spread over those features, no single item above 70 KiB by `cargo bloat`;
+/// 6.5 MiB on 2026-12-04, after Azure's G2 chains judged by signature, reference editions, the
+/// v2 profiles and pre-flight — our own code 2.3 MiB of 4.5 MiB of machine code, hcl-edit and
+/// winnow 0.13 MiB, no item of ours above 57 KiB).
 const GOAL_BINARY_BYTES: u64 = 3 * 1024 * 1024;
 /// A regression guard: a binary past this grew for a reason someone must look at (raised from
-/// 5 MiB on 2026-12-01 for the five commands above, measured as said there).
-const MAX_BINARY_BYTES: u64 = 6 * 1024 * 1024;
+/// 5 MiB on 2026-12-01 for the five commands above, and from 6 MiB on 2026-12-04 for the four
+/// features of that day, measured as said there).
+const MAX_BINARY_BYTES: u64 = 8 * 1024 * 1024;
 
 /// The plan the x86_64 musl binary lists: what every other build must list too.
 fn reference_plan(dist: &Path) -> Value {
