@@ -18,7 +18,7 @@ use apim_probe::azure::network::NetworkInputs;
 use apim_probe::catalog::load;
 use apim_probe::catalog::model::{Cloud, Platform, VnetMode};
 use apim_probe::evaluate::{EvalSettings, evaluate, flows};
-use bench_kit::{Rng, binary, ms, runs, time};
+use bench_kit::{Rng, clean, ms, process_row, runs, time};
 
 /// A public-looking IPv4 prefix (never 10/8, 100.64/10, 127/8, 172.16/12, 192.168/16, 198.18/15
 /// or multicast), /16 to /32; sometimes an IPv6 one, as the real file mixes them.
@@ -230,36 +230,20 @@ fn main() {
         ms(ab),
         ms(am)
     );
-    if let Some(bin) = binary() {
-        let (bb, bm, code) = time(runs, || {
-            std::process::Command::new(&bin)
-                .args([
-                    "evaluate",
-                    "--region",
-                    "westeurope",
-                    "-o",
-                    "json",
-                    "--service-tags",
-                ])
-                .arg(&tags_file)
-                .arg(&nsg_file)
-                .stdout(std::process::Stdio::null())
-                .status()
-                .map(|s| s.code())
-        });
-        println!(
-            "{:<46} {:>9} {:>9}  exit {:?}",
-            format!("{} evaluate (process)", bin.display()),
-            ms(bb),
-            ms(bm),
-            code.ok().flatten()
-        );
-    }
-    if std::env::var_os("BENCH_KEEP").is_some() {
-        eprintln!("bench: kept {}", dir.display());
-    } else {
-        let _ = std::fs::remove_dir_all(&dir);
-    }
+    let mut args: Vec<std::ffi::OsString> = [
+        "evaluate",
+        "--region",
+        "westeurope",
+        "-o",
+        "json",
+        "--service-tags",
+    ]
+    .map(std::ffi::OsString::from)
+    .to_vec();
+    args.push(tags_file.clone().into_os_string());
+    args.push(nsg_file.clone().into_os_string());
+    process_row(runs, "evaluate", &args);
+    clean(&dir);
 }
 
 /// Writes the synthetic inputs into `dir`: the service-tag file and the NSG, and the former's

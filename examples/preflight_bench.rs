@@ -19,7 +19,7 @@ use apim_probe::azure::network::NetworkInputs;
 use apim_probe::catalog::load;
 use apim_probe::catalog::model::{Cloud, Platform, VnetMode};
 use apim_probe::evaluate::{EvalSettings, evaluate, flows};
-use bench_kit::{Rng, binary, ms, runs, time};
+use bench_kit::{Rng, clean, ms, process_row, runs, time};
 use serde_json::{Value, json};
 
 const MODULES: usize = 50;
@@ -200,26 +200,9 @@ fn main() {
         inputs.nsgs.len(),
         rules
     );
-    if let Some(bin) = binary() {
-        let (bb, bm, code) = time(runs, || {
-            std::process::Command::new(&bin)
-                .args(["evaluate", "--region", "westeurope", "-o", "sarif"])
-                .arg(&file)
-                .stdout(std::process::Stdio::null())
-                .status()
-                .map(|s| s.code())
-        });
-        println!(
-            "{:<46} {:>9} {:>9}  exit {:?}",
-            format!("{} evaluate -o sarif (process)", bin.display()),
-            ms(bb),
-            ms(bm),
-            code.ok().flatten()
-        );
-    }
-    if std::env::var_os("BENCH_KEEP").is_some() {
-        eprintln!("bench: kept {}", dir.display());
-    } else {
-        let _ = std::fs::remove_dir_all(&dir);
-    }
+    let args = ["evaluate", "--region", "westeurope", "-o", "sarif"].map(std::ffi::OsString::from);
+    let mut args = args.to_vec();
+    args.push(file.clone().into_os_string());
+    process_row(runs, "evaluate -o sarif", &args);
+    clean(&dir);
 }

@@ -20,15 +20,7 @@ use serde_json::Value;
 
 /// A lab with one dual-stack service per name, and dnsmasq answering for them.
 fn lab_for(names: &[&str]) -> Option<(Lab, SocketAddr, Vec<Service>)> {
-    let mut lab = Lab::start()?;
-    let svcs = lab.services(names.len(), Family::Dual);
-    let mut zone = Zone::new();
-    for (name, svc) in names.iter().zip(&svcs) {
-        zone.host(name, svc);
-    }
-    let dns_svc = lab.service(Family::V4);
-    let dns = lab.start_dns(&dns_svc, &zone);
-    Some((lab, dns, svcs))
+    Lab::with_names(names, Family::Dual)
 }
 
 fn status(report: &Value, id: &str) -> String {

@@ -14,7 +14,7 @@ use common::lab;
 
 use std::net::SocketAddr;
 
-use lab::{Ca, ClientAuth, Family, Lab, Service, Web, Zone, detail, result, row, store};
+use lab::{Ca, ClientAuth, Family, Lab, Service, Web, detail, result, row, store};
 use serde_json::Value;
 
 /// Microsoft's genuine CAs, as apim-probe ships them (public certificates).
@@ -30,15 +30,7 @@ fn block<'a>(pem: &'a str, label: &str) -> &'a str {
 }
 
 fn lab_for(names: &[&str]) -> Option<(Lab, SocketAddr, Vec<Service>)> {
-    let mut lab = Lab::start()?;
-    let svcs = lab.services(names.len(), Family::V4);
-    let mut zone = Zone::new();
-    for (name, svc) in names.iter().zip(&svcs) {
-        zone.host(name, svc);
-    }
-    let dns_svc = lab.service(Family::V4);
-    let dns = lab.start_dns(&dns_svc, &zone);
-    Some((lab, dns, svcs))
+    Lab::with_names(names, Family::V4)
 }
 
 fn status(report: &Value, id: &str) -> String {

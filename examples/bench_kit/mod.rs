@@ -1,6 +1,7 @@
 //! What the benchmarks share: a seeded generator (every run benchmarks the same data), the
 //! timing of a step (best and median of N runs), and the binary to time end to end.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -66,4 +67,32 @@ pub fn binary() -> Option<PathBuf> {
     }
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/apim-probe");
     p.exists().then_some(p)
+}
+
+/// Times the binary run as a user runs it (`args`), when there is one, and prints its row.
+pub fn process_row<S: AsRef<OsStr>>(runs: usize, what: &str, args: &[S]) {
+    let Some(bin) = binary() else { return };
+    let (best, median, code) = time(runs, || {
+        std::process::Command::new(&bin)
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .status()
+            .map(|s| s.code())
+    });
+    println!(
+        "{:<46} {:>9} {:>9}  exit {:?}",
+        format!("{} {what} (process)", bin.display()),
+        ms(best),
+        ms(median),
+        code.ok().flatten()
+    );
+}
+
+/// Removes the scratch folder, unless `BENCH_KEEP` asks to keep it.
+pub fn clean(dir: &Path) {
+    if std::env::var_os("BENCH_KEEP").is_some() {
+        eprintln!("bench: kept {}", dir.display());
+    } else {
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }

@@ -57,6 +57,20 @@ pub(super) enum Listen {
 }
 
 impl Lab {
+    /// A lab with one service per name (of `family`) and dnsmasq answering for them: the lab,
+    /// the DNS server's address and the services, in the order of `names`.
+    pub fn with_names(names: &[&str], family: Family) -> Option<(Lab, SocketAddr, Vec<Service>)> {
+        let mut lab = Lab::start()?;
+        let svcs = lab.services(names.len(), family);
+        let mut zone = Zone::new();
+        for (name, svc) in names.iter().zip(&svcs) {
+            zone.host(name, svc);
+        }
+        let dns_svc = lab.service(Family::V4);
+        let dns = lab.start_dns(&dns_svc, &zone);
+        Some((lab, dns, svcs))
+    }
+
     /// Starts dnsmasq on the addresses of `on` (port 53, UDP and TCP) serving `zone`; returns
     /// the address to give `--dns-server` (the IPv4 one when there is one).
     pub fn start_dns(&mut self, on: &Service, zone: &Zone) -> SocketAddr {
