@@ -75,23 +75,22 @@ pub fn build(file: &str, resources: &[ArmResource], lines: &Lines) -> IacDoc {
     // Children declared on their own (`nsg/rule`, `table/route`) join their parent.
     for r in resources {
         if is(r, RULE) {
-            let o = origin(&key(&r.kind, &r.name), at(r, ""));
-            let v = Val::Obj(vec![
-                ("name".into(), Val::Str(last(&r.name).into())),
-                ("properties".into(), r.properties.clone()),
-            ]);
-            let item = rule(&v, &o);
+            let item = rule(&element(r), &origin(&key(&r.kind, &r.name), at(r, "")));
             attach(&mut doc, NSG, r, "securityRules", item);
         } else if is(r, ROUTE) {
-            let item = route(&Val::Obj(vec![
-                ("name".into(), Val::Str(last(&r.name).into())),
-                ("properties".into(), r.properties.clone()),
-            ]));
-            attach(&mut doc, TABLE, r, "routes", item);
+            attach(&mut doc, TABLE, r, "routes", route(&element(r)));
         }
     }
     drop_unplaceable_routes(&mut doc);
     doc
+}
+
+/// A child resource as the element of its parent's list it stands for: `{ name, properties }`.
+fn element(r: &ArmResource) -> Val {
+    Val::Obj(vec![
+        ("name".into(), Val::Str(last(&r.name).into())),
+        ("properties".into(), r.properties.clone()),
+    ])
 }
 
 /// One route, its unknown parts left out and named.

@@ -23,11 +23,9 @@ pub struct ArmResource {
     pub sku: Val,
     /// `properties`, evaluated (`Val::Null` when absent).
     pub properties: Val,
-    /// The JSON pointer of its declaration (`/resources/3`).
+    /// The JSON pointer of its declaration (`/resources/3`): with the line index, where it and
+    /// the members written literally in it are.
     pub ptr: String,
-    /// Whether `properties` is a literal object in the template (its members' pointers then
-    /// lead to their lines).
-    pub literal_properties: bool,
 }
 
 /// The resources of `template`, with what could not be evaluated in `warnings`.
@@ -148,7 +146,6 @@ fn one(
         sku,
         properties,
         ptr: ptr.to_owned(),
-        literal_properties: member(r, "properties").is_some_and(Value::is_object),
     });
     if let Some(children) = member(r, "resources") {
         for (at, c) in entries(children, &child(ptr, "resources"), scope)? {
