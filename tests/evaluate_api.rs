@@ -2,42 +2,19 @@
 //! row the verdict and the one-line explanation, the blocking rule per service tag, and the
 //! default route's next hop.
 
-use std::collections::BTreeMap;
-use std::path::Path;
+mod evaluate_support;
 
-use apim_probe::azure::network::NetworkInputs;
+use std::path::{Path, PathBuf};
+
 use apim_probe::azure::network::model::NextHopType;
-use apim_probe::catalog::load;
-use apim_probe::catalog::model::{Cloud, Platform, Transport, VnetMode};
-use apim_probe::catalog::plan::{self, Scope};
-use apim_probe::evaluate::{EvalSettings, Evaluation, Verdict, evaluate, flows};
+use apim_probe::catalog::model::Transport;
+use apim_probe::evaluate::{Evaluation, Verdict};
+use evaluate_support::evaluation_of;
 
 fn evaluation(files: &[&str]) -> Evaluation {
-    let catalog = load::embedded().unwrap();
-    let scope = Scope {
-        platform: Platform::Stv2,
-        vnet: VnetMode::External,
-        cloud: Cloud::Public,
-        values: BTreeMap::from([("region".to_owned(), "westeurope".to_owned())]),
-        dns_servers: Vec::new(),
-        only: Vec::new(),
-        skip: Vec::new(),
-        peers: Vec::new(),
-    };
-    let plan = plan::build(&catalog, &scope).unwrap();
-    let mut inputs = NetworkInputs::default();
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/azure-network");
-    for f in files {
-        inputs.add_path(&dir.join(f), None).unwrap();
-    }
-    let settings = EvalSettings::classic(
-        Platform::Stv2,
-        VnetMode::External,
-        Cloud::Public,
-        Some("westeurope".into()),
-        Vec::new(),
-    );
-    evaluate(&flows::from_plan(&plan), &inputs, &settings)
+    let dir = Path::new(evaluate_support::DIR);
+    let paths: Vec<_> = files.iter().map(|f| dir.join(f)).collect();
+    evaluation_of(&paths.iter().map(PathBuf::as_path).collect::<Vec<_>>())
 }
 
 #[test]

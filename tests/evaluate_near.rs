@@ -2,15 +2,12 @@
 //! change that makes it allow the flow — for each kind of slip, the exact suggestion; and none
 //! where a correct allow exists or where one change would not be enough.
 
-use std::collections::BTreeMap;
+mod evaluate_support;
+
 use std::path::Path;
 
-use apim_probe::azure::network::NetworkInputs;
-use apim_probe::catalog::load;
-use apim_probe::catalog::model::{Cloud, Platform, VnetMode};
-use apim_probe::catalog::plan::{self, Scope};
 use apim_probe::evaluate::near::{Language, NearKind, NearMiss};
-use apim_probe::evaluate::{EvalSettings, evaluate, flows};
+use evaluate_support::evaluation_of;
 use serde_json::{Value, json};
 use test_case::test_case;
 
@@ -40,28 +37,7 @@ fn near_misses(nsg: &Value) -> Vec<NearMiss> {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("nsg.json");
     std::fs::write(&file, serde_json::to_string_pretty(nsg).unwrap()).unwrap();
-    let mut inputs = NetworkInputs::default();
-    inputs.add_path(&file, None).unwrap();
-    let catalog = load::embedded().unwrap();
-    let scope = Scope {
-        platform: Platform::Stv2,
-        vnet: VnetMode::External,
-        cloud: Cloud::Public,
-        values: BTreeMap::from([("region".to_owned(), "westeurope".to_owned())]),
-        dns_servers: Vec::new(),
-        only: Vec::new(),
-        skip: Vec::new(),
-        peers: Vec::new(),
-    };
-    let plan = plan::build(&catalog, &scope).unwrap();
-    let settings = EvalSettings::classic(
-        Platform::Stv2,
-        VnetMode::External,
-        Cloud::Public,
-        Some("westeurope".into()),
-        Vec::new(),
-    );
-    evaluate(&flows::from_plan(&plan), &inputs, &settings).near_misses
+    evaluation_of(&[&file]).near_misses
 }
 
 #[test]
