@@ -21,6 +21,8 @@ pub mod redact;
 pub mod reference;
 pub mod roots;
 pub mod rows;
+#[cfg(test)]
+pub(crate) mod sample;
 pub mod table;
 pub mod transitions;
 

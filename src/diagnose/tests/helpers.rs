@@ -15,19 +15,7 @@ pub fn r(
     phase: &str,
     extra: &Value,
 ) -> ResultEntry {
-    let mut v = json!({
-        "id": id, "purpose": "p", "service_tag": tag, "required": true, "direction": "outbound",
-        "host": target.0, "port": target.1, "transport": "tcp", "check": check,
-        "reference": "r", "status": status, "phase": phase, "addresses": ["20.0.0.1"],
-        "peer": null, "timings_ms": {"dns": 1.0, "connect": null, "total": 5.0},
-        "detail": "d", "hint": null, "warnings": []
-    });
-    if let (Some(o), Some(e)) = (v.as_object_mut(), extra.as_object()) {
-        for (k, x) in e {
-            o.insert(k.clone(), x.clone());
-        }
-    }
-    serde_json::from_value(v).expect("a result")
+    crate::report::sample::result(id, tag, target, check, status, phase, extra)
 }
 
 pub fn ok(id: &str, tag: &str, host: &str) -> ResultEntry {
